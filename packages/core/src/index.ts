@@ -1,0 +1,27 @@
+/**
+ * `@egressguard/core`: the processor contract, the pipeline, the registry, schema-first configuration, the error
+ * handler, the event-time watermark, durable snapshots and the OpenTelemetry JS SDK adapter.
+ */
+export { BaseProcessor, ProcessorStats } from './processor.ts';
+export type {
+  Processor,
+  ProcessorContext,
+  ProcessorCounters,
+  ProcessorMetadata,
+  ProcessorSnapshot,
+  Stability,
+  StateSize,
+} from './processor.ts';
+export { Pipeline } from './pipeline.ts';
+export type { PipelineOptions, PipelineSnapshot } from './pipeline.ts';
+export { ProcessorRegistry, componentType } from './registry.ts';
+export type { ProcessorFactory } from './registry.ts';
+export { defineConfig, configRows, configTable } from './config.ts';
+export type { ConfigDefinition, ConfigRow } from './config.ts';
+export { ConfigError, getErrorHandler, reportError, setErrorHandler, stderrErrorHandler } from './errors.ts';
+export type { ErrorHandler, ReportedError } from './errors.ts';
+export { EventTimeWatermark } from './watermark.ts';
+export type { Lateness, WatermarkOptions } from './watermark.ts';
+export { FileStateStore } from './state-store.ts';
+export { ChainLogRecordProcessor, fromSdkRecord } from './sdk-adapter.ts';
+export type { ChainLogRecordProcessorOptions } from './sdk-adapter.ts';

@@ -1,0 +1,7 @@
+/**
+ * `@egressguard/core/testing`: the conformance suite and record builders for processor packages' tests.
+ */
+export { checkConformance, conformanceChecks, conformanceSuite } from './conformance.ts';
+export type { ConformanceOptions, ConformanceResult } from './conformance.ts';
+export { TEST_SCOPE, hostResource, makeConnection, makeProcessExec, makeRecord } from './records.ts';
+export type { TestRecordOptions } from './records.ts';

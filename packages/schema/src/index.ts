@@ -1,0 +1,66 @@
+/**
+ * `@egressguard/schema`: the record schema v1 shared by every stage of the chain.
+ */
+export {
+  EventName,
+  ResourceAttr,
+  ProcessAttr,
+  NetworkAttr,
+  ConnectionAttr,
+  Outcome,
+  HttpAttr,
+  ProvenanceAttr,
+  BytesKind,
+  AttributionAttr,
+  AttributionMethod,
+  FlowAttr,
+  NoveltyAttr,
+  NoveltyStatus,
+  DetectionAttr,
+  CoverageAttr,
+} from './names.ts';
+export type { EventNameValue, OutcomeValue, NoveltyStatusValue } from './names.ts';
+export { ATTRIBUTE_DOCS, ATTRIBUTE_PREFIX_DOCS, attributeDoc } from './attribute-docs.ts';
+export type {
+  AttributeDoc,
+  AttributeName,
+  AttributePlace,
+  AttributeType,
+  AttributeTypeMap,
+  Stage,
+} from './attribute-docs.ts';
+export {
+  PipelineRecord,
+  createResource,
+  cloneRecord,
+  eventTimeMs,
+  hostName,
+  hrTimeToMs,
+  hrTimeToNanos,
+  msToHrTime,
+  nanosToHrTime,
+  setIfAbsent,
+} from './record.ts';
+export type {
+  PipelineRecordInit,
+  ReadonlyPipelineRecord,
+  ReadonlyRecordAttributes,
+  RecordAttributes,
+  RecordResource,
+  RecordScope,
+} from './record.ts';
+export {
+  asBool,
+  asDouble,
+  asInt,
+  asString,
+  asStringArray,
+  get,
+  getBool,
+  getDouble,
+  getInt,
+  getString,
+  getStringArray,
+} from './accessors.ts';
+export { STAGE_REQUIREMENTS, validateRecord, documentedNames, HAS_PROCESS_KEYS } from './validate.ts';
+export type { SchemaProblem, StageRequirement } from './validate.ts';

@@ -1,0 +1,174 @@
+/**
+ * The one in-memory record representation of the whole chain.
+ *
+ * Why this shape: a {@link PipelineRecord} has exactly the fields of the OpenTelemetry JS SDK's `ReadableLogRecord`
+ * (`hrTime`, `hrTimeObserved`, `attributes`, `resource`, `instrumentationScope`, …). So:
+ * - the OTLP exporters (`@opentelemetry/exporter-logs-otlp-http` and `-proto`) serialise our records directly, with
+ *   no copy; they group records into `ResourceLogs`/`ScopeLogs` by the *identity* of `resource` and
+ *   `instrumentationScope`, which is exactly how we keep each incoming resource and scope intact: every record of
+ *   one incoming `ResourceLogs` points to the same resource object;
+ * - inside an SDK pipeline the adapter forwards records to the next `LogRecordProcessor` without conversion;
+ * - a record is one object with a fixed set of fields (one hidden class in V8) and one attribute dictionary; stages
+ *   add keys to that dictionary in place instead of copying records, and the resource and scope are shared
+ *   references, so a batch of N records from one resource costs N objects plus their attributes, not 3N.
+ * Times are `HrTime` (`[seconds, nanoseconds]`), the SDK's own exact representation of nanosecond timestamps;
+ * {@link eventTimeMs} turns them into the milliseconds stateful stages compute with.
+ */
+import type { AnyValue, HrTime, SpanContext } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+
+import { ResourceAttr } from './names.ts';
+
+/** Attribute dictionary of a record: OpenTelemetry `AnyValue`s by key. */
+export type RecordAttributes = Record<string, AnyValue>;
+/** The read-only view of an attribute dictionary. */
+export type ReadonlyRecordAttributes = Readonly<Record<string, AnyValue>>;
+
+/** The instrumentation scope of a record, with the attributes OTLP allows on a scope. */
+export type RecordScope = InstrumentationScope & {
+  attributes?: RecordAttributes;
+  droppedAttributesCount?: number;
+};
+
+/** The resource of a record: the SDK's `Resource`, so exporters and SDK processors accept it as it is. */
+export type RecordResource = Resource;
+
+/** What a record is built from; omitted times are "unset" (`[0, 0]`, as OTLP's 0). */
+export interface PipelineRecordInit {
+  hrTime?: HrTime;
+  hrTimeObserved?: HrTime;
+  spanContext?: SpanContext;
+  severityText?: string;
+  severityNumber?: number;
+  body?: AnyValue;
+  eventName?: string;
+  attributes?: RecordAttributes;
+  droppedAttributesCount?: number;
+  resource: RecordResource;
+  instrumentationScope: RecordScope;
+}
+
+const UNSET_TIME: HrTime = [0, 0];
+
+/** A log record as it moves through the chain; structurally an SDK `ReadableLogRecord` with writable attributes. */
+export class PipelineRecord {
+  hrTime: HrTime;
+  hrTimeObserved: HrTime;
+  spanContext: SpanContext | undefined;
+  severityText: string | undefined;
+  severityNumber: number | undefined;
+  body: AnyValue;
+  eventName: string | undefined;
+  attributes: RecordAttributes;
+  droppedAttributesCount: number;
+  resource: RecordResource;
+  instrumentationScope: RecordScope;
+
+  constructor(init: PipelineRecordInit) {
+    this.hrTime = init.hrTime ?? UNSET_TIME;
+    this.hrTimeObserved = init.hrTimeObserved ?? UNSET_TIME;
+    this.spanContext = init.spanContext;
+    this.severityText = init.severityText;
+    this.severityNumber = init.severityNumber;
+    this.body = init.body;
+    this.eventName = init.eventName;
+    this.attributes = init.attributes ?? {};
+    this.droppedAttributesCount = init.droppedAttributesCount ?? 0;
+    this.resource = init.resource;
+    this.instrumentationScope = init.instrumentationScope;
+  }
+}
+
+/** The read-only view of a record, for code that must not change it. */
+export interface ReadonlyPipelineRecord {
+  readonly hrTime: Readonly<HrTime>;
+  readonly hrTimeObserved: Readonly<HrTime>;
+  readonly spanContext: SpanContext | undefined;
+  readonly severityText: string | undefined;
+  readonly severityNumber: number | undefined;
+  readonly body: AnyValue;
+  readonly eventName: string | undefined;
+  readonly attributes: ReadonlyRecordAttributes;
+  readonly droppedAttributesCount: number;
+  readonly resource: RecordResource;
+  readonly instrumentationScope: Readonly<RecordScope>;
+}
+
+/** Builds a resource from attributes; records that share a resource must share this object. */
+export function createResource(attributes: RecordAttributes, schemaUrl?: string): RecordResource {
+  // The SDK's Resource type only admits primitive attribute values; OTLP resources may carry any AnyValue and the
+  // exporter serialises whatever is there, so the cast only widens what the SDK type admits.
+  return resourceFromAttributes(
+    attributes as Parameters<typeof resourceFromAttributes>[0],
+    schemaUrl ? { schemaUrl } : undefined,
+  );
+}
+
+/** Milliseconds since the Unix epoch to `HrTime`. */
+export function msToHrTime(ms: number): HrTime {
+  const seconds = Math.floor(ms / 1000);
+  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
+}
+
+/** `HrTime` to milliseconds since the Unix epoch (fractional below 1 ms). */
+export function hrTimeToMs(time: Readonly<HrTime>): number {
+  return time[0] * 1000 + time[1] / 1e6;
+}
+
+/** Nanoseconds since the Unix epoch (as OTLP carries them) to `HrTime`, exactly. */
+export function nanosToHrTime(nanos: bigint): HrTime {
+  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+}
+
+/** `HrTime` to nanoseconds since the Unix epoch. */
+export function hrTimeToNanos(time: Readonly<HrTime>): bigint {
+  return BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);
+}
+
+/**
+ * The event time of a record in Unix milliseconds: its time when set, else its observed time (OTLP: "if unknown,
+ * time_unix_nano is 0"), else `undefined`.
+ */
+export function eventTimeMs(record: ReadonlyPipelineRecord): number | undefined {
+  const t = record.hrTime;
+  if (t[0] !== 0 || t[1] !== 0) return hrTimeToMs(t);
+  const o = record.hrTimeObserved;
+  if (o[0] !== 0 || o[1] !== 0) return hrTimeToMs(o);
+  return undefined;
+}
+
+/** The record's `host.name` resource attribute, or `undefined`. */
+export function hostName(record: ReadonlyPipelineRecord): string | undefined {
+  const value = record.resource.attributes[ResourceAttr.HOST_NAME];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Sets an attribute only when the record does not carry it yet: stages add, never overwrite a sensor's value.
+ * Returns true when the value was written. `undefined` values are never written (missing means unknown).
+ */
+export function setIfAbsent(record: PipelineRecord, key: string, value: AnyValue): boolean {
+  if (value === undefined) return false;
+  const attrs = record.attributes;
+  if (attrs[key] !== undefined) return false;
+  attrs[key] = value;
+  return true;
+}
+
+/** A shallow copy of a record with its own attribute dictionary; resource and scope stay shared. */
+export function cloneRecord(record: ReadonlyPipelineRecord): PipelineRecord {
+  return new PipelineRecord({
+    hrTime: [record.hrTime[0], record.hrTime[1]],
+    hrTimeObserved: [record.hrTimeObserved[0], record.hrTimeObserved[1]],
+    ...(record.spanContext ? { spanContext: record.spanContext } : {}),
+    ...(record.severityText !== undefined ? { severityText: record.severityText } : {}),
+    ...(record.severityNumber !== undefined ? { severityNumber: record.severityNumber } : {}),
+    body: record.body,
+    ...(record.eventName !== undefined ? { eventName: record.eventName } : {}),
+    attributes: { ...record.attributes },
+    droppedAttributesCount: record.droppedAttributesCount,
+    resource: record.resource,
+    instrumentationScope: record.instrumentationScope,
+  });
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import {
+  ATTRIBUTE_DOCS,
+  AttributionAttr,
+  ConnectionAttr,
+  CoverageAttr,
+  DetectionAttr,
+  EventName,
+  FlowAttr,
+  HttpAttr,
+  NetworkAttr,
+  NoveltyAttr,
+  PipelineRecord,
+  ProcessAttr,
+  ProvenanceAttr,
+  ResourceAttr,
+  createResource,
+  eventTimeMs,
+  hostName,
+  hrTimeToNanos,
+  msToHrTime,
+  nanosToHrTime,
+  setIfAbsent,
+  validateRecord,
+} from '@egressguard/schema';
+
+const resource = createResource({ [ResourceAttr.HOST_NAME]: 'web-1' });
+const scope = { name: 'test' };
+
+describe('PipelineRecord', () => {
+  it('keeps nanosecond time exactly and derives event time from time, then observed time', () => {
+    const nanos = 1_764_460_800_123_456_789n;
+    const rec = new PipelineRecord({ hrTime: nanosToHrTime(nanos), resource, instrumentationScope: scope });
+    assert.equal(hrTimeToNanos(rec.hrTime), nanos);
+    assert.equal(eventTimeMs(rec), 1_764_460_800_123.4568);
+    const observedOnly = new PipelineRecord({ hrTimeObserved: msToHrTime(5000), resource, instrumentationScope: scope });
+    assert.equal(eventTimeMs(observedOnly), 5000);
+    assert.equal(eventTimeMs(new PipelineRecord({ resource, instrumentationScope: scope })), undefined);
+  });
+
+  it('setIfAbsent never overwrites a sensor value and never writes undefined', () => {
+    const rec = new PipelineRecord({ attributes: { [ProcessAttr.PID]: 10 }, resource, instrumentationScope: scope });
+    assert.equal(setIfAbsent(rec, ProcessAttr.PID, 20), false);
+    assert.equal(rec.attributes[ProcessAttr.PID], 10);
+    assert.equal(setIfAbsent(rec, ProcessAttr.EXECUTABLE_PATH, undefined), false);
+    assert.equal(ProcessAttr.EXECUTABLE_PATH in rec.attributes, false);
+    assert.equal(setIfAbsent(rec, ProcessAttr.EXECUTABLE_PATH, '/usr/bin/curl'), true);
+  });
+
+  it('reads host.name from the shared resource', () => {
+    assert.equal(hostName(new PipelineRecord({ resource, instrumentationScope: scope })), 'web-1');
+    assert.equal(hostName(new PipelineRecord({ resource: createResource({}), instrumentationScope: scope })), undefined);
+  });
+});
+
+describe('validateRecord', () => {
+  it('names what a connection lacks for the aggregator', () => {
+    const rec = new PipelineRecord({
+      eventName: EventName.CONNECTION,
+      attributes: { [NetworkAttr.DESTINATION_ADDRESS]: '203.0.113.9', [ConnectionAttr.BYTES_SENT]: 'lots' },
+      resource: createResource({}),
+      instrumentationScope: scope,
+    });
+    const problems = validateRecord(rec, 'http-flow-aggregator');
+    assert.deepEqual(
+      problems.map((p) => `${p.problem}:${p.attribute}`),
+      ['missing:resource.host.name', `missing:${NetworkAttr.DESTINATION_PORT}`, `wrong_type:${ConnectionAttr.BYTES_SENT}`],
+    );
+    assert.match(problems[2]!.message, /must be int/);
+  });
+
+  it('rejects the wrong event name for a stage', () => {
+    const rec = new PipelineRecord({ eventName: EventName.CONNECTION, resource, instrumentationScope: scope });
+    assert.equal(validateRecord(rec, 'ratio-detector')[0]?.problem, 'wrong_event');
+  });
+
+  it('accepts a complete flow record for the detector', () => {
+    const rec = new PipelineRecord({
+      eventName: EventName.HTTP_FLOW,
+      attributes: { [FlowAttr.KEY]: 'k', [FlowAttr.WINDOW_START]: 0, [FlowAttr.WINDOW_END]: '600000', [FlowAttr.CONNECTIONS]: 3 },
+      resource,
+      instrumentationScope: scope,
+    });
+    assert.deepEqual(validateRecord(rec, 'ratio-detector'), []);
+  });
+});
+
+describe('attribute documentation', () => {
+  it('documents every constant exactly once, with a brief and a writer', () => {
+    const groups = [ResourceAttr, ProcessAttr, NetworkAttr, ConnectionAttr, HttpAttr, ProvenanceAttr, AttributionAttr, FlowAttr, NoveltyAttr, CoverageAttr, DetectionAttr];
+    const constants = groups.flatMap((g) => Object.values(g)).filter((n) => !n.endsWith('.'));
+    const documented = ATTRIBUTE_DOCS.map((doc) => doc.name);
+    assert.equal(new Set(documented).size, documented.length, 'no duplicate docs');
+    assert.deepEqual([...constants].sort(), [...documented].sort());
+    for (const doc of ATTRIBUTE_DOCS) {
+      assert.ok(doc.brief.length > 5, doc.name);
+      assert.ok(doc.writtenBy.length > 0, doc.name);
+    }
+  });
+});
