@@ -34,7 +34,7 @@ export function defineConfig<S extends z.ZodType>(schema: S): ConfigDefinition<z
       return schema.parse({});
     },
     jsonSchema(): Record<string, unknown> {
-      return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
     },
   };
 }
@@ -48,7 +48,10 @@ function joinPath(prefix: string, path: readonly PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string): { path: string; message: string }[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: joinPath(prefix, [...issue.path, key]), message: 'unknown key' }));
+    return issue.keys.map((key) => ({
+      path: joinPath(prefix, [...issue.path, key]),
+      message: 'unknown key',
+    }));
   }
   return [{ path: joinPath(prefix, issue.path), message: issue.message }];
 }
@@ -96,7 +99,9 @@ export function configTable(rows: readonly ConfigRow[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = ['| key | type | default | description |', '| --- | --- | --- | --- |'];
   for (const row of rows) {
-    lines.push(`| \`${row.key}\` | ${row.type} | ${row.default ? `\`${esc(row.default)}\`` : ''} | ${esc(row.description)} |`);
+    lines.push(
+      `| \`${row.key}\` | ${row.type} | ${row.default ? `\`${esc(row.default)}\`` : ''} | ${esc(row.description)} |`,
+    );
   }
   return lines.join('\n');
 }

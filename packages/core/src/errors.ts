@@ -51,7 +51,9 @@ export class ConfigError extends Error {
   readonly issues: readonly { readonly path: string; readonly message: string }[];
 
   constructor(issues: readonly { readonly path: string; readonly message: string }[]) {
-    super(`egressguard: invalid configuration: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+    super(
+      `egressguard: invalid configuration: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+    );
     this.name = 'ConfigError';
     this.issues = issues;
   }

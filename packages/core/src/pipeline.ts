@@ -52,7 +52,8 @@ export class Pipeline {
    * continue down this pipeline.
    */
   addStage(id: string, build: (emit: (records: PipelineRecord[]) => void) => Processor): this {
-    if (this.stages.some((s) => s.id === id)) throw new Error(`egressguard: duplicate pipeline stage id ${id}`);
+    if (this.stages.some((s) => s.id === id))
+      throw new Error(`egressguard: duplicate pipeline stage id ${id}`);
     const index = this.stages.length;
     const processor = build((records) => this.emitFrom(index, records));
     this.stages.push({ id, processor });
@@ -99,7 +100,11 @@ export class Pipeline {
     for (const [id, snap] of Object.entries(snapshot.stages)) {
       const stage = this.stages.find((s) => s.id === id);
       if (!stage) {
-        reportError({ component: 'pipeline', reason: 'snapshot_stage_unknown', message: `snapshot has state for ${id}, which this pipeline does not have; ignored` });
+        reportError({
+          component: 'pipeline',
+          reason: 'snapshot_stage_unknown',
+          message: `snapshot has state for ${id}, which this pipeline does not have; ignored`,
+        });
         continue;
       }
       stage.processor.restore(snap);
@@ -119,7 +124,7 @@ export class Pipeline {
   private async runFrom(start: number, batch: PipelineRecord[]): Promise<PipelineRecord[]> {
     let current = batch;
     for (let i = start; i < this.stages.length && current.length > 0; i++) {
-      current = await this.stages[i]!.processor.process(current);
+      current = await this.stages[i].processor.process(current);
     }
     return current;
   }
@@ -127,7 +132,7 @@ export class Pipeline {
   private async drain(step: (p: Processor) => Promise<PipelineRecord[]>): Promise<PipelineRecord[]> {
     const out: PipelineRecord[] = [];
     for (let i = 0; i < this.stages.length; i++) {
-      const emitted = await step(this.stages[i]!.processor);
+      const emitted = await step(this.stages[i].processor);
       if (emitted.length > 0) out.push(...(await this.runFrom(i + 1, emitted)));
     }
     return out;
@@ -141,7 +146,12 @@ export class Pipeline {
       if (this.onEmit) await this.onEmit(out);
       else this.held.push(...out);
     }).catch((cause: unknown) => {
-      reportError({ component: 'pipeline', reason: 'emit_failed', message: `${records.length} records emitted by ${this.stages[index]?.id ?? index} could not be delivered`, cause });
+      reportError({
+        component: 'pipeline',
+        reason: 'emit_failed',
+        message: `${records.length} records emitted by ${this.stages[index]?.id ?? index} could not be delivered`,
+        cause,
+      });
     });
   }
 

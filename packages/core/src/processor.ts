@@ -201,7 +201,9 @@ export abstract class BaseProcessor implements Processor {
 
   /** Restores state; stateless processors accept only an absent state. */
   protected restoreState(snapshot: ProcessorSnapshot): void {
-    throw new Error(`${this.context.id}: stateless processor cannot restore a snapshot (version ${snapshot.version})`);
+    throw new Error(
+      `${this.context.id}: stateless processor cannot restore a snapshot (version ${snapshot.version})`,
+    );
   }
 
   /** Releases timers and resources after the final flush. */

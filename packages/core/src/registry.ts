@@ -26,8 +26,9 @@ export class ProcessorRegistry {
 
   /** Registers a factory; a type can be registered once. */
   register<C>(factory: ProcessorFactory<C>): this {
-    if (this.factories.has(factory.type)) throw new Error(`egressguard: processor type ${factory.type} is registered twice`);
-    this.factories.set(factory.type, factory as ProcessorFactory<unknown>);
+    if (this.factories.has(factory.type))
+      throw new Error(`egressguard: processor type ${factory.type} is registered twice`);
+    this.factories.set(factory.type, factory);
     return this;
   }
 
@@ -45,11 +46,18 @@ export class ProcessorRegistry {
    * Validates `rawConfig` with the type's schema and creates the processor. Errors name the component:
    * `processors.novelty_filter/strict.history_ms: …`.
    */
-  create(id: string, rawConfig: unknown, context: Omit<ProcessorContext, 'id'>, pathPrefix = 'processors'): Processor {
+  create(
+    id: string,
+    rawConfig: unknown,
+    context: Omit<ProcessorContext, 'id'>,
+    pathPrefix = 'processors',
+  ): Processor {
     const type = componentType(id);
     const factory = this.factories.get(type);
     if (!factory) {
-      throw new Error(`egressguard: ${pathPrefix}.${id}: unknown processor type "${type}" (known: ${[...this.factories.keys()].sort().join(', ')})`);
+      throw new Error(
+        `egressguard: ${pathPrefix}.${id}: unknown processor type "${type}" (known: ${[...this.factories.keys()].sort().join(', ')})`,
+      );
     }
     const config = factory.config.parse(rawConfig ?? {}, `${pathPrefix}.${id}`);
     return factory.create(config, { ...context, id });

@@ -6,7 +6,7 @@
  */
 import type { AnyValue, Context, HrTime } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { PipelineRecord, type RecordScope } from '@egressguard/schema';
+import { PipelineRecord } from '@egressguard/schema';
 
 import { reportError } from './errors.ts';
 import { Pipeline } from './pipeline.ts';
@@ -51,7 +51,12 @@ export class ChainLogRecordProcessor implements LogRecordProcessor {
     this.pending = this.pending
       .then(async () => this.forward(await this.pipeline.process([record]), context))
       .catch((cause: unknown) => {
-        reportError({ component: 'sdk-adapter', reason: 'processing_failed', message: 'a log record could not be processed', cause });
+        reportError({
+          component: 'sdk-adapter',
+          reason: 'processing_failed',
+          message: 'a log record could not be processed',
+          cause,
+        });
       });
   }
 
@@ -92,7 +97,7 @@ export function fromSdkRecord(logRecord: ReadWriteLogRecord): PipelineRecord {
     attributes: { ...(logRecord.attributes as Record<string, AnyValue>) },
     droppedAttributesCount: logRecord.droppedAttributesCount,
     resource: logRecord.resource,
-    instrumentationScope: logRecord.instrumentationScope as RecordScope,
+    instrumentationScope: logRecord.instrumentationScope,
   });
 }
 
@@ -126,7 +131,7 @@ class SdkRecordView implements ReadWriteLogRecord {
     return this.record.instrumentationScope;
   }
   get attributes(): ReadWriteLogRecord['attributes'] {
-    return this.record.attributes as ReadWriteLogRecord['attributes'];
+    return this.record.attributes;
   }
   get severityText(): string | undefined {
     return this.record.severityText;
@@ -152,7 +157,7 @@ class SdkRecordView implements ReadWriteLogRecord {
     return this;
   }
   setAttributes(attributes: ReadWriteLogRecord['attributes']): this {
-    for (const [k, v] of Object.entries(attributes)) this.setAttribute(k, v as AnyValue);
+    for (const [k, v] of Object.entries(attributes)) this.setAttribute(k, v);
     return this;
   }
   setBody(body: AnyValue): this {

@@ -3,7 +3,16 @@
  * renamed over the old snapshot and the directory fsynced: a crash leaves either the old or the new snapshot,
  * never a torn one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Reads and writes one JSON snapshot file atomically. */

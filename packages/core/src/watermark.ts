@@ -1,7 +1,7 @@
 /**
  * Event-time watermark with bounded out-of-orderness and a bounded allowed lateness, as stream processors define
  * them: the watermark trails the largest event time seen by `out_of_order_ms`; a window ending at `end` is due when
- * the watermark passes `end`, and is final (its state may go) when the watermark passes `end + allowed_lateness_ms`.
+ * the watermark reaches `end`, and is final (its state may go) once the watermark is past `end + allowed_lateness_ms`.
  */
 
 /** How a record's event time relates to the watermark. */
@@ -41,9 +41,12 @@ export class EventTimeWatermark {
     return this.value >= endMs;
   }
 
-  /** Whether a window ending at `endMs` is final: no late record may change it any more. */
+  /**
+   * Whether a window ending at `endMs` is final: the watermark has moved more than the allowed lateness past its
+   * end, so no late record may change it any more.
+   */
   isFinal(endMs: number): boolean {
-    return this.value >= endMs + this.allowedLatenessMs;
+    return this.value > endMs + this.allowedLatenessMs;
   }
 
   /** Classifies a record of the window ending at `windowEndMs`. */

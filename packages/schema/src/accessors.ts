@@ -89,7 +89,10 @@ export function getStringArray(attrs: ReadonlyRecordAttributes, key: string): st
  * Reads a documented attribute with the type the schema gives it: `get(attrs, ProcessAttr.PID)` is a
  * `number | undefined` whether the pid arrived as `1234`, `"1234"` or `1234n`.
  */
-export function get<K extends AttributeName>(attrs: ReadonlyRecordAttributes, key: K): AttributeTypeMap[K] | undefined {
+export function get<K extends AttributeName>(
+  attrs: ReadonlyRecordAttributes,
+  key: K,
+): AttributeTypeMap[K] | undefined {
   const doc = attributeDoc(key);
   const raw = attrs[key];
   switch (doc?.type) {
@@ -107,7 +110,10 @@ export function get<K extends AttributeName>(attrs: ReadonlyRecordAttributes, ke
 }
 
 /** True when the raw value can be read as the documented type (used by the validator). */
-export function isReadableAs(value: AnyValue, type: 'string' | 'int' | 'double' | 'boolean' | 'string[]'): boolean {
+export function isReadableAs(
+  value: AnyValue,
+  type: 'string' | 'int' | 'double' | 'boolean' | 'string[]',
+): boolean {
   switch (type) {
     case 'int':
       return asInt(value) !== undefined;

@@ -99,10 +99,7 @@ export interface ReadonlyPipelineRecord {
 export function createResource(attributes: RecordAttributes, schemaUrl?: string): RecordResource {
   // The SDK's Resource type only admits primitive attribute values; OTLP resources may carry any AnyValue and the
   // exporter serialises whatever is there, so the cast only widens what the SDK type admits.
-  return resourceFromAttributes(
-    attributes as Parameters<typeof resourceFromAttributes>[0],
-    schemaUrl ? { schemaUrl } : undefined,
-  );
+  return resourceFromAttributes(attributes, schemaUrl ? { schemaUrl } : undefined);
 }
 
 /** Milliseconds since the Unix epoch to `HrTime`. */

@@ -29,7 +29,12 @@ export interface StageRequirement {
 
 /** The requirements of every stage of the chain. */
 export const STAGE_REQUIREMENTS: Readonly<Record<Stage, StageRequirement>> = {
-  sensor: { eventNames: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT], required: [], anyOf: [], needsHost: false },
+  sensor: {
+    eventNames: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
+    required: [],
+    anyOf: [],
+    needsHost: false,
+  },
   'process-attribution': {
     eventNames: [EventName.CONNECTION],
     required: [],
@@ -80,7 +85,11 @@ export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): Sc
   if (req.needsHost) {
     const host = record.resource.attributes[ResourceAttr.HOST_NAME];
     if (typeof host !== 'string' || host === '') {
-      problems.push({ attribute: `resource.${ResourceAttr.HOST_NAME}`, problem: 'missing', message: `${stage} keeps state per host and needs resource attribute ${ResourceAttr.HOST_NAME}` });
+      problems.push({
+        attribute: `resource.${ResourceAttr.HOST_NAME}`,
+        problem: 'missing',
+        message: `${stage} keeps state per host and needs resource attribute ${ResourceAttr.HOST_NAME}`,
+      });
     }
   }
   const attrs = record.attributes;
@@ -91,7 +100,11 @@ export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): Sc
   }
   for (const group of req.anyOf) {
     if (!group.some((key) => attrs[key] !== undefined && attrs[key] !== null)) {
-      problems.push({ attribute: group.join('|'), problem: 'missing', message: `${stage} needs one of ${group.join(', ')}` });
+      problems.push({
+        attribute: group.join('|'),
+        problem: 'missing',
+        message: `${stage} needs one of ${group.join(', ')}`,
+      });
     }
   }
   for (const key of Object.keys(attrs)) {
@@ -99,7 +112,11 @@ export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): Sc
     const value = attrs[key];
     if (doc === undefined || value === undefined || value === null) continue;
     if (!isReadableAs(value, doc.type)) {
-      problems.push({ attribute: key, problem: 'wrong_type', message: `${key} must be ${doc.type}, got ${describe(value)}` });
+      problems.push({
+        attribute: key,
+        problem: 'wrong_type',
+        message: `${key} must be ${doc.type}, got ${describe(value)}`,
+      });
     }
   }
   return problems;
@@ -117,4 +134,8 @@ export function documentedNames(): string[] {
 }
 
 /** Attributes whose presence means a connection record has a process (used by the blind-spot report). */
-export const HAS_PROCESS_KEYS: readonly string[] = [ProcessAttr.PID, ProcessAttr.EXECUTABLE_PATH, ProcessAttr.EXECUTABLE_NAME];
+export const HAS_PROCESS_KEYS: readonly string[] = [
+  ProcessAttr.PID,
+  ProcessAttr.EXECUTABLE_PATH,
+  ProcessAttr.EXECUTABLE_NAME,
+];

@@ -35,13 +35,21 @@ describe('PipelineRecord', () => {
     const rec = new PipelineRecord({ hrTime: nanosToHrTime(nanos), resource, instrumentationScope: scope });
     assert.equal(hrTimeToNanos(rec.hrTime), nanos);
     assert.equal(eventTimeMs(rec), 1_764_460_800_123.4568);
-    const observedOnly = new PipelineRecord({ hrTimeObserved: msToHrTime(5000), resource, instrumentationScope: scope });
+    const observedOnly = new PipelineRecord({
+      hrTimeObserved: msToHrTime(5000),
+      resource,
+      instrumentationScope: scope,
+    });
     assert.equal(eventTimeMs(observedOnly), 5000);
     assert.equal(eventTimeMs(new PipelineRecord({ resource, instrumentationScope: scope })), undefined);
   });
 
   it('setIfAbsent never overwrites a sensor value and never writes undefined', () => {
-    const rec = new PipelineRecord({ attributes: { [ProcessAttr.PID]: 10 }, resource, instrumentationScope: scope });
+    const rec = new PipelineRecord({
+      attributes: { [ProcessAttr.PID]: 10 },
+      resource,
+      instrumentationScope: scope,
+    });
     assert.equal(setIfAbsent(rec, ProcessAttr.PID, 20), false);
     assert.equal(rec.attributes[ProcessAttr.PID], 10);
     assert.equal(setIfAbsent(rec, ProcessAttr.EXECUTABLE_PATH, undefined), false);
@@ -51,7 +59,10 @@ describe('PipelineRecord', () => {
 
   it('reads host.name from the shared resource', () => {
     assert.equal(hostName(new PipelineRecord({ resource, instrumentationScope: scope })), 'web-1');
-    assert.equal(hostName(new PipelineRecord({ resource: createResource({}), instrumentationScope: scope })), undefined);
+    assert.equal(
+      hostName(new PipelineRecord({ resource: createResource({}), instrumentationScope: scope })),
+      undefined,
+    );
   });
 });
 
@@ -66,20 +77,33 @@ describe('validateRecord', () => {
     const problems = validateRecord(rec, 'http-flow-aggregator');
     assert.deepEqual(
       problems.map((p) => `${p.problem}:${p.attribute}`),
-      ['missing:resource.host.name', `missing:${NetworkAttr.DESTINATION_PORT}`, `wrong_type:${ConnectionAttr.BYTES_SENT}`],
+      [
+        'missing:resource.host.name',
+        `missing:${NetworkAttr.DESTINATION_PORT}`,
+        `wrong_type:${ConnectionAttr.BYTES_SENT}`,
+      ],
     );
-    assert.match(problems[2]!.message, /must be int/);
+    assert.match(problems[2].message, /must be int/);
   });
 
   it('rejects the wrong event name for a stage', () => {
-    const rec = new PipelineRecord({ eventName: EventName.CONNECTION, resource, instrumentationScope: scope });
+    const rec = new PipelineRecord({
+      eventName: EventName.CONNECTION,
+      resource,
+      instrumentationScope: scope,
+    });
     assert.equal(validateRecord(rec, 'ratio-detector')[0]?.problem, 'wrong_event');
   });
 
   it('accepts a complete flow record for the detector', () => {
     const rec = new PipelineRecord({
       eventName: EventName.HTTP_FLOW,
-      attributes: { [FlowAttr.KEY]: 'k', [FlowAttr.WINDOW_START]: 0, [FlowAttr.WINDOW_END]: '600000', [FlowAttr.CONNECTIONS]: 3 },
+      attributes: {
+        [FlowAttr.KEY]: 'k',
+        [FlowAttr.WINDOW_START]: 0,
+        [FlowAttr.WINDOW_END]: '600000',
+        [FlowAttr.CONNECTIONS]: 3,
+      },
       resource,
       instrumentationScope: scope,
     });
@@ -89,7 +113,19 @@ describe('validateRecord', () => {
 
 describe('attribute documentation', () => {
   it('documents every constant exactly once, with a brief and a writer', () => {
-    const groups = [ResourceAttr, ProcessAttr, NetworkAttr, ConnectionAttr, HttpAttr, ProvenanceAttr, AttributionAttr, FlowAttr, NoveltyAttr, CoverageAttr, DetectionAttr];
+    const groups = [
+      ResourceAttr,
+      ProcessAttr,
+      NetworkAttr,
+      ConnectionAttr,
+      HttpAttr,
+      ProvenanceAttr,
+      AttributionAttr,
+      FlowAttr,
+      NoveltyAttr,
+      CoverageAttr,
+      DetectionAttr,
+    ];
     const constants = groups.flatMap((g) => Object.values(g)).filter((n) => !n.endsWith('.'));
     const documented = ATTRIBUTE_DOCS.map((doc) => doc.name);
     assert.equal(new Set(documented).size, documented.length, 'no duplicate docs');

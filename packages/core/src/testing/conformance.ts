@@ -37,7 +37,11 @@ const STABILITIES = new Set(['development', 'alpha', 'beta', 'stable']);
 
 function create<C>(factory: ProcessorFactory<C>, options: ConformanceOptions) {
   const config = factory.config.parse(options.config ?? {});
-  return factory.create(config, { id: `${factory.type}/conformance`, now: () => 1_764_460_800_000, ...options.context });
+  return factory.create(config, {
+    id: `${factory.type}/conformance`,
+    now: () => 1_764_460_800_000,
+    ...options.context,
+  });
 }
 
 function comparable(records: PipelineRecord[]): unknown[] {
@@ -48,13 +52,19 @@ function comparable(records: PipelineRecord[]): unknown[] {
 }
 
 /** The checks, by name; each throws on failure. */
-export function conformanceChecks<C>(factory: ProcessorFactory<C>, options: ConformanceOptions): Record<string, () => Promise<void>> {
+export function conformanceChecks<C>(
+  factory: ProcessorFactory<C>,
+  options: ConformanceOptions,
+): Record<string, () => Promise<void>> {
   return {
     'metadata is complete': async () => {
       const m = factory.metadata;
       assert.equal(m.type, factory.type, 'metadata.type must equal the factory type');
       assert.ok(m.description.length >= 10, 'metadata.description must say what the processor does');
-      assert.ok(STABILITIES.has(m.stability), `metadata.stability must be one of ${[...STABILITIES].join(', ')}`);
+      assert.ok(
+        STABILITIES.has(m.stability),
+        `metadata.stability must be one of ${[...STABILITIES].join(', ')}`,
+      );
       assert.equal(typeof m.stateful, 'boolean', 'metadata.stateful must be a boolean');
       assert.ok(m.reads.length > 0, 'metadata.reads must list what the processor reads');
       assert.ok(m.writes.length > 0, 'metadata.writes must list what the processor writes');
@@ -65,6 +75,12 @@ export function conformanceChecks<C>(factory: ProcessorFactory<C>, options: Conf
     'default config is valid': async () => {
       const parsed = factory.config.parse({});
       assert.deepEqual(parsed, factory.config.defaults(), 'parse({}) must equal defaults()');
+      // zod does not validate defaults: feeding them back in explicitly is what proves they satisfy the schema.
+      assert.deepEqual(
+        factory.config.parse(JSON.parse(JSON.stringify(parsed))),
+        parsed,
+        'the defaults must themselves validate',
+      );
       const schema = factory.config.jsonSchema();
       assert.equal(schema.type, 'object', 'the JSON Schema must describe an object');
       await create(factory, { ...options, config: {} }).shutdown();
@@ -120,14 +136,25 @@ export function conformanceChecks<C>(factory: ProcessorFactory<C>, options: Conf
       const json = JSON.parse(JSON.stringify(snap)) as typeof snap;
       const b = create(factory, options);
       b.restore(json);
-      assert.deepEqual(JSON.parse(JSON.stringify(b.snapshot())), json, 'restore then snapshot must give the same state');
-      assert.deepEqual(comparable(await b.shutdown()), comparable(await a.shutdown()), 'a restored instance must flush what the original flushes');
+      assert.deepEqual(
+        JSON.parse(JSON.stringify(b.snapshot())),
+        json,
+        'restore then snapshot must give the same state',
+      );
+      assert.deepEqual(
+        comparable(await b.shutdown()),
+        comparable(await a.shutdown()),
+        'a restored instance must flush what the original flushes',
+      );
     },
   };
 }
 
 /** Runs every check and returns the outcomes (used to prove the suite catches broken processors). */
-export async function checkConformance<C>(factory: ProcessorFactory<C>, options: ConformanceOptions): Promise<ConformanceResult[]> {
+export async function checkConformance<C>(
+  factory: ProcessorFactory<C>,
+  options: ConformanceOptions,
+): Promise<ConformanceResult[]> {
   const results: ConformanceResult[] = [];
   for (const [check, run] of Object.entries(conformanceChecks(factory, options))) {
     try {

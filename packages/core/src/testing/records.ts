@@ -38,7 +38,11 @@ export interface TestRecordOptions {
 }
 
 /** A record with the given event name and attributes. */
-export function makeRecord(eventName: string | undefined, attributes: RecordAttributes, options: TestRecordOptions = {}): PipelineRecord {
+export function makeRecord(
+  eventName: string | undefined,
+  attributes: RecordAttributes,
+  options: TestRecordOptions = {},
+): PipelineRecord {
   const time = msToHrTime(options.timeMs ?? 1_764_460_800_000);
   return new PipelineRecord({
     hrTime: time,
@@ -51,11 +55,17 @@ export function makeRecord(eventName: string | undefined, attributes: RecordAttr
 }
 
 /** An `egressguard.connection` record. */
-export function makeConnection(attributes: RecordAttributes, options: TestRecordOptions = {}): PipelineRecord {
+export function makeConnection(
+  attributes: RecordAttributes,
+  options: TestRecordOptions = {},
+): PipelineRecord {
   return makeRecord(EventName.CONNECTION, attributes, options);
 }
 
 /** An `egressguard.process.exec` record. */
-export function makeProcessExec(attributes: RecordAttributes, options: TestRecordOptions = {}): PipelineRecord {
+export function makeProcessExec(
+  attributes: RecordAttributes,
+  options: TestRecordOptions = {},
+): PipelineRecord {
   return makeRecord(EventName.PROCESS_EXEC, attributes, options);
 }

@@ -1,0 +1,135 @@
+/**
+ * Test processors for core's own tests: a filter that drops by attribute, and a stateful counter that holds one
+ * summary record per host until flushed (the smallest thing that exercises emit-later, flush and snapshots).
+ */
+import { z } from 'zod';
+
+import { EventName, PipelineRecord, hostName, type RecordResource } from '@egressguard/schema';
+import {
+  BaseProcessor,
+  defineConfig,
+  type ProcessorContext,
+  type ProcessorFactory,
+  type ProcessorMetadata,
+  type ProcessorSnapshot,
+} from '@egressguard/core';
+import { TEST_SCOPE } from '@egressguard/core/testing';
+
+export const dropConfig = defineConfig(
+  z.strictObject({
+    attribute: z
+      .string()
+      .default('drop')
+      .describe('Records whose attribute of this name is true are dropped. Default: `drop`.'),
+  }),
+);
+
+const dropMetadata: ProcessorMetadata = {
+  type: 'test_drop',
+  description: 'Drops records flagged with an attribute (test double).',
+  stability: 'development',
+  stateful: false,
+  reads: ['drop'],
+  writes: ['(drops records)'],
+};
+
+export class DropProcessor extends BaseProcessor {
+  readonly metadata = dropMetadata;
+  private readonly attribute: string;
+  constructor(config: z.output<typeof dropConfig.schema>, context: ProcessorContext) {
+    super(context);
+    this.attribute = config.attribute;
+  }
+  protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    const out = batch.filter((r) => r.attributes[this.attribute] !== true);
+    this.stats.drop('flagged', batch.length - out.length);
+    return out;
+  }
+}
+
+export const dropFactory: ProcessorFactory<z.output<typeof dropConfig.schema>> = {
+  type: 'test_drop',
+  metadata: dropMetadata,
+  config: dropConfig,
+  create: (config, context) => new DropProcessor(config, context),
+};
+
+export const countConfig = defineConfig(
+  z.strictObject({
+    emit_every: z
+      .number()
+      .int()
+      .min(1)
+      .default(1000)
+      .describe('Emit a summary every this many records. Default: 1000.'),
+  }),
+);
+
+const countMetadata: ProcessorMetadata = {
+  type: 'test_count',
+  description: 'Counts records per host and emits a summary record per host on flush (test double).',
+  stability: 'development',
+  stateful: true,
+  reads: ['resource host.name'],
+  writes: ['test.count'],
+};
+
+export class CountProcessor extends BaseProcessor {
+  readonly metadata = countMetadata;
+  private counts = new Map<string, number>();
+  private readonly resources = new Map<string, RecordResource>();
+  private readonly emitEvery: number;
+  private seen = 0;
+  constructor(config: z.output<typeof countConfig.schema>, context: ProcessorContext) {
+    super(context);
+    this.emitEvery = config.emit_every;
+  }
+  protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    for (const r of batch) {
+      const host = hostName(r) ?? '(none)';
+      this.counts.set(host, (this.counts.get(host) ?? 0) + 1);
+      this.resources.set(host, r.resource);
+      if (++this.seen % this.emitEvery === 0) this.emitLater(this.summaries());
+    }
+    return batch;
+  }
+  /** Lets a test emit outside process(), as a timer would. */
+  tick(): void {
+    this.emitLater(this.summaries());
+  }
+  protected override flushState(): PipelineRecord[] {
+    const out = this.summaries();
+    this.counts = new Map();
+    return out;
+  }
+  protected override snapshotState(): ProcessorSnapshot {
+    return { version: 1, counts: Object.fromEntries(this.counts) };
+  }
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== 1) throw new Error(`test_count: unknown snapshot version ${snapshot.version}`);
+    this.counts = new Map(Object.entries(snapshot.counts as Record<string, number>));
+  }
+  protected override stateSize() {
+    return { entries: this.counts.size };
+  }
+  private summaries(): PipelineRecord[] {
+    return [...this.counts].map(
+      ([host, count]) =>
+        new PipelineRecord({
+          eventName: EventName.COVERAGE,
+          attributes: { 'test.host': host, 'test.count': count },
+          resource: this.resources.get(host)!,
+          instrumentationScope: TEST_SCOPE,
+        }),
+    );
+  }
+}
+
+export const countFactory: ProcessorFactory<z.output<typeof countConfig.schema>> = {
+  type: 'test_count',
+  metadata: countMetadata,
+  config: countConfig,
+  create: (config, context) => new CountProcessor(config, context),
+};
+
+export const ctx = (id = 'test'): ProcessorContext => ({ id, now: () => 0 });
