@@ -1,0 +1,317 @@
+/**
+ * The first-seen baseline: per identity, when it was first and last seen, how many times and on how many distinct
+ * days, in event time, so that replaying old files builds the same baseline as living through them.
+ *
+ * Memory: the identities live in an `lru-cache` bounded by `maxIdentities` (the least recently seen identity goes
+ * first, and every eviction is counted); the cache maps each identity to a slot number, and the numbers of all
+ * slots live in typed-array columns (two float64 times, a count, a day bitmap, a day count, the last day): about
+ * 30 bytes per identity beyond the key itself, with no per-identity object for the garbage collector to trace.
+ */
+import { LRUCache } from 'lru-cache';
+
+/** The status the baseline gives an identity (the allowlist decides `allowlisted` before it). */
+export type BaselineStatus = 'new' | 'rare' | 'known';
+
+/** Options of {@link Baseline}. */
+export interface BaselineOptions {
+  /** Bound on identities held; the least recently seen goes first. */
+  readonly maxIdentities: number;
+  /** An identity unseen for longer than this (event time) is forgotten and is `new` again. */
+  readonly historyMs: number;
+  /** From the first record the baseline ever saw, for this long nothing is called `new`. */
+  readonly learningPeriodMs: number;
+  /** Seen fewer times than this: `rare`. */
+  readonly rareMinCount: number;
+  /** Seen on fewer distinct (UTC) days than this: `rare`. */
+  readonly rareMinDays: number;
+}
+
+/** What the baseline says about one sighting. */
+export interface Sighting {
+  readonly status: BaselineStatus;
+  /** The baseline is within its learning period at this event time. */
+  readonly learning: boolean;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  readonly count: number;
+  readonly days: number;
+}
+
+/** One identity in a snapshot: `[identity, firstSeenMs, lastSeenMs, count, days, lastDay, dayMask]`. */
+export type BaselineSnapshotEntry = [string, number, number, number, number, number, number];
+
+/** The baseline as plain JSON; entries from least to most recently seen. */
+export interface BaselineSnapshot {
+  /** Event time of the first record the baseline ever saw (start of the learning period), or null. */
+  readonly startMs: number | null;
+  /** Largest event time seen, or null. */
+  readonly maxEventMs: number | null;
+  readonly entries: BaselineSnapshotEntry[];
+}
+
+const DAY_MS = 86_400_000;
+/** The day bitmap covers the 30 days ending at an identity's last day: 30 bits keep it a V8 small integer. */
+const DAY_BITS = 30;
+const MAX_DAYS = 0xffff;
+
+/** A growable set of slots held in typed-array columns. */
+class Slots {
+  firstSeen = new Float64Array(0);
+  lastSeen = new Float64Array(0);
+  count = new Uint32Array(0);
+  days = new Uint16Array(0);
+  lastDay = new Int32Array(0);
+  dayMask = new Uint32Array(0);
+  private used = 0;
+  private readonly free: number[] = [];
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** Capacity allocated so far, in slots. */
+  get capacity(): number {
+    return this.count.length;
+  }
+
+  alloc(): number {
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.used === this.capacity) this.grow();
+    return this.used++;
+  }
+
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+
+  reset(): void {
+    this.used = 0;
+    this.free.length = 0;
+  }
+
+  private grow(): void {
+    const next = Math.min(this.max, Math.max(1024, this.capacity * 2));
+    const grow = <T extends Float64Array | Uint32Array | Uint16Array | Int32Array>(
+      old: T,
+      make: (n: number) => T,
+    ): T => {
+      const fresh = make(next);
+      fresh.set(old);
+      return fresh;
+    };
+    this.firstSeen = grow(this.firstSeen, (n) => new Float64Array(n));
+    this.lastSeen = grow(this.lastSeen, (n) => new Float64Array(n));
+    this.count = grow(this.count, (n) => new Uint32Array(n));
+    this.days = grow(this.days, (n) => new Uint16Array(n));
+    this.lastDay = grow(this.lastDay, (n) => new Int32Array(n));
+    this.dayMask = grow(this.dayMask, (n) => new Uint32Array(n));
+  }
+}
+
+/** Bytes per slot in the typed-array columns. */
+const SLOT_BYTES = 8 + 8 + 4 + 2 + 4 + 4;
+
+/** The first-seen baseline of process identities. */
+export class Baseline {
+  private readonly options: BaselineOptions;
+  private readonly slots: Slots;
+  private readonly cache: LRUCache<string, number>;
+  private startMs: number | undefined;
+  private maxEventMs: number | undefined;
+  private evictedCount = 0;
+  private keyChars = 0;
+
+  constructor(options: BaselineOptions) {
+    this.options = options;
+    // One spare slot: a new identity takes its slot before lru-cache evicts the oldest one and frees another.
+    this.slots = new Slots(options.maxIdentities + 1);
+    this.cache = new LRUCache<string, number>({
+      max: options.maxIdentities,
+      dispose: (slot, key, reason) => {
+        this.slots.release(slot);
+        this.keyChars -= key.length;
+        if (reason === 'evict') this.evictedCount++;
+      },
+    });
+  }
+
+  /** Identities held. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** Identities evicted because the bound was reached, since creation. */
+  get evictions(): number {
+    return this.evictedCount;
+  }
+
+  /** Event time of the first record the baseline saw; the learning period starts there. */
+  get learningStartMs(): number | undefined {
+    return this.startMs;
+  }
+
+  /** Largest event time seen. */
+  get watermarkMs(): number | undefined {
+    return this.maxEventMs;
+  }
+
+  /** Estimated bytes held: the typed-array columns, the keys (one byte per character) and lru-cache's per-entry arrays. */
+  estimateBytes(): number {
+    return this.slots.capacity * SLOT_BYTES + this.keyChars + this.cache.size * 32;
+  }
+
+  /** Whether `eventMs` falls within the learning period. */
+  isLearning(eventMs: number): boolean {
+    return this.startMs === undefined || eventMs < this.startMs + this.options.learningPeriodMs;
+  }
+
+  /**
+   * Records one sighting of `identity` at event time `eventMs` and says what it is. With `count` false (a revised
+   * window of a sighting already counted) the identity's numbers do not change unless it is unknown.
+   */
+  observe(identity: string, eventMs: number, count = true): Sighting {
+    this.startMs ??= eventMs;
+    if (this.maxEventMs === undefined || eventMs > this.maxEventMs) this.maxEventMs = eventMs;
+    const s = this.slots;
+    let slot = this.cache.get(identity);
+    let first = false;
+    if (slot === undefined) {
+      slot = this.slots.alloc();
+      this.cache.set(identity, slot);
+      this.keyChars += identity.length;
+      first = true;
+    } else if (eventMs - s.lastSeen[slot] > this.options.historyMs) {
+      // Unseen for longer than the history window: forgotten, so new again (Elastic's new terms: "not seen in the
+      // history window").
+      first = true;
+    }
+    const day = Math.floor(eventMs / DAY_MS);
+    if (first) {
+      s.firstSeen[slot] = eventMs;
+      s.lastSeen[slot] = eventMs;
+      s.count[slot] = 1;
+      s.days[slot] = 1;
+      s.lastDay[slot] = day;
+      s.dayMask[slot] = 1;
+    } else if (count) {
+      if (eventMs < s.firstSeen[slot]) s.firstSeen[slot] = eventMs;
+      if (eventMs > s.lastSeen[slot]) s.lastSeen[slot] = eventMs;
+      if (s.count[slot] < 0xffffffff) s.count[slot]++;
+      this.noteDay(slot, day);
+    }
+    const learning = this.isLearning(eventMs);
+    return {
+      status: first && !learning ? 'new' : this.classify(slot),
+      learning,
+      firstSeenMs: s.firstSeen[slot],
+      lastSeenMs: s.lastSeen[slot],
+      count: s.count[slot],
+      days: s.days[slot],
+    };
+  }
+
+  /** Counts `day` once per identity: exact for out-of-order records within the 30 days ending at the last day. */
+  private noteDay(slot: number, day: number): void {
+    const s = this.slots;
+    const delta = day - s.lastDay[slot];
+    if (delta > 0) {
+      s.dayMask[slot] = delta >= DAY_BITS ? 1 : ((s.dayMask[slot] << delta) | 1) & ((1 << DAY_BITS) - 1);
+      s.lastDay[slot] = day;
+      if (s.days[slot] < MAX_DAYS) s.days[slot]++;
+    } else if (delta > -DAY_BITS) {
+      const bit = 1 << -delta;
+      if ((s.dayMask[slot] & bit) === 0) {
+        s.dayMask[slot] |= bit;
+        if (s.days[slot] < MAX_DAYS) s.days[slot]++;
+      }
+    }
+    // A record more than 30 days older than the identity's last sighting cannot be told apart from a day already
+    // counted; it is not counted as a new day.
+  }
+
+  private classify(slot: number): BaselineStatus {
+    const s = this.slots;
+    return s.count[slot] < this.options.rareMinCount || s.days[slot] < this.options.rareMinDays
+      ? 'rare'
+      : 'known';
+  }
+
+  /** Forgets identities unseen for longer than the history window before `nowEventMs`; returns how many. */
+  expire(nowEventMs: number): number {
+    const cutoff = nowEventMs - this.options.historyMs;
+    const stale: string[] = [];
+    this.cache.rforEach((slot, key) => {
+      if (this.slots.lastSeen[slot] < cutoff) stale.push(key);
+    });
+    for (const key of stale) this.cache.delete(key);
+    return stale.length;
+  }
+
+  /** The baseline as plain JSON. */
+  toJSON(): BaselineSnapshot {
+    const s = this.slots;
+    const entries: BaselineSnapshotEntry[] = [];
+    this.cache.rforEach((slot, key) => {
+      entries.push([
+        key,
+        s.firstSeen[slot],
+        s.lastSeen[slot],
+        s.count[slot],
+        s.days[slot],
+        s.lastDay[slot],
+        s.dayMask[slot],
+      ]);
+    });
+    return { startMs: this.startMs ?? null, maxEventMs: this.maxEventMs ?? null, entries };
+  }
+
+  /** Replaces the baseline with a snapshot's; throws on a malformed snapshot. */
+  restore(snapshot: BaselineSnapshot): void {
+    if (!Array.isArray(snapshot.entries)) throw new Error('baseline snapshot has no entries array');
+    for (const [i, e] of snapshot.entries.entries()) {
+      if (
+        !Array.isArray(e) ||
+        e.length !== 7 ||
+        typeof e[0] !== 'string' ||
+        !e.slice(1).every((n) => typeof n === 'number')
+      ) {
+        throw new Error(
+          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask]`,
+        );
+      }
+    }
+    this.cache.clear();
+    this.slots.reset();
+    this.keyChars = 0;
+    this.startMs = snapshot.startMs ?? undefined;
+    this.maxEventMs = snapshot.maxEventMs ?? undefined;
+    for (const [key, first, last, count, days, lastDay, mask] of snapshot.entries) {
+      const slot = this.slots.alloc();
+      this.cache.set(key, slot);
+      this.keyChars += key.length;
+      const s = this.slots;
+      s.firstSeen[slot] = first;
+      s.lastSeen[slot] = last;
+      s.count[slot] = count;
+      s.days[slot] = days;
+      s.lastDay[slot] = lastDay;
+      s.dayMask[slot] = mask;
+    }
+    // A snapshot larger than the bound keeps its most recently seen identities; those evictions count as usual.
+  }
+
+  /** The numbers of one identity without touching its recency, or `undefined`. */
+  peek(identity: string): Omit<Sighting, 'status' | 'learning'> | undefined {
+    const slot = this.cache.peek(identity);
+    if (slot === undefined) return undefined;
+    const s = this.slots;
+    return {
+      firstSeenMs: s.firstSeen[slot],
+      lastSeenMs: s.lastSeen[slot],
+      count: s.count[slot],
+      days: s.days[slot],
+    };
+  }
+}

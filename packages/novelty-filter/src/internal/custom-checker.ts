@@ -1,0 +1,149 @@
+/**
+ * Is an executable "custom"? The measurable meaning: no installed package owns it, it lives in a temporary,
+ * hidden or writable directory, it was deleted after it started, or it is absent from the inventory. Each reason is
+ * a short code, so a detector and an analyst can see why.
+ */
+import { stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+
+import { LRUCache } from 'lru-cache';
+
+import { stripDeletedSuffix } from './identity.ts';
+import type { Inventory } from './inventory.ts';
+import type { PackageDatabase } from './package-database.ts';
+
+/** Why an executable is custom. */
+export const CUSTOM_REASONS = [
+  'not_packaged',
+  'temporary_directory',
+  'hidden_directory',
+  'writable_directory',
+  'deleted',
+  'not_in_inventory',
+] as const;
+/** One reason code. */
+export type CustomReason = (typeof CUSTOM_REASONS)[number];
+
+/** Directories cleaned by the system or writable by everyone: nothing installed lives there. */
+const TEMPORARY_PREFIXES = [
+  '/tmp/',
+  '/var/tmp/',
+  '/dev/shm/',
+  '/run/shm/',
+  '/run/user/',
+  '/var/run/user/',
+  '/run/lock/',
+  '/var/lock/',
+];
+/** Home directories: writable by their user, never managed by a package manager. */
+const HOME_PREFIXES = ['/home/', '/root/', '/var/home/'];
+/** Fileless execution: `memfd_create` then `execveat`, reported by the kernel as `/memfd:<name> (deleted)`. */
+const MEMFD_PREFIX = '/memfd:';
+
+/** What the checker looks at. */
+export interface CustomCheckSubject {
+  readonly path?: string | undefined;
+  readonly sha256?: string | undefined;
+  /** The sensor said the executable was deleted after start. */
+  readonly deleted?: boolean | undefined;
+  readonly host?: string | undefined;
+  /** Whether the path may be looked up on this machine (package database, file modes). */
+  readonly local: boolean;
+}
+
+/** The checker's verdict. */
+export interface CustomCheckResult {
+  readonly custom: boolean;
+  readonly reasons: readonly CustomReason[];
+  /** Package ownership could not be decided (no database for this host, or it could not tell). */
+  readonly packageUnknown: boolean;
+}
+
+/** Options of {@link CustomExecutableChecker}. */
+export interface CustomCheckerOptions {
+  /** This machine's package database, if any. */
+  readonly packages?: PackageDatabase | undefined;
+  readonly inventory?: Inventory | undefined;
+  /** Bound on cached directory modes. */
+  readonly maxCachedStats: number;
+  /** How long a cached directory mode is trusted, ms. Default 300000. */
+  readonly statTtlMs?: number;
+}
+
+/** Decides whether an executable is custom, and why. */
+export class CustomExecutableChecker {
+  private readonly packages: PackageDatabase | undefined;
+  private readonly inventory: Inventory | undefined;
+  private readonly writable: LRUCache<string, boolean>;
+
+  constructor(options: CustomCheckerOptions) {
+    this.packages = options.packages;
+    this.inventory = options.inventory;
+    this.writable = new LRUCache({ max: options.maxCachedStats, ttl: options.statTtlMs ?? 300_000 });
+  }
+
+  /** Checks one executable; never throws (file-system errors mean "cannot tell"). */
+  async check(subject: CustomCheckSubject): Promise<CustomCheckResult> {
+    const reasons: CustomReason[] = [];
+    let packageUnknown = true;
+    const raw = subject.path;
+    const { path: stripped, deleted: deletedSuffix } =
+      raw !== undefined ? stripDeletedSuffix(raw) : { path: undefined, deleted: false };
+    const path = stripped !== undefined && stripped.startsWith('/') ? posix.normalize(stripped) : undefined;
+    const memfd = path?.startsWith(MEMFD_PREFIX) ?? false;
+
+    if (path !== undefined && !memfd) {
+      if (subject.local && this.packages) {
+        const owned = await this.packages.owns(path);
+        if (owned !== undefined) packageUnknown = false;
+        if (owned === false) reasons.push('not_packaged');
+      }
+      if (TEMPORARY_PREFIXES.some((p) => path.startsWith(p))) reasons.push('temporary_directory');
+      if (path.split('/').some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..')) {
+        reasons.push('hidden_directory');
+      }
+      if (
+        HOME_PREFIXES.some((p) => path.startsWith(p)) ||
+        (subject.local && (await this.inWritableDirectory(path)))
+      ) {
+        reasons.push('writable_directory');
+      }
+    }
+    if (subject.deleted === true || deletedSuffix || memfd) reasons.push('deleted');
+    if (
+      this.inventory?.covers(subject.host) &&
+      !this.inventory.contains(subject.host, path, subject.sha256)
+    ) {
+      reasons.push('not_in_inventory');
+    }
+    return { custom: reasons.length > 0, reasons, packageUnknown };
+  }
+
+  /**
+   * Whether the file or any directory above it is world-writable (mode o+w, the sticky `/tmp` included): anyone on
+   * the machine could have put or replaced the file. A path that does not exist here tells nothing.
+   */
+  private async inWritableDirectory(path: string): Promise<boolean> {
+    let current = path;
+    for (;;) {
+      if (await this.worldWritable(current)) return true;
+      const parent = posix.dirname(current);
+      if (parent === current) return false;
+      current = parent;
+    }
+  }
+
+  private async worldWritable(path: string): Promise<boolean> {
+    const cached = this.writable.get(path);
+    if (cached !== undefined) return cached;
+    let result = false;
+    try {
+      const st = await stat(path);
+      result = (st.mode & 0o002) !== 0;
+    } catch {
+      result = false;
+    }
+    this.writable.set(path, result);
+    return result;
+  }
+}

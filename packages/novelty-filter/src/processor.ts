@@ -1,0 +1,386 @@
+/**
+ * The novelty filter: for each `egressguard.http_flow` (and, by default, `egressguard.connection`) record, decides
+ * whether the process identity is new, rare, known or allowlisted, and whether its executable is custom, and
+ * remembers it. "Custom or previously unseen userland processes" is the half of AN0145 this stage answers; the
+ * ratio detector after it answers "many connections, little data back".
+ */
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { hostname } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+import {
+  BaseProcessor,
+  ConfigError,
+  FileStateStore,
+  type ProcessorContext,
+  type ProcessorMetadata,
+  type ProcessorSnapshot,
+  type StateSize,
+} from '@egressguard/core';
+import {
+  EventName,
+  FlowAttr,
+  NoveltyAttr,
+  NoveltyStatus,
+  ProcessAttr,
+  eventTimeMs,
+  get,
+  hostName,
+  setIfAbsent,
+  type NoveltyStatusValue,
+  type PipelineRecord,
+} from '@egressguard/schema';
+
+import type { NoveltyFilterConfig } from './config.ts';
+import { Allowlist } from './internal/allowlist.ts';
+import { Baseline, type BaselineSnapshot } from './internal/baseline.ts';
+import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
+import { CustomExecutableChecker } from './internal/custom-checker.ts';
+import { DpkgDatabase } from './internal/dpkg-database.ts';
+import { IdentityBuilder } from './internal/identity.ts';
+import { Inventory } from './internal/inventory.ts';
+import type { PackageDatabase } from './internal/package-database.ts';
+import { RpmDatabase } from './internal/rpm-database.ts';
+
+/** What the novelty filter is, reads and writes. */
+export const noveltyFilterMetadata: ProcessorMetadata = {
+  type: 'novelty_filter',
+  description:
+    'Keeps a first-seen baseline of process identities (normalised executable path, user class, per host) and marks each flow or connection new, rare, known or allowlisted, and custom with its reasons.',
+  stability: 'alpha',
+  stateful: true,
+  reads: [
+    EventName.HTTP_FLOW,
+    EventName.CONNECTION,
+    ProcessAttr.EXECUTABLE_PATH,
+    ProcessAttr.EXECUTABLE_NAME,
+    ProcessAttr.EXECUTABLE_SHA256,
+    ProcessAttr.EXECUTABLE_DELETED,
+    ProcessAttr.USER_ID,
+    ProcessAttr.OWNER,
+    ProcessAttr.CONTAINER_ID,
+    ProcessAttr.KERNEL_THREAD,
+    FlowAttr.WINDOW_END,
+    FlowAttr.REVISION,
+  ],
+  writes: [
+    NoveltyAttr.STATUS,
+    NoveltyAttr.IDENTITY,
+    NoveltyAttr.FIRST_SEEN,
+    NoveltyAttr.SEEN_COUNT,
+    NoveltyAttr.SEEN_DAYS,
+    NoveltyAttr.LEARNING,
+    NoveltyAttr.CUSTOM,
+    NoveltyAttr.CUSTOM_REASONS,
+    NoveltyAttr.ALLOWLIST_ENTRY,
+  ],
+};
+
+/** The version of the snapshots this processor writes and reads. */
+const SNAPSHOT_VERSION = 1;
+
+/** The snapshot: the baseline and the version. */
+type NoveltySnapshot = ProcessorSnapshot & { readonly baseline: BaselineSnapshot };
+
+/** What the filter decided about one record. */
+interface Decision {
+  readonly status: NoveltyStatusValue;
+  readonly custom: boolean;
+}
+
+function onPath(command: string): boolean {
+  if (command.includes('/')) return isExecutable(command);
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && isExecutable(join(dir, command)));
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The novelty filter processor; create it through `noveltyFilterFactory`. */
+export class NoveltyFilterProcessor extends BaseProcessor {
+  readonly metadata = noveltyFilterMetadata;
+  private readonly config: NoveltyFilterConfig;
+  private readonly eventNames: ReadonlySet<string>;
+  private readonly identities: IdentityBuilder;
+  private readonly baseline: Baseline;
+  private readonly allowlist: Allowlist;
+  private readonly checker: CustomExecutableChecker;
+  private readonly packages: PackageDatabase | undefined;
+  private readonly localHost: string;
+  private readonly store: FileStateStore<NoveltySnapshot> | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private lastSaveMs: number;
+  private reportedEvictions = 0;
+
+  constructor(config: NoveltyFilterConfig, context: ProcessorContext) {
+    super(context);
+    this.config = config;
+    this.eventNames = new Set(config.event_names);
+    this.identities = new IdentityBuilder({
+      parts: config.identity_parts,
+      scope: config.identity_scope,
+      regularUidMin: config.regular_uid_min,
+    });
+    this.baseline = new Baseline({
+      maxIdentities: config.max_identities,
+      historyMs: config.history_ms,
+      learningPeriodMs: config.learning_period_ms,
+      rareMinCount: config.rare_min_count,
+      rareMinDays: config.rare_min_days,
+    });
+    try {
+      this.allowlist = new Allowlist(
+        [
+          { prefix: 'user', entries: config.allowlist },
+          ...(config.use_builtin_allowlist ? [{ prefix: 'builtin', entries: BUILTIN_ALLOWLIST }] : []),
+        ],
+        { nameOnlyWhenPathUnknown: config.name_only_when_path_unknown },
+      );
+    } catch (cause) {
+      throw new ConfigError([{ path: 'allowlist', message: (cause as Error).message }]);
+    }
+    this.packages = this.openPackageDatabase();
+    let inventory: Inventory | undefined;
+    if (config.inventory_file !== null) {
+      try {
+        inventory = Inventory.load(config.inventory_file);
+      } catch (cause) {
+        throw new ConfigError([{ path: 'inventory_file', message: (cause as Error).message }]);
+      }
+    }
+    this.checker = new CustomExecutableChecker({
+      packages: this.packages,
+      inventory,
+      maxCachedStats: config.max_cached_lookups,
+    });
+    this.localHost = config.local_host_name ?? hostname();
+    this.lastSaveMs = context.now();
+    if (config.state_file !== null) {
+      const path = isAbsolute(config.state_file)
+        ? config.state_file
+        : join(config.state_dir, config.state_file);
+      this.store = new FileStateStore<NoveltySnapshot>(path);
+      const saved = this.store.load();
+      if (saved !== undefined) {
+        try {
+          this.restoreState(saved);
+        } catch (cause) {
+          throw new Error(
+            `${context.id}: state file ${path} cannot be restored (move it aside to start a new baseline)`,
+            { cause },
+          );
+        }
+        this.dirty = false;
+      }
+      this.timer = setInterval(() => this.maybeSave(), config.snapshot_interval_ms);
+      this.timer.unref();
+    }
+  }
+
+  private openPackageDatabase(): PackageDatabase | undefined {
+    const c = this.config;
+    const onProblem = (reason: string, message: string, cause?: unknown) =>
+      this.report(reason, message, cause);
+    const dpkg = () => new DpkgDatabase({ root: c.dpkg_root, maxPaths: c.max_owned_paths, onProblem });
+    const rpm = () => new RpmDatabase({ command: c.rpm_command, maxCached: c.max_cached_lookups, onProblem });
+    switch (c.package_database) {
+      case 'none':
+        return undefined;
+      case 'dpkg':
+        if (!DpkgDatabase.existsAt(c.dpkg_root)) {
+          throw new ConfigError([
+            { path: 'dpkg_root', message: `no dpkg database at ${join(c.dpkg_root, 'var/lib/dpkg/info')}` },
+          ]);
+        }
+        return dpkg();
+      case 'rpm':
+        if (!onPath(c.rpm_command))
+          throw new ConfigError([
+            { path: 'rpm_command', message: `${c.rpm_command} is not an executable on PATH` },
+          ]);
+        return rpm();
+      case 'auto':
+        if (DpkgDatabase.existsAt(c.dpkg_root)) return dpkg();
+        if (onPath(c.rpm_command)) return rpm();
+        return undefined;
+    }
+  }
+
+  protected override async processBatch(batch: PipelineRecord[]): Promise<PipelineRecord[]> {
+    const action = this.config.action;
+    const out: PipelineRecord[] = action.mode === 'drop' ? [] : batch;
+    for (const record of batch) {
+      let decision: Decision | undefined;
+      if (record.eventName !== undefined && this.eventNames.has(record.eventName)) {
+        try {
+          decision = await this.annotate(record);
+        } catch (cause) {
+          this.report('record_failed', `${record.eventName} record passed on unannotated`, cause);
+        }
+      }
+      if (action.mode !== 'drop') continue;
+      if (
+        decision !== undefined &&
+        (action.statuses as readonly string[]).includes(decision.status) &&
+        !(action.keep_custom && decision.custom)
+      ) {
+        this.stats.drop(`novelty_${decision.status}`);
+      } else {
+        out.push(record);
+      }
+    }
+    this.noteEvictions();
+    this.maybeSave();
+    return out;
+  }
+
+  /** Annotates one record; `undefined` when it cannot be identified (counted and reported). */
+  private async annotate(record: PipelineRecord): Promise<Decision | undefined> {
+    const attrs = record.attributes;
+    if (get(attrs, ProcessAttr.KERNEL_THREAD) === true) {
+      this.stats.count('kernel_thread');
+      return undefined;
+    }
+    const host = hostName(record);
+    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
+    const name = get(attrs, ProcessAttr.EXECUTABLE_NAME);
+    const sha256 = get(attrs, ProcessAttr.EXECUTABLE_SHA256);
+    const identity = this.identities.build({
+      host,
+      path,
+      name,
+      sha256,
+      uid: get(attrs, ProcessAttr.USER_ID),
+      owner: get(attrs, ProcessAttr.OWNER),
+    });
+    if (identity === undefined) {
+      const missing =
+        path === undefined && name === undefined ? 'process.executable.path and .name' : 'resource host.name';
+      this.report(
+        'unidentified_record',
+        `${record.eventName} record lacks ${missing}; passed on unannotated`,
+      );
+      return undefined;
+    }
+    // Flows are dated by their window end, so that a replay of old files builds the baseline in the order it lived.
+    const timeMs = get(attrs, FlowAttr.WINDOW_END) ?? eventTimeMs(record);
+    if (timeMs === undefined) {
+      this.report('missing_event_time', `${record.eventName} record has no time; passed on unannotated`);
+      return undefined;
+    }
+    // A revised window (revision ≥ 1) is the same sighting as its first emission: it must not count twice.
+    const revision = record.eventName === EventName.HTTP_FLOW ? get(attrs, FlowAttr.REVISION) : undefined;
+    const sighting = this.baseline.observe(identity, timeMs, revision === undefined || revision === 0);
+    this.dirty = true;
+
+    const containerId = get(attrs, ProcessAttr.CONTAINER_ID);
+    const check = this.config.check_local_files;
+    // The package database and file modes read here are this machine's, and a container has its own filesystem.
+    const local =
+      check === true || (check === 'auto' && host === this.localHost && containerId === undefined);
+    const custom = await this.checker.check({
+      path,
+      sha256,
+      deleted: get(attrs, ProcessAttr.EXECUTABLE_DELETED),
+      host,
+      local,
+    });
+    if (custom.packageUnknown && path !== undefined)
+      this.stats.count(local ? 'package_ownership_unknown' : 'package_check_not_local');
+
+    const allow = this.allowlist.match({ path, name, sha256 });
+    const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
+    this.stats.count(`status_${status}`);
+
+    setIfAbsent(record, NoveltyAttr.STATUS, status);
+    setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
+    setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
+    setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
+    setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
+    setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
+    setIfAbsent(record, NoveltyAttr.CUSTOM, custom.custom);
+    if (custom.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...custom.reasons]);
+    if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
+    return { status, custom: custom.custom };
+  }
+
+  private noteEvictions(): void {
+    const evictions = this.baseline.evictions;
+    if (evictions === this.reportedEvictions) return;
+    this.stats.count('identities_evicted', evictions - this.reportedEvictions);
+    if (this.reportedEvictions === 0) {
+      this.report(
+        'baseline_full',
+        `the baseline reached max_identities=${this.config.max_identities}; the least recently seen identities are evicted and will look new again`,
+      );
+    }
+    this.reportedEvictions = evictions;
+  }
+
+  /** Writes the baseline when it changed and the snapshot interval (processing time) has passed. */
+  private maybeSave(): void {
+    if (this.context.now() - this.lastSaveMs >= this.config.snapshot_interval_ms) this.save();
+  }
+
+  private save(): void {
+    if (!this.store) return;
+    this.lastSaveMs = this.context.now();
+    const watermark = this.baseline.watermarkMs;
+    if (watermark !== undefined) {
+      const expired = this.baseline.expire(watermark);
+      if (expired > 0) {
+        this.stats.count('identities_expired', expired);
+        this.dirty = true;
+      }
+    }
+    if (!this.dirty) return;
+    try {
+      this.store.save(this.snapshotState());
+      this.dirty = false;
+      this.stats.count('snapshots_written');
+    } catch (cause) {
+      this.report('snapshot_write_failed', `cannot write ${this.store.path}`, cause);
+    }
+  }
+
+  protected override snapshotState(): NoveltySnapshot {
+    return { version: SNAPSHOT_VERSION, baseline: this.baseline.toJSON() };
+  }
+
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== SNAPSHOT_VERSION) {
+      throw new Error(
+        `${this.context.id}: cannot restore snapshot version ${snapshot.version} (this version reads ${SNAPSHOT_VERSION})`,
+      );
+    }
+    const baseline = snapshot.baseline as BaselineSnapshot | undefined;
+    if (typeof baseline !== 'object' || baseline === null) {
+      throw new Error(`${this.context.id}: snapshot version ${SNAPSHOT_VERSION} has no baseline`);
+    }
+    this.baseline.restore(baseline);
+    this.reportedEvictions = this.baseline.evictions;
+    this.dirty = true;
+  }
+
+  protected override stateSize(): StateSize {
+    return {
+      entries: this.baseline.size,
+      bytes: this.baseline.estimateBytes(),
+      maxEntries: this.config.max_identities,
+    };
+  }
+
+  protected override close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.save();
+  }
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { Baseline, type BaselineOptions } from '../../src/internal/baseline.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 10, 1);
+const options: BaselineOptions = {
+  maxIdentities: 100,
+  historyMs: 14 * DAY,
+  learningPeriodMs: DAY,
+  rareMinCount: 4,
+  rareMinDays: 3,
+};
+
+describe('Baseline', () => {
+  it('calls nothing new during the learning period, then new → rare → known', () => {
+    const b = new Baseline(options);
+    const learning = b.observe('a', T0);
+    assert.equal(learning.learning, true);
+    assert.equal(learning.status, 'rare', 'a first sighting during learning is not new');
+    assert.equal(b.observe('b', T0 + DAY - 1).status, 'rare');
+
+    const first = b.observe('x', T0 + DAY);
+    assert.deepEqual([first.status, first.learning, first.count, first.days], ['new', false, 1, 1]);
+    assert.equal(first.firstSeenMs, T0 + DAY);
+    assert.equal(b.observe('x', T0 + DAY + 1000).status, 'rare', 'second sighting');
+    assert.equal(b.observe('x', T0 + 2 * DAY).status, 'rare', 'count 3, 2 days');
+    const third = b.observe('x', T0 + 3 * DAY);
+    assert.deepEqual([third.status, third.count, third.days, third.firstSeenMs], ['known', 4, 3, T0 + DAY]);
+  });
+
+  it('forgets an identity unseen for longer than the history window', () => {
+    const b = new Baseline(options);
+    b.observe('start', T0);
+    for (let d = 2; d < 8; d++) b.observe('x', T0 + d * DAY);
+    assert.equal(b.observe('x', T0 + 8 * DAY).status, 'known');
+    assert.equal(
+      b.observe('x', T0 + 8 * DAY + 14 * DAY).status,
+      'known',
+      'exactly the history window is still remembered',
+    );
+    const back = b.observe('x', T0 + 22 * DAY + 14 * DAY + 1);
+    assert.deepEqual([back.status, back.count, back.firstSeenMs], ['new', 1, T0 + 36 * DAY + 1]);
+    assert.equal(b.expire(T0 + 100 * DAY), 2, 'expire() frees what the window forgot');
+    assert.equal(b.size, 0);
+  });
+
+  it('counts distinct days exactly for out-of-order records', () => {
+    const b = new Baseline({ ...options, learningPeriodMs: 0 });
+    b.observe('x', T0 + 5 * DAY);
+    b.observe('x', T0 + 3 * DAY);
+    b.observe('x', T0 + 3 * DAY + 5);
+    b.observe('x', T0 + 5 * DAY + 7);
+    const s = b.observe('x', T0 + 4 * DAY);
+    assert.deepEqual([s.count, s.days, s.firstSeenMs], [5, 3, T0 + 3 * DAY]);
+  });
+
+  it('does not count an uncounted re-sighting', () => {
+    const b = new Baseline({ ...options, learningPeriodMs: 0 });
+    b.observe('x', T0);
+    assert.equal(b.observe('x', T0 + DAY, false).count, 1);
+  });
+
+  it('evicts the least recently seen identity at the bound and counts it', () => {
+    const b = new Baseline({ ...options, maxIdentities: 3, learningPeriodMs: 0 });
+    for (const k of ['a', 'b', 'c']) b.observe(k, T0);
+    b.observe('a', T0 + 1);
+    b.observe('d', T0 + 2);
+    assert.equal(b.size, 3);
+    assert.equal(b.evictions, 1);
+    assert.equal(b.peek('b'), undefined, 'b was least recently seen');
+    assert.equal(b.peek('a')?.count, 2);
+    for (let i = 0; i < 50; i++) b.observe(`k${i}`, T0 + 3 + i);
+    assert.equal(b.evictions, 51);
+    assert.equal(b.observe('k49', T0 + 100).count, 2, 'slots are reused without corrupting live identities');
+  });
+
+  it('round-trips through its snapshot', () => {
+    const a = new Baseline(options);
+    a.observe('x', T0);
+    a.observe('y', T0 + DAY * 2);
+    a.observe('x', T0 + DAY * 3);
+    const snap = JSON.parse(JSON.stringify(a.toJSON())) as ReturnType<Baseline['toJSON']>;
+    const b = new Baseline(options);
+    b.restore(snap);
+    assert.deepEqual(b.toJSON(), snap);
+    assert.equal(b.learningStartMs, T0);
+    assert.deepEqual(b.observe('x', T0 + DAY * 4), a.observe('x', T0 + DAY * 4));
+    assert.throws(
+      () => b.restore({ startMs: null, maxEventMs: null, entries: [['x', 1]] as never }),
+      /entry 0/,
+    );
+  });
+});

@@ -1,0 +1,354 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import {
+  ConfigError,
+  setErrorHandler,
+  stderrErrorHandler,
+  type Processor,
+  type ReportedError,
+} from '@egressguard/core';
+import { makeConnection, makeRecord } from '@egressguard/core/testing';
+import {
+  EventName,
+  FlowAttr,
+  NoveltyAttr,
+  ProcessAttr,
+  type PipelineRecord,
+  type RecordAttributes,
+} from '@egressguard/schema';
+
+import { noveltyFilterFactory } from '../src/index.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 10, 1);
+const scratch = mkdtempSync(join(tmpdir(), 'novelty-proc-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
+  const config = noveltyFilterFactory.config.parse({ state_file: null, package_database: 'none', ...raw });
+  return noveltyFilterFactory.create(config, { id: 'novelty_filter/test', now });
+}
+
+/** An http_flow record as the aggregator writes it: the key's process attributes and the window. */
+function flow(
+  process: RecordAttributes,
+  endMs: number,
+  extra: RecordAttributes = {},
+  host = 'web-1',
+): PipelineRecord {
+  return makeRecord(
+    EventName.HTTP_FLOW,
+    {
+      ...process,
+      [FlowAttr.KEY]: `${host}|${String(process[ProcessAttr.EXECUTABLE_PATH])}`,
+      [FlowAttr.WINDOW_START]: endMs - 300_000,
+      [FlowAttr.WINDOW_END]: endMs,
+      [FlowAttr.CONNECTIONS]: 20,
+      ...extra,
+    },
+    { timeMs: endMs, host },
+  );
+}
+
+const implant = {
+  [ProcessAttr.EXECUTABLE_PATH]: '/tmp/.x/kworkerd',
+  [ProcessAttr.EXECUTABLE_NAME]: 'kworkerd',
+  [ProcessAttr.USER_ID]: 1000,
+};
+
+async function one(p: Processor, record: PipelineRecord): Promise<RecordAttributes> {
+  const [out] = await p.process([record]);
+  assert.ok(out, 'the record passes on');
+  return out.attributes;
+}
+
+describe('novelty filter', () => {
+  it('learns, then walks an identity through new → rare → known, by event time', async () => {
+    const p = create({ learning_period_ms: DAY, rare_min_count: 3, rare_min_days: 2 });
+    const learning = await one(
+      p,
+      flow({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl', [ProcessAttr.USER_ID]: 0 }, T0),
+    );
+    assert.equal(learning[NoveltyAttr.LEARNING], true);
+    assert.equal(learning[NoveltyAttr.STATUS], 'rare', 'nothing is new during the learning period');
+
+    const first = await one(p, flow(implant, T0 + DAY + 300_000));
+    assert.equal(first[NoveltyAttr.STATUS], 'new');
+    assert.equal(first[NoveltyAttr.LEARNING], false);
+    assert.equal(first[NoveltyAttr.IDENTITY], 'host=web-1|path=/tmp/.x/kworkerd|user=user');
+    assert.equal(first[NoveltyAttr.FIRST_SEEN], T0 + DAY + 300_000, 'first seen is the window end');
+    assert.equal(first[NoveltyAttr.SEEN_COUNT], 1);
+    assert.equal(first[NoveltyAttr.CUSTOM], true);
+    assert.deepEqual(first[NoveltyAttr.CUSTOM_REASONS], ['temporary_directory', 'hidden_directory']);
+
+    const revised = await one(p, flow(implant, T0 + DAY + 300_000, { [FlowAttr.REVISION]: 1 }));
+    assert.equal(revised[NoveltyAttr.SEEN_COUNT], 1, 'a revised window is not a new sighting');
+
+    assert.equal((await one(p, flow(implant, T0 + DAY + 600_000)))[NoveltyAttr.STATUS], 'rare');
+    assert.equal(
+      (await one(p, flow(implant, T0 + DAY + 900_000)))[NoveltyAttr.STATUS],
+      'rare',
+      'three times but on one day',
+    );
+    const known = await one(p, flow(implant, T0 + 2 * DAY + 300_000));
+    assert.equal(known[NoveltyAttr.STATUS], 'known');
+    assert.equal(known[NoveltyAttr.SEEN_DAYS], 2);
+    assert.equal(known[NoveltyAttr.FIRST_SEEN], T0 + DAY + 300_000);
+
+    // On another host the same executable is new: identities are per host by default.
+    const elsewhere = await one(p, flow(implant, T0 + 2 * DAY + 300_000, {}, 'web-2'));
+    assert.equal(elsewhere[NoveltyAttr.STATUS], 'new');
+    await p.shutdown();
+  });
+
+  it('forgets identities unseen for history_ms', async () => {
+    const p = create({ learning_period_ms: 0, history_ms: 2 * DAY, rare_min_count: 1, rare_min_days: 1 });
+    assert.equal(
+      (await one(p, makeConnection(implant, { timeMs: T0, host: 'web-1' })))[NoveltyAttr.STATUS],
+      'new',
+    );
+    assert.equal(
+      (await one(p, makeConnection(implant, { timeMs: T0 + 2 * DAY, host: 'web-1' })))[NoveltyAttr.STATUS],
+      'known',
+    );
+    const back = await one(p, makeConnection(implant, { timeMs: T0 + 4 * DAY + 1, host: 'web-1' }));
+    assert.equal(back[NoveltyAttr.STATUS], 'new');
+    assert.equal(back[NoveltyAttr.FIRST_SEEN], T0 + 4 * DAY + 1);
+    await p.shutdown();
+  });
+
+  it('keeps the baseline across a restart through its state file, written on the injected clock', async () => {
+    const dir = mkdtempSync(join(scratch, 'state-'));
+    let now = T0;
+    const config = {
+      state_dir: dir,
+      state_file: 'novelty.json',
+      snapshot_interval_ms: 60_000,
+      learning_period_ms: 0,
+    };
+    const a = create(config, () => now);
+    assert.equal((await one(a, flow(implant, T0)))[NoveltyAttr.STATUS], 'new');
+    assert.equal(existsSync(join(dir, 'novelty.json')), false, 'not written before the interval');
+    now += 60_000;
+    await a.process([flow(implant, T0 + 300_000)]);
+    assert.equal(
+      a.counters().events.snapshots_written,
+      1,
+      'written once the interval passed on the injected clock',
+    );
+    await a.process([flow(implant, T0 + 600_000)]);
+    await a.shutdown();
+    const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as {
+      version: number;
+      baseline: { entries: unknown[][] };
+    };
+    assert.equal(saved.version, 1);
+    assert.equal(saved.baseline.entries[0][3], 3, 'shutdown wrote the latest count');
+
+    const b = create(config, () => now);
+    const again = await one(b, flow(implant, T0 + 900_000));
+    assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restarted instance remembers the identity');
+    assert.equal(again[NoveltyAttr.SEEN_COUNT], 4);
+    assert.equal(again[NoveltyAttr.FIRST_SEEN], T0);
+    await b.shutdown();
+  });
+
+  it('allowlists by identity, never a known name in a custom location', async () => {
+    const p = create({
+      learning_period_ms: 0,
+      allowlist: [{ id: 'billing', paths: ['/srv/billing-*/bin/billing'] }],
+    });
+    const apt = await one(
+      p,
+      makeConnection(
+        { [ProcessAttr.EXECUTABLE_PATH]: '/usr/lib/apt/methods/http', [ProcessAttr.USER_ID]: 42 },
+        { host: 'web-1' },
+      ),
+    );
+    assert.equal(apt[NoveltyAttr.STATUS], 'allowlisted');
+    assert.equal(apt[NoveltyAttr.ALLOWLIST_ENTRY], 'builtin:apt-methods');
+    const fake = await one(
+      p,
+      makeConnection(
+        { [ProcessAttr.EXECUTABLE_PATH]: '/tmp/apt-get', [ProcessAttr.EXECUTABLE_NAME]: 'apt-get' },
+        { host: 'web-1' },
+      ),
+    );
+    assert.equal(fake[NoveltyAttr.STATUS], 'new');
+    assert.equal(fake[NoveltyAttr.ALLOWLIST_ENTRY], undefined);
+    const commOnly = await one(
+      p,
+      makeConnection({ [ProcessAttr.EXECUTABLE_NAME]: 'apt-get' }, { host: 'web-1' }),
+    );
+    assert.equal(commOnly[NoveltyAttr.STATUS], 'allowlisted', 'a name matches when the sensor gave no path');
+    const mine = await one(
+      p,
+      makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: '/srv/billing-2.1/bin/billing' }, { host: 'web-1' }),
+    );
+    assert.equal(mine[NoveltyAttr.ALLOWLIST_ENTRY], 'user:billing');
+    const off = create({ use_builtin_allowlist: false, learning_period_ms: 0 });
+    assert.equal(
+      (
+        await one(
+          off,
+          makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/lib/apt/methods/http' }, { host: 'web-1' }),
+        )
+      )[NoveltyAttr.STATUS],
+      'new',
+    );
+    await p.shutdown();
+    await off.shutdown();
+  });
+
+  it('drops known and allowlisted records in drop mode, but never a custom one by default', async () => {
+    const p = create({
+      learning_period_ms: 0,
+      rare_min_count: 1,
+      rare_min_days: 1,
+      action: { mode: 'drop' },
+    });
+    const curl = { [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl' };
+    assert.equal((await p.process([flow(curl, T0)])).length, 1, 'new passes');
+    assert.equal((await p.process([flow(curl, T0 + 300_000)])).length, 0, 'known is dropped');
+    assert.equal(
+      (await p.process([flow({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/sbin/squid' }, T0)])).length,
+      0,
+      'allowlisted is dropped',
+    );
+    await p.process([flow(implant, T0)]);
+    assert.equal(
+      (await p.process([flow(implant, T0 + 300_000)])).length,
+      1,
+      'a known custom executable is kept',
+    );
+    const other = makeRecord(EventName.DETECTION, {}, { host: 'web-1' });
+    assert.equal((await p.process([other])).length, 1, 'other event names pass untouched');
+    assert.deepEqual(p.counters().dropped, { novelty_known: 1, novelty_allowlisted: 1 });
+    await p.shutdown();
+  });
+
+  it(
+    'marks a packaged executable and its copy differently when the host is this machine',
+    { skip: existsSync('/var/lib/dpkg/info') ? false : 'no dpkg database here' },
+    async () => {
+      const copyDir = mkdtempSync(join(scratch, 'copy-'));
+      copyFileSync('/usr/bin/env', join(copyDir, 'env'));
+      const p = create({ package_database: 'dpkg', learning_period_ms: 0 });
+      const host = hostname();
+      const packaged = await one(
+        p,
+        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/env' }, { host }),
+      );
+      assert.equal(packaged[NoveltyAttr.CUSTOM], false);
+      const copy = await one(
+        p,
+        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: join(copyDir, 'env') }, { host }),
+      );
+      assert.ok((copy[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('not_packaged'));
+      const remote = await one(
+        p,
+        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: join(copyDir, 'env') }, { host: `${host}-other` }),
+      );
+      assert.ok(
+        !(remote[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('not_packaged'),
+        'another host is not looked up here',
+      );
+      const contained = await one(
+        p,
+        makeConnection(
+          { [ProcessAttr.EXECUTABLE_PATH]: '/usr/local/bin/app', [ProcessAttr.CONTAINER_ID]: 'abc' },
+          { host },
+        ),
+      );
+      assert.equal(contained[NoveltyAttr.CUSTOM], false, "a container's paths are not this machine's");
+      await p.shutdown();
+    },
+  );
+
+  it('passes on records it cannot identify, counted and reported', async () => {
+    const reported: ReportedError[] = [];
+    setErrorHandler((e) => reported.push(e));
+    try {
+      const p = create();
+      const noExe = makeConnection({ [ProcessAttr.PID]: 7 }, { host: 'web-1' });
+      const kthread = makeConnection(
+        { [ProcessAttr.EXECUTABLE_NAME]: 'kworker/0:1', [ProcessAttr.KERNEL_THREAD]: true },
+        { host: 'web-1' },
+      );
+      const out = await p.process([noExe, kthread]);
+      assert.equal(out.length, 2);
+      assert.equal(out[0].attributes[NoveltyAttr.STATUS], undefined);
+      assert.equal(out[1].attributes[NoveltyAttr.STATUS], undefined);
+      assert.deepEqual(
+        reported.map((e) => e.reason),
+        ['unidentified_record'],
+      );
+      assert.equal(p.counters().events.kernel_thread, 1);
+      await p.shutdown();
+    } finally {
+      setErrorHandler(stderrErrorHandler);
+    }
+  });
+
+  it('counts and reports evictions when max_identities bites', async () => {
+    const reported: ReportedError[] = [];
+    setErrorHandler((e) => reported.push(e));
+    try {
+      const p = create({ max_identities: 2 });
+      await p.process(
+        ['/a', '/b', '/c', '/d'].map((path) => flow({ [ProcessAttr.EXECUTABLE_PATH]: path }, T0)),
+      );
+      assert.equal(p.counters().events.identities_evicted, 2);
+      assert.deepEqual(p.counters().state, { entries: 2, bytes: p.counters().state.bytes, maxEntries: 2 });
+      assert.deepEqual(
+        reported.map((e) => e.reason),
+        ['baseline_full'],
+      );
+      await p.shutdown();
+    } finally {
+      setErrorHandler(stderrErrorHandler);
+    }
+  });
+
+  it('rejects bad configuration naming the key', () => {
+    const parse = (raw: unknown) => () => noveltyFilterFactory.config.parse(raw, 'processors.novelty_filter');
+    assert.throws(
+      parse({ identity_parts: ['path', 'path'] }),
+      /processors\.novelty_filter\.identity_parts: parts must not repeat/,
+    );
+    assert.throws(
+      parse({ allowlist: [{ id: 'x' }] }),
+      /processors\.novelty_filter\.allowlist\[0\]: an allowlist entry needs/,
+    );
+    assert.throws(
+      parse({ allowlist: [{ id: 'x', sha256: ['abc'] }] }),
+      /allowlist\[0\]\.sha256\[0\]: must be 64 hex digits/,
+    );
+    assert.throws(parse({ action: { mode: 'drop', statuses: ['new'] } }), /action\.statuses\[0\]/);
+    assert.throws(
+      parse({ action: { mode: 'annotate', keep_custom: true } }),
+      /action\.keep_custom: unknown key/,
+    );
+    assert.throws(
+      () => create({ package_database: 'dpkg', dpkg_root: join(scratch, 'nowhere') }),
+      (e: Error) => e instanceof ConfigError && /dpkg_root/.test(e.message),
+    );
+    assert.throws(
+      () => create({ inventory_file: join(scratch, 'missing.txt') }),
+      (e: Error) => e instanceof ConfigError && /inventory_file/.test(e.message),
+    );
+    assert.throws(
+      () => create({ allowlist: [{ id: 'g', paths: ['/opt/{a'] }] }),
+      /allowlist: allowlist entry user:g/,
+    );
+  });
+
+  it('refuses a snapshot of an unknown version', () => {
+    const p = create();
+    assert.throws(() => p.restore({ version: 9 }), /cannot restore snapshot version 9/);
+  });
+});
