@@ -1,0 +1,40 @@
+/**
+ * Whether the rules judge a flow's process at all, from what the novelty filter wrote: the analytic is about
+ * "custom or previously unseen" processes, and RITA's lesson is to allowlist by process identity, never by address.
+ */
+import { NoveltyAttr, NoveltyStatus, get, type ReadonlyRecordAttributes } from '@egressguard/schema';
+
+import type { RatioDetectorConfig } from '../config.ts';
+
+/** The decision and what it rests on. */
+export interface Qualification {
+  readonly qualifies: boolean;
+  /** The novelty status, or `undefined` when the record carried none. */
+  readonly status: string | undefined;
+  readonly custom: boolean;
+  readonly allowlisted: boolean;
+  /** Why, in a few words (`custom`, `status new`, `allowlisted`, `status known`, `no novelty status`). */
+  readonly why: string;
+}
+
+/** Decides whether a flow's process qualifies for the rules. */
+export function qualify(
+  attrs: ReadonlyRecordAttributes,
+  config: RatioDetectorConfig['qualify'],
+): Qualification {
+  const status = get(attrs, NoveltyAttr.STATUS);
+  const custom = get(attrs, NoveltyAttr.CUSTOM) === true;
+  const allowlisted = status === NoveltyStatus.ALLOWLISTED;
+  const base = { status, custom, allowlisted };
+  // Allowlisted wins over custom: an operator who allowlisted a home-built agent has said what it is.
+  if (allowlisted) return { ...base, qualifies: config.allowlisted, why: 'allowlisted' };
+  if (custom && config.custom) return { ...base, qualifies: true, why: 'custom' };
+  if (status === undefined) return { ...base, qualifies: config.missing_status, why: 'no novelty status' };
+  // While the baseline learns, "rare" only means "not seen often yet": judging it would flag every program the
+  // first day after installation.
+  if (get(attrs, NoveltyAttr.LEARNING) === true && !config.during_learning) {
+    return { ...base, qualifies: false, why: 'learning period' };
+  }
+  const listed = (config.statuses as readonly string[]).includes(status);
+  return { ...base, qualifies: listed, why: `status ${status}` };
+}

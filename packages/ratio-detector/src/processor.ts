@@ -1,0 +1,277 @@
+/**
+ * The ratio detector: reads `egressguard.http_flow` records (passing them, and every other record, through
+ * unchanged) and adds an `egressguard.detection` record for each finding of its rules. Stateful in three bounded
+ * pieces, all snapshotted: suppression per key and finding, the ids already decided (so corrections never fire
+ * twice), and the adaptive baselines. It holds no records, so a flush emits nothing.
+ */
+import {
+  BaseProcessor,
+  ConfigError,
+  type ProcessorContext,
+  type ProcessorMetadata,
+  type ProcessorSnapshot,
+} from '@egressguard/core';
+import {
+  DetectionAttr,
+  EventName,
+  FlowAttr,
+  NoveltyAttr,
+  ProcessAttr,
+  ResourceAttr,
+  get,
+  getString,
+  validateRecord,
+  type PipelineRecord,
+} from '@egressguard/schema';
+
+import type { RatioDetectorConfig } from './config.ts';
+import { AdaptiveBaselines, type BaselineSample } from './internal/adaptive-baseline.ts';
+import { judgeAdaptive } from './internal/adaptive-rule.ts';
+import { judgeAn0145 } from './internal/an0145-rule.ts';
+import { judgeByteRatio } from './internal/byte-ratio-rule.ts';
+import { buildDetection } from './internal/detection-record.ts';
+import { DecidedIds, detectionId } from './internal/detection-id.ts';
+import type { RuleInput, RuleOutcome } from './internal/finding.ts';
+import { readFlowFacts } from './internal/flow-facts.ts';
+import { judgeLongSession } from './internal/long-session-rule.ts';
+import { overflowFinding } from './internal/overflow-finding.ts';
+import { qualify } from './internal/qualification.ts';
+import { RoleResolver } from './internal/roles.ts';
+import { Suppression, type SuppressionEntry } from './internal/suppression.ts';
+
+/** What the ratio detector is and does. */
+export const ratioDetectorMetadata: ProcessorMetadata = {
+  type: 'ratio_detector',
+  description:
+    'Raises explainable detections (MITRE ATT&CK AN0145, DET0053, T1001) for new or custom processes whose HTTP flows show many connections and little data back, with all-failed, adaptive and sibling AN0144/AN0146 findings.',
+  stability: 'alpha',
+  stateful: true,
+  reads: [
+    EventName.HTTP_FLOW,
+    ...Object.values(FlowAttr),
+    NoveltyAttr.STATUS,
+    NoveltyAttr.CUSTOM,
+    NoveltyAttr.CUSTOM_REASONS,
+    NoveltyAttr.IDENTITY,
+    ProcessAttr.EXECUTABLE_PATH,
+    ProcessAttr.EXECUTABLE_NAME,
+    `resource.${ResourceAttr.HOST_NAME}`,
+    `resource.${ResourceAttr.HOST_ROLE}`,
+    `resource.${ResourceAttr.HOST_TYPE}`,
+  ],
+  writes: [
+    EventName.DETECTION,
+    ...Object.values(DetectionAttr).filter((name) => !name.endsWith('.')),
+    `${DetectionAttr.EVIDENCE_PREFIX}<name>`,
+    `${DetectionAttr.THRESHOLD_PREFIX}<name>`,
+  ],
+};
+
+/** Snapshot format version. */
+const SNAPSHOT_VERSION = 1;
+
+type SnapshotV1 = {
+  readonly version: 1;
+  readonly suppression: [string, SuppressionEntry][];
+  readonly decided: string[];
+  readonly baselines: [string, BaselineSample[]][];
+};
+
+/** The ratio detector processor. */
+export class RatioDetectorProcessor extends BaseProcessor {
+  readonly metadata = ratioDetectorMetadata;
+  private readonly config: RatioDetectorConfig;
+  private readonly roles: RoleResolver;
+  private readonly suppression: Suppression;
+  private readonly decided: DecidedIds;
+  private readonly baselines: AdaptiveBaselines;
+
+  constructor(config: RatioDetectorConfig, context: ProcessorContext) {
+    super(context);
+    if (config.adaptive.history_windows < config.adaptive.min_windows) {
+      throw new ConfigError([
+        {
+          path: 'adaptive.history_windows',
+          message: `must be at least adaptive.min_windows (${config.adaptive.min_windows}), got ${config.adaptive.history_windows}`,
+        },
+      ]);
+    }
+    this.config = config;
+    this.roles = new RoleResolver(config);
+    this.suppression = new Suppression(config.suppress_ms, config.max_suppression_keys, () =>
+      this.stats.count('suppression_evicted'),
+    );
+    this.decided = new DecidedIds(config.max_fired_ids, () => this.stats.count('decided_ids_evicted'));
+    this.baselines = new AdaptiveBaselines(
+      config.adaptive.max_identities,
+      config.adaptive.history_windows,
+      () => this.stats.count('adaptive_identity_evicted'),
+    );
+  }
+
+  protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    let out: PipelineRecord[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i];
+      if (record.eventName !== EventName.HTTP_FLOW) continue;
+      let detections: PipelineRecord[];
+      try {
+        detections = this.judge(record);
+      } catch (cause) {
+        this.report(
+          'judge_failed',
+          `flow ${getString(record.attributes, FlowAttr.KEY) ?? '(no key)'} passed through unjudged`,
+          cause,
+        );
+        continue;
+      }
+      if (detections.length === 0) continue;
+      // Detections follow their flow; the batch is copied only when something is added.
+      out ??= batch.slice(0, i + 1);
+      out.push(...detections);
+    }
+    if (!out) return batch;
+    return out;
+  }
+
+  /** Judges one flow record and returns its detections. */
+  private judge(record: PipelineRecord): PipelineRecord[] {
+    this.stats.count('flows_judged');
+    const problems = validateRecord(record, 'ratio-detector');
+    if (problems.length > 0) {
+      this.report(
+        'malformed_flow',
+        `flow passed through unjudged: ${problems.map((p) => p.message).join('; ')}`,
+      );
+      return [];
+    }
+    const facts = readFlowFacts(record, this.config.count);
+    const role = this.roles.resolve(record.resource);
+    if (!role.enabled) return this.skip('role_disabled');
+    if (facts.splitMissing) this.stats.count('no_destination_split');
+    const attrs = record.attributes;
+    const input: RuleInput = {
+      facts,
+      qualification: qualify(attrs, this.config.qualify),
+      thresholds: role.thresholds,
+      role,
+      process:
+        get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME) ?? facts.key,
+      customReasons: get(attrs, NoveltyAttr.CUSTOM_REASONS) ?? [],
+    };
+
+    const outcomes: RuleOutcome[] = [];
+    if (facts.overflow) {
+      if (this.config.overflow === 'ignore') return this.skip('overflow_ignored');
+      if (this.config.overflow === 'report') {
+        outcomes.push(overflowFinding(input));
+        return this.decide(record, input, outcomes);
+      }
+    }
+    if (facts.counted === 0)
+      return this.skip(
+        facts.scope === 'external' && (facts.internal ?? 0) > 0 ? 'internal_only' : 'no_connections',
+      );
+
+    if (
+      this.config.adaptive.enabled &&
+      !facts.overflow &&
+      (!input.qualification.allowlisted || this.config.qualify.allowlisted)
+    ) {
+      const identity = `${facts.host}\u0000${get(attrs, NoveltyAttr.IDENTITY) ?? facts.key}`;
+      outcomes.push(
+        judgeAdaptive(input, this.baselines.history(identity, facts.windowStart), this.config.adaptive),
+      );
+      this.baselines.record(identity, [facts.windowStart, facts.counted, facts.receivedToSent ?? null]);
+    }
+    if (!input.qualification.qualifies) {
+      this.stats.count(`not_qualified_${input.qualification.why.replace(/ /g, '_')}`);
+    } else {
+      const rules = this.config.rules;
+      if (rules.an0145.enabled) outcomes.push(judgeAn0145(input, rules.an0145.no_bytes));
+      if (rules.an0144_byte_ratio.enabled) outcomes.push(judgeByteRatio(input));
+      if (rules.an0146_long_session.enabled) outcomes.push(judgeLongSession(input));
+    }
+    return this.decide(record, input, outcomes);
+  }
+
+  /** Turns findings into detections past the decided ids and the suppression; counts every skipped branch. */
+  private decide(
+    record: PipelineRecord,
+    input: RuleInput,
+    outcomes: readonly RuleOutcome[],
+  ): PipelineRecord[] {
+    const detections: PipelineRecord[] = [];
+    const f = input.facts;
+    for (const outcome of outcomes) {
+      if ('skipped' in outcome) {
+        this.stats.count(outcome.skipped);
+        continue;
+      }
+      const finding = outcome.finding;
+      const id = detectionId(f.host, f.key, f.windowStart, finding.rule, finding.finding);
+      if (!this.decided.add(id)) {
+        this.stats.count('already_decided');
+        continue;
+      }
+      const decision = this.suppression.decide(
+        `${f.host}\u0000${f.key}\u0000${finding.finding}`,
+        f.windowEnd,
+      );
+      if (!decision.emit) {
+        this.stats.count('suppressed');
+        continue;
+      }
+      this.stats.count(`detection_${finding.finding}`);
+      detections.push(
+        buildDetection(record, input, finding, id, decision.suppressedBefore, this.context.now()),
+      );
+    }
+    return detections;
+  }
+
+  private skip(reason: string): PipelineRecord[] {
+    this.stats.count(reason);
+    return [];
+  }
+
+  protected override snapshotState(): ProcessorSnapshot {
+    const snapshot: SnapshotV1 = {
+      version: SNAPSHOT_VERSION,
+      suppression: this.suppression.toJSON(),
+      decided: this.decided.toJSON(),
+      baselines: this.baselines.toJSON(),
+    };
+    return snapshot;
+  }
+
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== SNAPSHOT_VERSION) {
+      throw new Error(
+        `${this.context.id}: cannot restore ratio detector snapshot version ${snapshot.version} (this version reads ${SNAPSHOT_VERSION})`,
+      );
+    }
+    const s = snapshot as unknown as Partial<SnapshotV1>;
+    if (!Array.isArray(s.suppression) || !Array.isArray(s.decided) || !Array.isArray(s.baselines)) {
+      throw new Error(
+        `${this.context.id}: ratio detector snapshot version 1 lacks suppression, decided or baselines arrays`,
+      );
+    }
+    this.suppression.load(s.suppression);
+    this.decided.load(s.decided);
+    this.baselines.load(s.baselines);
+  }
+
+  protected override stateSize(): { entries: number; bytes: number; maxEntries: number } {
+    const samples = this.baselines.sampleCount();
+    const entries = this.suppression.size + this.decided.size + this.baselines.size;
+    // Rough per-entry costs in V8: a map entry with a short string key and a small array (~120 B), an id (~100 B),
+    // a baseline sample array (~50 B).
+    return {
+      entries,
+      bytes: this.suppression.size * 120 + this.decided.size * 100 + this.baselines.size * 120 + samples * 50,
+      maxEntries:
+        this.config.max_suppression_keys + this.config.max_fired_ids + this.config.adaptive.max_identities,
+    };
+  }
+}
