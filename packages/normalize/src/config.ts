@@ -1,0 +1,100 @@
+/**
+ * Configuration of the two processors of this package, schema first: each zod definition gives the TypeScript
+ * type, the validator (unknown keys rejected), the defaults, the JSON Schema and the README table.
+ */
+import { defineConfig } from '@egressguard/core';
+import { z } from 'zod';
+
+import { SENSOR_FORMAT_NAMES } from './formats/index.ts';
+
+/** The `normalize` processor's configuration. */
+export const normalizeConfig = defineConfig(
+  z.strictObject({
+    format: z
+      .enum(['auto', ...SENSOR_FORMAT_NAMES] as [string, ...string[]])
+      .default('auto')
+      .describe(
+        `Sensor format of the raw records, or auto to recognise each record's format. One of auto, ${SENSOR_FORMAT_NAMES.join(', ')}. Default: auto.`,
+      ),
+    max_parsers: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe(
+        "Parsers kept at most, one per incoming resource and format (each holds that stream's open events); past this the least recently used is ended and what it held is emitted (counted as parsers_evicted). Default: 1024.",
+      ),
+    on_unrecognized: z
+      .enum(['drop', 'pass'])
+      .default('drop')
+      .describe(
+        'What to do with a raw record no format recognises (format auto): drop it (counted as unrecognized) or pass it on untouched. Default: drop.',
+      ),
+    auditd_max_open_events: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe(
+        'auditd: events still waiting for their EOE kept at most per stream; the oldest is completed early past this (counted as events_evicted). Default: 1024.',
+      ),
+    auditd_complete_after_serials: z
+      .number()
+      .int()
+      .positive()
+      .default(256)
+      .describe(
+        'auditd: an open event completes without its EOE once a record of the same node with a serial this much higher arrives. Default: 256.',
+      ),
+    auditd_complete_after_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe(
+        'auditd: an open event completes without its EOE once a record of the same node this much later in event time arrives. Default: 2000.',
+      ),
+    tetragon_max_open_connections: z
+      .number()
+      .int()
+      .positive()
+      .default(4096)
+      .describe(
+        'tetragon: connections held between connect and close at most per stream; the oldest is emitted with outcome open past this. Default: 4096.',
+      ),
+  }),
+);
+/** The `normalize` processor's configuration type. */
+export type NormalizeConfig = ReturnType<typeof normalizeConfig.defaults>;
+
+/** The `coverage_report` processor's configuration. */
+export const coverageReportConfig = defineConfig(
+  z.strictObject({
+    period_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(600_000)
+      .describe(
+        'Length of a reporting period in event time; a report per host and source format is emitted for each period. Default: 600000 (10 minutes).',
+      ),
+    allowed_lateness_ms: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(60_000)
+      .describe(
+        'How long after a period ends (in event time) records may still be counted in it before it is emitted; later records are counted as late. Default: 60000.',
+      ),
+    max_keys: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe(
+        'Host and source-format pairs tracked per period at most; past this, records are counted under host (overflow) (counted as overflow). Default: 10000.',
+      ),
+  }),
+);
+/** The `coverage_report` processor's configuration type. */
+export type CoverageReportConfig = ReturnType<typeof coverageReportConfig.defaults>;

@@ -1,0 +1,239 @@
+/**
+ * The `coverage_report` processor: the blind-spot report in a pipeline. Every record passes through untouched;
+ * connection records are counted per event-time period, host and source format, and when a period is over (the
+ * event-time watermark has passed its end plus the allowed lateness) one `egressguard.coverage` record per host and
+ * source format is emitted with the counts. Placed after process attribution, "with process" counts what the
+ * enricher found too. Malformed input lines are not visible to a stage after `normalize` (they never became
+ * records): the attribute is left out here, and the CLI's replay summary fills it from the file reader.
+ */
+import type {
+  ProcessorContext,
+  ProcessorFactory,
+  ProcessorMetadata,
+  ProcessorSnapshot,
+} from '@egressguard/core';
+import { BaseProcessor, EventTimeWatermark } from '@egressguard/core';
+import {
+  CoverageAttr,
+  EventName,
+  ProvenanceAttr,
+  ResourceAttr,
+  createResource,
+  eventTimeMs,
+  hostName,
+  msToHrTime,
+  PipelineRecord,
+  type RecordAttributes,
+  type RecordResource,
+} from '@egressguard/schema';
+
+import { coverageReportConfig, type CoverageReportConfig } from './config.ts';
+import { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';
+import { NORMALIZE_SCOPE } from './internal/record-builder.ts';
+
+/** Metadata of the `coverage_report` processor. */
+export const coverageReportMetadata: ProcessorMetadata = {
+  type: 'coverage_report',
+  description:
+    'Blind-spot report: per host and source format and event-time period, how many connection records had a process, bytes and real HTTP semantics.',
+  stability: 'alpha',
+  stateful: true,
+  reads: [
+    EventName.CONNECTION,
+    ProvenanceAttr.SOURCE_FORMAT,
+    'process.pid',
+    'process.executable.*',
+    'egressguard.connection.bytes_*',
+    'http.*',
+    'url.full',
+  ],
+  writes: [
+    EventName.COVERAGE,
+    CoverageAttr.PERIOD_START,
+    CoverageAttr.PERIOD_END,
+    CoverageAttr.CONNECTIONS,
+    CoverageAttr.WITH_PROCESS,
+    CoverageAttr.WITH_BYTES,
+    CoverageAttr.WITH_HTTP,
+  ],
+};
+
+/** The host label of keys past `max_keys`. */
+export const OVERFLOW_HOST = '(overflow)';
+
+interface Entry {
+  readonly host: string;
+  readonly format: string;
+  readonly resource: RecordResource;
+  connections: number;
+  withProcess: number;
+  withBytes: number;
+  withHttp: number;
+}
+
+interface CoverageSnapshot {
+  readonly version: 1;
+  readonly watermark: { maxEventMs: number | null };
+  readonly periods: readonly {
+    readonly start: number;
+    readonly entries: readonly (Omit<Entry, 'resource'> & { readonly resource: RecordAttributes })[];
+  }[];
+}
+
+/** Counts coverage per period and emits `egressguard.coverage` records. */
+export class CoverageReportProcessor extends BaseProcessor {
+  readonly metadata = coverageReportMetadata;
+  private readonly config: CoverageReportConfig;
+  private watermark: EventTimeWatermark;
+  /** Open periods by start (Unix ms), each with its entries by host and format. */
+  private readonly periods = new Map<number, Map<string, Entry>>();
+
+  constructor(config: CoverageReportConfig, context: ProcessorContext) {
+    super(context);
+    this.config = config;
+    this.watermark = new EventTimeWatermark({ allowedLatenessMs: config.allowed_lateness_ms });
+  }
+
+  protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    for (const record of batch) {
+      if (record.eventName !== EventName.CONNECTION) continue;
+      const t = eventTimeMs(record);
+      if (t === undefined) {
+        this.stats.count('without_time');
+        continue;
+      }
+      const start = Math.floor(t / this.config.period_ms) * this.config.period_ms;
+      if (this.watermark.isFinal(start + this.config.period_ms)) {
+        // Its period was already reported: counted, not folded into another period.
+        this.stats.count('late');
+        continue;
+      }
+      this.add(start, record);
+      this.watermark.observe(t);
+    }
+    const out = batch.slice();
+    for (const start of [...this.periods.keys()].sort((a, b) => a - b)) {
+      if (this.watermark.isFinal(start + this.config.period_ms)) out.push(...this.emitPeriod(start));
+    }
+    return out;
+  }
+
+  protected override flushState(): PipelineRecord[] {
+    const out: PipelineRecord[] = [];
+    for (const start of [...this.periods.keys()].sort((a, b) => a - b)) out.push(...this.emitPeriod(start));
+    return out;
+  }
+
+  protected override snapshotState(): ProcessorSnapshot {
+    const snap: CoverageSnapshot = {
+      version: 1,
+      watermark: this.watermark.toJSON(),
+      periods: [...this.periods.entries()].map(([start, entries]) => ({
+        start,
+        entries: [...entries.values()].map((e) => ({ ...e, resource: { ...e.resource.attributes } })),
+      })),
+    };
+    return snap as unknown as ProcessorSnapshot;
+  }
+
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== 1 || !Array.isArray(snapshot.periods)) {
+      throw new Error(
+        `${this.context.id}: cannot restore coverage_report snapshot version ${snapshot.version} (this version reads 1)`,
+      );
+    }
+    const snap = snapshot as unknown as CoverageSnapshot;
+    this.watermark = new EventTimeWatermark({ allowedLatenessMs: this.config.allowed_lateness_ms });
+    this.watermark.restore(snap.watermark);
+    this.periods.clear();
+    const resources = new Map<string, RecordResource>();
+    for (const period of snap.periods) {
+      const entries = new Map<string, Entry>();
+      for (const e of period.entries) {
+        const rkey = JSON.stringify(e.resource);
+        let resource = resources.get(rkey);
+        if (!resource) {
+          resource = createResource(e.resource);
+          resources.set(rkey, resource);
+        }
+        entries.set(`${e.host}\u0000${e.format}`, { ...e, resource });
+      }
+      this.periods.set(period.start, entries);
+    }
+  }
+
+  protected override stateSize(): { entries: number; maxEntries: number } {
+    let entries = 0;
+    for (const p of this.periods.values()) entries += p.size;
+    return { entries, maxEntries: this.config.max_keys };
+  }
+
+  private add(start: number, record: PipelineRecord): void {
+    let entries = this.periods.get(start);
+    if (!entries) {
+      entries = new Map();
+      this.periods.set(start, entries);
+    }
+    const sf = record.attributes[ProvenanceAttr.SOURCE_FORMAT];
+    let host = hostName(record) ?? UNKNOWN_HOST;
+    let format = typeof sf === 'string' && sf !== '' ? sf : UNKNOWN_FORMAT;
+    let key = `${host}\u0000${format}`;
+    let entry = entries.get(key);
+    if (!entry && entries.size >= this.config.max_keys) {
+      this.stats.count('overflow');
+      host = OVERFLOW_HOST;
+      format = OVERFLOW_HOST;
+      key = `${host}\u0000${format}`;
+      entry = entries.get(key);
+    }
+    if (!entry) {
+      const resource =
+        host === OVERFLOW_HOST
+          ? createResource({ [ResourceAttr.HOST_NAME]: OVERFLOW_HOST })
+          : record.resource;
+      entry = { host, format, resource, connections: 0, withProcess: 0, withBytes: 0, withHttp: 0 };
+      entries.set(key, entry);
+    }
+    const c = coverageOf(record);
+    entry.connections++;
+    if (c.process) entry.withProcess++;
+    if (c.bytes) entry.withBytes++;
+    if (c.http) entry.withHttp++;
+  }
+
+  private emitPeriod(start: number): PipelineRecord[] {
+    const entries = this.periods.get(start);
+    this.periods.delete(start);
+    if (!entries) return [];
+    const end = start + this.config.period_ms;
+    return [...entries.values()].map(
+      (e) =>
+        new PipelineRecord({
+          hrTime: msToHrTime(end),
+          hrTimeObserved: msToHrTime(end),
+          eventName: EventName.COVERAGE,
+          attributes: {
+            [ProvenanceAttr.SOURCE_FORMAT]: e.format,
+            [CoverageAttr.PERIOD_START]: start,
+            [CoverageAttr.PERIOD_END]: end,
+            [CoverageAttr.CONNECTIONS]: e.connections,
+            [CoverageAttr.WITH_PROCESS]: e.withProcess,
+            [CoverageAttr.WITH_BYTES]: e.withBytes,
+            [CoverageAttr.WITH_HTTP]: e.withHttp,
+          },
+          resource: e.resource,
+          instrumentationScope: NORMALIZE_SCOPE,
+        }),
+    );
+  }
+}
+
+/** Factory of the `coverage_report` processor. */
+export const coverageReportFactory: ProcessorFactory<CoverageReportConfig> = {
+  type: 'coverage_report',
+  metadata: coverageReportMetadata,
+  config: coverageReportConfig,
+  create(config, context) {
+    return new CoverageReportProcessor(config, context);
+  },
+};

@@ -1,0 +1,491 @@
+/**
+ * auditd raw logs (`/var/log/audit/audit.log`, RAW or ENRICHED `log_format`): `connect` syscalls become connection
+ * records and successful `execve`/`execveat` syscalls become process records.
+ *
+ * One audit event is several record lines that share a serial (`msg=audit(1700000000.123:4567)`): SYSCALL, then
+ * SOCKADDR / EXECVE / CWD / PATH, PROCTITLE, EOE. Lines of different events may interleave (several CPUs log at
+ * once), so open events are kept by serial until their EOE arrives, or until a line of the same node arrives whose
+ * serial or time is far enough past theirs (older kernels and some forwarders drop EOE), or until the bound on open
+ * events evicts the oldest (counted as `events_evicted`; what it held is still emitted).
+ *
+ * What auditd cannot say, and so is never written: bytes (it sees the syscall, not the traffic), the source port
+ * (connect has not bound one yet when the record is written), and TCP vs UDP (the SYSCALL record does not carry the
+ * socket type). `network.transport` is `tcp` only when the result proves a stream socket: EINPROGRESS, ECONNREFUSED
+ * and ETIMEDOUT are returned by connect() on TCP sockets only (a UDP connect() sends nothing, so it cannot be refused
+ * or time out). A successful connect() is left without a transport: glibc's getaddrinfo() connects UDP sockets to
+ * every candidate address to sort them (RFC 6724), so exit=0 connects to port 80 or 443 are often not TCP at all.
+ *
+ * Outcome: exit=0 and EINPROGRESS are `unknown` (the attempt started; auditd never sees whether it was answered or
+ * how it ended), ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ETIMEDOUT and other errors are `failed`. EALREADY and
+ * EISCONN are a second connect() on a socket whose first attempt was already recorded: counted, not emitted.
+ *
+ * User: `process.user.id` is the effective uid (`euid`), the id the kernel checks permissions with, as the schema
+ * defines the attribute; `process.owner` is the ENRICHED name of that uid (`EUID="root"`).
+ */
+import type { HrTime } from '@opentelemetry/api';
+import {
+  ConnectionAttr,
+  EventName,
+  NetworkAttr,
+  Outcome,
+  ProcessAttr,
+  ProvenanceAttr,
+  type OutcomeValue,
+  type PipelineRecord,
+} from '@egressguard/schema';
+
+import type {
+  ParseError,
+  ParseOutput,
+  ParserOptions,
+  ParserSnapshot,
+  SensorFormat,
+  SensorParser,
+} from '../format.ts';
+import {
+  hexToBytes,
+  parseAuditLine,
+  proctitleString,
+  untrustedString,
+  type AuditRecordLine,
+  type AuditValue,
+} from '../internal/audit-fields.ts';
+import { secondsAndFraction } from '../internal/event-time.ts';
+import { ipv4FromBytes, ipv6FromBytes, type NetworkAddress } from '../internal/ip-address.ts';
+import { baseName, buildRecord } from '../internal/record-builder.ts';
+import { Tally } from '../internal/tally.ts';
+
+/** The `egressguard.source.format` value of auditd records. */
+export const AUDITD_SOURCE_FORMAT = 'auditd';
+
+/** Options of {@link createAuditdFormat}. */
+export interface AuditdFormatOptions {
+  /** Open (not yet complete) events kept at most; the oldest is completed early past this. Default 1024. */
+  readonly maxOpenEvents?: number;
+  /** An open event completes when a line of the same node with a serial this much higher arrives. Default 256. */
+  readonly completeAfterSerials?: number;
+  /** An open event completes when a line of the same node this much later (event time) arrives. Default 2000. */
+  readonly completeAfterMs?: number;
+}
+
+/** Syscall numbers by audit arch (`arch=` in hex, AUDIT_ARCH_* from linux/audit.h). */
+const SYSCALLS: Readonly<Record<string, { readonly connect: number; readonly exec: readonly number[] }>> = {
+  // AUDIT_ARCH_X86_64: arch/x86/entry/syscalls/syscall_64.tbl: 42 connect, 59 execve, 322 execveat.
+  c000003e: { connect: 42, exec: [59, 322] },
+  // AUDIT_ARCH_AARCH64: include/uapi/asm-generic/unistd.h: 203 connect, 221 execve, 281 execveat.
+  c00000b7: { connect: 203, exec: [221, 281] },
+};
+
+// errno values (asm-generic/errno.h, the same on x86_64 and aarch64), negated as auditd writes `exit=`.
+const EINPROGRESS = -115;
+const EALREADY = -114;
+const EISCONN = -106;
+const ECONNREFUSED = -111;
+const ETIMEDOUT = -110;
+const EINTR = -4;
+
+/** Record types that belong to a syscall event and that this parser reads. */
+const KEPT_TYPES = new Set(['SYSCALL', 'SOCKADDR', 'EXECVE', 'PROCTITLE']);
+
+interface KeptLine {
+  readonly text: string;
+  readonly line: number;
+}
+
+interface OpenEvent {
+  readonly key: string;
+  readonly node: string | undefined;
+  readonly serial: number;
+  readonly time: HrTime;
+  readonly timeMs: number;
+  syscall: AuditRecordLine | undefined;
+  syscallLine: number;
+  sockaddr: AuditRecordLine | undefined;
+  sockaddrLine: number;
+  execve: AuditRecordLine[];
+  proctitle: AuditRecordLine | undefined;
+  readonly lines: KeptLine[];
+}
+
+type AuditdSnapshot = {
+  readonly version: 1;
+  readonly open: readonly (readonly KeptLine[])[];
+};
+
+class AuditdParser implements SensorParser {
+  private readonly options: ParserOptions;
+  private readonly maxOpen: number;
+  private readonly serialGap: number;
+  private readonly timeGapMs: number;
+  private readonly open = new Map<string, OpenEvent>();
+  private readonly tally = new Tally();
+
+  constructor(options: ParserOptions, formatOptions: AuditdFormatOptions) {
+    this.options = options;
+    this.maxOpen = formatOptions.maxOpenEvents ?? 1024;
+    this.serialGap = formatOptions.completeAfterSerials ?? 256;
+    this.timeGapMs = formatOptions.completeAfterMs ?? 2000;
+  }
+
+  push(input: string | Readonly<Record<string, unknown>>, line: number): ParseOutput {
+    const records: PipelineRecord[] = [];
+    const errors: ParseError[] = [];
+    if (typeof input !== 'string') {
+      errors.push({ line, reason: 'auditd input must be a text line, got an object' });
+      return { records, errors };
+    }
+    const text = input.replace(/\r$/, '');
+    if (text.trim() === '') return { records, errors };
+    this.ingest(text, line, records, errors, true);
+    return { records, errors };
+  }
+
+  end(): ParseOutput {
+    const records: PipelineRecord[] = [];
+    const errors: ParseError[] = [];
+    for (const event of [...this.open.values()]) this.complete(event, records, errors);
+    return { records, errors };
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return { ...this.tally.view(), open_events: this.open.size };
+  }
+
+  snapshot(): ParserSnapshot {
+    const snap: AuditdSnapshot = {
+      version: 1,
+      open: [...this.open.values()].map((e) => e.lines.map((l) => ({ ...l }))),
+    };
+    return snap;
+  }
+
+  restore(snapshot: ParserSnapshot): void {
+    if (snapshot.version !== 1 || !Array.isArray(snapshot.open)) {
+      throw new Error(
+        `auditd parser: cannot restore snapshot version ${snapshot.version} (this version reads 1)`,
+      );
+    }
+    this.open.clear();
+    const sink: PipelineRecord[] = [];
+    const errors: ParseError[] = [];
+    for (const lines of snapshot.open as AuditdSnapshot['open']) {
+      for (const kept of lines) this.ingest(kept.text, kept.line, sink, errors, false);
+    }
+  }
+
+  private ingest(
+    text: string,
+    line: number,
+    records: PipelineRecord[],
+    errors: ParseError[],
+    completeOthers: boolean,
+  ): void {
+    const parsed = parseAuditLine(text);
+    if ('kind' in parsed) {
+      if (parsed.kind === 'no_timestamp') {
+        // The kernel writes records it cannot name as `type=UNKNOWN[n] msg=?`: a record, not a broken line.
+        this.tally.add('records_without_timestamp');
+        return;
+      }
+      errors.push({
+        line,
+        reason: 'not an auditd record: expected "type=<TYPE> msg=audit(<seconds>.<millis>:<serial>):"',
+      });
+      return;
+    }
+    const time = secondsAndFraction(parsed.seconds, parsed.fraction);
+    const timeMs = time[0] * 1000 + time[1] / 1e6;
+    if (completeOthers) this.completeStale(parsed, timeMs, records, errors);
+
+    const key = `${parsed.node ?? ''}|${parsed.seconds}.${parsed.fraction}:${parsed.serial}`;
+    if (parsed.type === 'EOE') {
+      const event = this.open.get(key);
+      if (event) this.complete(event, records, errors);
+      return;
+    }
+    if (!KEPT_TYPES.has(parsed.type)) {
+      this.tally.add('records_other_types');
+      return;
+    }
+    let event = this.open.get(key);
+    if (!event) {
+      event = {
+        key,
+        node: parsed.node,
+        serial: parsed.serial,
+        time,
+        timeMs,
+        syscall: undefined,
+        syscallLine: line,
+        sockaddr: undefined,
+        sockaddrLine: line,
+        execve: [],
+        proctitle: undefined,
+        lines: [],
+      };
+      this.open.set(key, event);
+      if (this.open.size > this.maxOpen) {
+        const oldest = this.open.values().next().value!;
+        this.tally.add('events_evicted');
+        this.complete(oldest, records, errors);
+      }
+    }
+    event.lines.push({ text, line });
+    switch (parsed.type) {
+      case 'SYSCALL':
+        event.syscall = parsed;
+        event.syscallLine = line;
+        break;
+      case 'SOCKADDR':
+        event.sockaddr = parsed;
+        event.sockaddrLine = line;
+        break;
+      case 'EXECVE':
+        event.execve.push(parsed);
+        break;
+      case 'PROCTITLE':
+        event.proctitle = parsed;
+        break;
+    }
+  }
+
+  /** Completes open events of the same node that the new line is far enough past. */
+  private completeStale(
+    current: AuditRecordLine,
+    timeMs: number,
+    records: PipelineRecord[],
+    errors: ParseError[],
+  ): void {
+    if (this.open.size === 0) return;
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const event of this.open.values()) {
+      if (event.node !== current.node) continue;
+      if (current.serial - event.serial >= this.serialGap || timeMs - event.timeMs >= this.timeGapMs) {
+        this.tally.add('events_completed_without_eoe');
+        this.complete(event, records, errors);
+      }
+    }
+  }
+
+  private complete(event: OpenEvent, records: PipelineRecord[], errors: ParseError[]): void {
+    this.open.delete(event.key);
+    const syscall = event.syscall;
+    if (!syscall) {
+      this.tally.add('events_without_syscall');
+      return;
+    }
+    const f = syscall.fields;
+    const arch = f.get('arch')?.text.toLowerCase();
+    const number = Number(f.get('syscall')?.text);
+    const table = arch !== undefined ? SYSCALLS[arch] : undefined;
+    // ENRICHED logs name the syscall (`SYSCALL=connect`), which also covers arches without a table here.
+    const name = syscall.enriched.get('SYSCALL');
+    const isConnect = table ? number === table.connect : name === 'connect';
+    const isExec = table ? table.exec.includes(number) : name === 'execve' || name === 'execveat';
+    if (!table && name === undefined) {
+      this.tally.add('events_unsupported_arch');
+      return;
+    }
+    if (isConnect) this.connect(event, syscall, records, errors);
+    else if (isExec) this.exec(event, syscall, records);
+    else this.tally.add('events_other_syscalls');
+  }
+
+  private connect(
+    event: OpenEvent,
+    syscall: AuditRecordLine,
+    records: PipelineRecord[],
+    errors: ParseError[],
+  ): void {
+    if (!event.sockaddr) {
+      this.tally.add('connect_without_sockaddr');
+      return;
+    }
+    const saddr = event.sockaddr.fields.get('saddr');
+    const bytes = saddr && !saddr.quoted ? hexToBytes(saddr.text) : undefined;
+    if (!bytes || bytes.length < 2) {
+      errors.push({ line: event.sockaddrLine, reason: 'SOCKADDR saddr is missing or not hex' });
+      return;
+    }
+    // sa_family is in host byte order: little-endian on x86_64 and aarch64, the two arches read here.
+    const family = bytes[0] | (bytes[1] << 8);
+    let destination: NetworkAddress;
+    let port: number;
+    if (family === 2) {
+      if (bytes.length < 8) {
+        errors.push({
+          line: event.sockaddrLine,
+          reason: `SOCKADDR AF_INET address is ${bytes.length} bytes, needs 8`,
+        });
+        return;
+      }
+      port = (bytes[2] << 8) | bytes[3];
+      destination = { address: ipv4FromBytes(bytes, 4), type: 'ipv4' };
+    } else if (family === 10) {
+      if (bytes.length < 24) {
+        errors.push({
+          line: event.sockaddrLine,
+          reason: `SOCKADDR AF_INET6 address is ${bytes.length} bytes, needs 24`,
+        });
+        return;
+      }
+      port = (bytes[2] << 8) | bytes[3];
+      destination = ipv6FromBytes(bytes, 8);
+    } else {
+      this.tally.add(
+        family === 1
+          ? 'ignored_af_unix'
+          : family === 16
+            ? 'ignored_af_netlink'
+            : family === 0
+              ? 'ignored_af_unspec'
+              : 'ignored_af_other',
+      );
+      return;
+    }
+    const exit = Number(syscall.fields.get('exit')?.text);
+    if (exit === EALREADY || exit === EISCONN) {
+      this.tally.add('repeated_connect');
+      return;
+    }
+    let outcome: OutcomeValue;
+    let transport: string | undefined;
+    if (exit === 0 || exit === EINTR || !Number.isFinite(exit)) outcome = Outcome.UNKNOWN;
+    else if (exit === EINPROGRESS) {
+      outcome = Outcome.UNKNOWN;
+      transport = 'tcp';
+    } else {
+      outcome = Outcome.FAILED;
+      if (exit === ECONNREFUSED || exit === ETIMEDOUT) transport = 'tcp';
+    }
+    records.push(
+      buildRecord(
+        EventName.CONNECTION,
+        event.time,
+        {
+          ...this.processAttributes(event, syscall, false),
+          [NetworkAttr.TRANSPORT]: transport,
+          [NetworkAttr.TYPE]: destination.type,
+          [NetworkAttr.DESTINATION_ADDRESS]: destination.address,
+          [NetworkAttr.DESTINATION_PORT]: port,
+          [ConnectionAttr.OUTCOME]: outcome,
+        },
+        this.resourceOf(event),
+      ),
+    );
+  }
+
+  private exec(event: OpenEvent, syscall: AuditRecordLine, records: PipelineRecord[]): void {
+    const success = syscall.fields.get('success')?.text;
+    if (success === 'no' || Number(syscall.fields.get('exit')?.text) < 0) {
+      // Shells try execve() in every PATH directory: failed attempts are not process starts.
+      this.tally.add('failed_exec');
+      return;
+    }
+    records.push(
+      buildRecord(
+        EventName.PROCESS_EXEC,
+        event.time,
+        this.processAttributes(event, syscall, true),
+        this.resourceOf(event),
+      ),
+    );
+  }
+
+  private processAttributes(
+    event: OpenEvent,
+    syscall: AuditRecordLine,
+    exec: boolean,
+  ): Record<string, string | number | boolean | undefined> {
+    const f = syscall.fields;
+    let exe = untrustedString(f.get('exe'));
+    let deleted: boolean | undefined;
+    if (exe?.endsWith(' (deleted)')) {
+      exe = exe.slice(0, -' (deleted)'.length);
+      deleted = true;
+    }
+    const comm = untrustedString(f.get('comm'));
+    const commandLine =
+      (exec ? execveCommandLine(event.execve) : undefined) ??
+      proctitleString(event.proctitle?.fields.get('proctitle'));
+    const uid = intField(f.get('uid'));
+    const euid = intField(f.get('euid'));
+    const enriched = syscall.enriched;
+    const owner =
+      enriched.get('EUID') ?? (uid !== undefined && uid === euid ? enriched.get('UID') : undefined);
+    return {
+      [ProcessAttr.PID]: intField(f.get('pid')),
+      [ProcessAttr.PARENT_PID]: intField(f.get('ppid')),
+      [ProcessAttr.EXECUTABLE_PATH]: exe,
+      [ProcessAttr.EXECUTABLE_NAME]: baseName(exe) ?? comm,
+      [ProcessAttr.COMMAND_LINE]: commandLine,
+      [ProcessAttr.USER_ID]: euid,
+      [ProcessAttr.OWNER]: owner === '?' || owner === 'unset' ? undefined : owner,
+      [ProcessAttr.EXECUTABLE_DELETED]: deleted,
+      [ProvenanceAttr.SOURCE_FORMAT]: AUDITD_SOURCE_FORMAT,
+      [ProvenanceAttr.SOURCE_ID]: String(event.serial),
+    };
+  }
+
+  private resourceOf(event: OpenEvent) {
+    return event.node !== undefined ? this.options.resourceFor(event.node) : this.options.defaultResource;
+  }
+}
+
+/** An unsigned id or pid field; auditd writes 4294967295 ((uid_t)-1) for "unset", which is left out. */
+function intField(value: AuditValue | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.text)) return undefined;
+  const n = Number(value.text);
+  return n === 4294967295 ? undefined : n;
+}
+
+/**
+ * The command line from EXECVE records: `a0`…`a<argc-1>`, each quoted or hex; an argument longer than the kernel's
+ * record limit is split as `aN_len=<bytes>` then `aN[0]=…`, `aN[1]=…` (possibly across several EXECVE records).
+ */
+function execveCommandLine(records: readonly AuditRecordLine[]): string | undefined {
+  if (records.length === 0) return undefined;
+  const fields = new Map<string, AuditValue>();
+  for (const r of records) for (const [k, v] of r.fields) if (!fields.has(k)) fields.set(k, v);
+  const argc = Number(fields.get('argc')?.text);
+  const args: string[] = [];
+  const count = Number.isInteger(argc) && argc > 0 ? argc : Infinity;
+  for (let i = 0; i < count; i++) {
+    const whole = fields.get(`a${i}`);
+    if (whole) {
+      args.push(untrustedString(whole) ?? '');
+      continue;
+    }
+    if (!fields.has(`a${i}_len`)) break;
+    let piece = '';
+    for (let k = 0; fields.has(`a${i}[${k}]`); k++) {
+      piece += fields.get(`a${i}[${k}]`)!.text;
+    }
+    // Split arguments are hex-encoded as a whole when any part needed encoding; decode once joined.
+    const joined = fields.get(`a${i}[0]`)?.quoted
+      ? piece
+      : (untrustedString({ text: piece, quoted: false }) ?? piece);
+    args.push(joined);
+  }
+  const line = args.join(' ');
+  return line === '' ? undefined : line;
+}
+
+/** Builds the auditd format with non-default bounds. */
+export function createAuditdFormat(formatOptions: AuditdFormatOptions = {}): SensorFormat {
+  return {
+    name: 'auditd',
+    description:
+      'auditd audit.log (RAW or ENRICHED): connect() syscalls as connection records, execve()/execveat() as process records.',
+    sourceFormats: [AUDITD_SOURCE_FORMAT],
+    recognize(input) {
+      return typeof input === 'string' && /^(?:node=\S+ )?type=[A-Z_0-9[\]]+ msg=/.test(input);
+    },
+    createParser(options) {
+      return new AuditdParser(options, formatOptions);
+    },
+  };
+}
+
+/** auditd raw logs with the default bounds. */
+export const auditdFormat: SensorFormat = createAuditdFormat();

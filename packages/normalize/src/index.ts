@@ -1,0 +1,51 @@
+/**
+ * `@egressguard/normalize`: sensor parsers (auditd, Sysmon for Linux, Tetragon, Falco, Zeek and the other formats
+ * of the registry) into the egressguard record schema, the `normalize` processor, the file reader behind
+ * `replay --format`, and the blind-spot report (`coverage_report` processor and library).
+ */
+export type {
+  ParseError,
+  ParseOutput,
+  ParserOptions,
+  ParserSnapshot,
+  SensorFormat,
+  SensorParser,
+} from './format.ts';
+export {
+  SENSOR_FORMATS,
+  SENSOR_FORMAT_LIST,
+  SENSOR_FORMAT_NAMES,
+  getFormat,
+  recognizeFormat,
+} from './formats/index.ts';
+export { AUDITD_SOURCE_FORMAT, auditdFormat, createAuditdFormat } from './formats/auditd.ts';
+export type { AuditdFormatOptions } from './formats/auditd.ts';
+export { SYSMON_SOURCE_FORMAT, sysmonFormat } from './formats/sysmon.ts';
+export { FALCO_SOURCE_FORMAT, falcoFormat } from './formats/falco.ts';
+export { TETRAGON_SOURCE_FORMAT, createTetragonFormat, tetragonFormat } from './formats/tetragon.ts';
+export type { TetragonFormatOptions } from './formats/tetragon.ts';
+export { createZeekFormat, zeekFormat } from './formats/zeek.ts';
+export type { ZeekFormatOptions } from './formats/zeek.ts';
+export { auditbeatFormat } from './formats/auditbeat.ts';
+export { createTcplifeFormat, tcplifeFormat } from './formats/tcplife.ts';
+export type { TcplifeFormatOptions } from './formats/tcplife.ts';
+export { createSsFormat, ssFormat } from './formats/ss.ts';
+export type { SsFormatOptions } from './formats/ss.ts';
+export { readSensorFile } from './reader.ts';
+export type {
+  ReadSensorFileOptions,
+  SensorFileBatch,
+  SensorFileReader,
+  SensorFileSummary,
+} from './reader.ts';
+export { normalizeConfig, coverageReportConfig } from './config.ts';
+export type { NormalizeConfig, CoverageReportConfig } from './config.ts';
+export { NormalizeProcessor, normalizeFactory, normalizeMetadata } from './processor.ts';
+export {
+  CoverageReportProcessor,
+  OVERFLOW_HOST,
+  coverageReportFactory,
+  coverageReportMetadata,
+} from './coverage-report.ts';
+export { CoverageTally, UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf, formatCoverageTable } from './coverage.ts';
+export type { CoverageRow } from './coverage.ts';

@@ -1,0 +1,316 @@
+/**
+ * The `normalize` processor: turns raw sensor records (a line of text or a decoded map in the body, as the
+ * Collector's filelog receiver delivers them) into the schema's connection and process records.
+ *
+ * Parsers are stateful (auditd events span lines, Tetragon connections span connect and close), so one parser is
+ * kept per incoming resource and format: lines of one host's audit.log go to one parser whichever batch they come
+ * in. Records already in the schema (event name `egressguard.*`) pass untouched, so the processor can sit in a
+ * pipeline that mixes raw sensor lines with records other agents already normalised.
+ */
+import type {
+  ProcessorContext,
+  ProcessorMetadata,
+  ProcessorSnapshot,
+  ProcessorCounters,
+  ProcessorFactory,
+} from '@egressguard/core';
+import { BaseProcessor } from '@egressguard/core';
+import {
+  ConnectionAttr,
+  EventName,
+  NetworkAttr,
+  ProcessAttr,
+  ProvenanceAttr,
+  ResourceAttr,
+  createResource,
+  type PipelineRecord,
+  type RecordAttributes,
+  type RecordResource,
+} from '@egressguard/schema';
+import { LRUCache } from 'lru-cache';
+
+import { normalizeConfig, type NormalizeConfig } from './config.ts';
+import type { ParseError, ParserOptions, ParserSnapshot, SensorFormat, SensorParser } from './format.ts';
+import { createAuditdFormat } from './formats/auditd.ts';
+import { SENSOR_FORMAT_LIST, recognizeFormat } from './formats/index.ts';
+import { createTetragonFormat } from './formats/tetragon.ts';
+import { Tally } from './internal/tally.ts';
+
+/** Metadata of the `normalize` processor. */
+export const normalizeMetadata: ProcessorMetadata = {
+  type: 'normalize',
+  description:
+    'Parses raw sensor output (auditd, Sysmon for Linux, Tetragon, Falco, Zeek, Auditbeat, tcplife, ss) into egressguard connection and process records.',
+  stability: 'alpha',
+  stateful: true,
+  reads: ['body (a raw sensor line or a decoded map)', `resource.${ResourceAttr.HOST_NAME}`],
+  writes: [
+    EventName.CONNECTION,
+    EventName.PROCESS_EXEC,
+    EventName.PROCESS_EXIT,
+    ProcessAttr.PID,
+    ProcessAttr.EXECUTABLE_PATH,
+    ProcessAttr.COMMAND_LINE,
+    NetworkAttr.DESTINATION_ADDRESS,
+    NetworkAttr.DESTINATION_PORT,
+    ConnectionAttr.OUTCOME,
+    ConnectionAttr.BYTES_SENT,
+    ConnectionAttr.BYTES_RECEIVED,
+    ProvenanceAttr.SOURCE_FORMAT,
+    ProvenanceAttr.BYTES_KIND,
+  ],
+};
+
+const MAX_HOST_RESOURCES = 10_000;
+
+/** One parser and the resource of the stream it reads. */
+interface Slot {
+  readonly key: string;
+  readonly format: SensorFormat;
+  readonly resourceAttributes: RecordAttributes;
+  /** The resource of the latest input record of this stream; output records share it. */
+  readonly current: { resource: RecordResource };
+  readonly parser: SensorParser;
+}
+
+interface NormalizeSnapshot {
+  readonly version: 1;
+  readonly parsers: readonly {
+    readonly resource: RecordAttributes;
+    readonly format: string;
+    readonly state: ParserSnapshot;
+  }[];
+}
+
+/** The formats a configuration selects from: every format, auditd and Tetragon with the configured bounds. */
+function configuredFormats(config: NormalizeConfig): SensorFormat[] {
+  const auditd = createAuditdFormat({
+    maxOpenEvents: config.auditd_max_open_events,
+    completeAfterSerials: config.auditd_complete_after_serials,
+    completeAfterMs: config.auditd_complete_after_ms,
+  });
+  const tetragon = createTetragonFormat({ maxOpenConnections: config.tetragon_max_open_connections });
+  return SENSOR_FORMAT_LIST.map((f) =>
+    f.name === auditd.name ? auditd : f.name === tetragon.name ? tetragon : f,
+  );
+}
+
+function hasHost(resource: RecordResource): boolean {
+  const host = resource.attributes[ResourceAttr.HOST_NAME];
+  return typeof host === 'string' && host !== '';
+}
+
+/** Turns raw sensor records into schema records. */
+export class NormalizeProcessor extends BaseProcessor {
+  readonly metadata = normalizeMetadata;
+  private readonly config: NormalizeConfig;
+  private readonly formats: SensorFormat[];
+  private readonly fixed: SensorFormat | undefined;
+  private readonly slots = new Map<string, Slot>();
+  private readonly hostResources = new LRUCache<string, RecordResource>({ max: MAX_HOST_RESOURCES });
+  /** Parser counters of parsers already ended, so that counters survive eviction and flush. */
+  private readonly retired = new Tally();
+  private unrecognized = 0;
+
+  constructor(config: NormalizeConfig, context: ProcessorContext) {
+    super(context);
+    this.config = config;
+    this.formats = configuredFormats(config);
+    this.fixed = config.format === 'auto' ? undefined : this.formats.find((f) => f.name === config.format);
+  }
+
+  protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    const out: PipelineRecord[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i];
+      if (record.eventName?.startsWith('egressguard.')) {
+        out.push(record);
+        continue;
+      }
+      const input = inputOf(record.body);
+      if (input === undefined) {
+        this.malformed({ line: i, reason: 'body is neither a text line nor a map' });
+        continue;
+      }
+      const format = this.fixed ?? recognizeFormat(input, this.formats);
+      if (!format) {
+        this.unrecognized++;
+        if (this.config.on_unrecognized === 'pass') {
+          this.stats.count('unrecognized');
+          out.push(record);
+        } else {
+          this.stats.drop('unrecognized');
+        }
+        if (this.unrecognized === 1 || this.unrecognized % 1000 === 0) {
+          this.report(
+            'unrecognized',
+            `record ${i}: no sensor format recognises its body (${this.unrecognized} so far)`,
+          );
+        }
+        continue;
+      }
+      const slot = this.slotFor(record.resource, format, out);
+      slot.current.resource = record.resource;
+      let produced: PipelineRecord[];
+      let errors: ParseError[];
+      try {
+        const result = slot.parser.push(input, i);
+        produced = result.records;
+        errors = result.errors;
+      } catch (cause) {
+        produced = [];
+        errors = [
+          {
+            line: i,
+            reason: `${format.name} parser failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+          },
+        ];
+      }
+      for (const e of errors) this.malformed(e, format.name);
+      if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
+      out.push(...produced);
+    }
+    return out;
+  }
+
+  protected override flushState(): PipelineRecord[] {
+    const out: PipelineRecord[] = [];
+    for (const slot of [...this.slots.values()]) this.endSlot(slot, out);
+    return out;
+  }
+
+  protected override snapshotState(): ProcessorSnapshot {
+    const parsers: NormalizeSnapshot['parsers'][number][] = [];
+    for (const slot of this.slots.values()) {
+      const state = slot.parser.snapshot?.();
+      if (state !== undefined)
+        parsers.push({ resource: slot.resourceAttributes, format: slot.format.name, state });
+    }
+    const snap: NormalizeSnapshot = { version: 1, parsers };
+    return snap as unknown as ProcessorSnapshot;
+  }
+
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== 1 || !Array.isArray(snapshot.parsers)) {
+      throw new Error(
+        `${this.context.id}: cannot restore normalize snapshot version ${snapshot.version} (this version reads 1)`,
+      );
+    }
+    this.slots.clear();
+    for (const entry of (snapshot as unknown as NormalizeSnapshot).parsers) {
+      const format = this.formats.find((f) => f.name === entry.format);
+      if (!format)
+        throw new Error(
+          `${this.context.id}: snapshot holds state of unknown sensor format "${entry.format}"`,
+        );
+      const slot = this.createSlot(createResource(entry.resource), format);
+      if (!slot.parser.restore)
+        throw new Error(`${this.context.id}: sensor format "${entry.format}" cannot restore state`);
+      slot.parser.restore(entry.state);
+    }
+  }
+
+  protected override stateSize(): { entries: number; maxEntries: number } {
+    return { entries: this.slots.size, maxEntries: this.config.max_parsers };
+  }
+
+  protected override close(): void {
+    this.slots.clear();
+    this.hostResources.clear();
+  }
+
+  /** The counters, with what the parsers skipped on purpose or bounded (ignored AF_UNIX connects, evictions…). */
+  override counters(): ProcessorCounters {
+    const base = super.counters();
+    const events: Record<string, number> = { ...base.events };
+    const add = (counts: Readonly<Record<string, number>>) => {
+      for (const [k, v] of Object.entries(counts)) {
+        if (k.startsWith('open_')) continue;
+        events[k] = (events[k] ?? 0) + v;
+      }
+    };
+    add(this.retired.view());
+    for (const slot of this.slots.values()) add(slot.parser.counters?.() ?? {});
+    return { ...base, events };
+  }
+
+  private malformed(error: ParseError, format?: string): void {
+    this.stats.drop('malformed');
+    this.report('malformed', `record ${error.line}${format ? ` (${format})` : ''}: ${error.reason}`);
+  }
+
+  private slotFor(resource: RecordResource, format: SensorFormat, out: PipelineRecord[]): Slot {
+    const key = `${format.name}\u0000${JSON.stringify(resource.attributes)}`;
+    const existing = this.slots.get(key);
+    if (existing) {
+      // Re-insert: the map's order is least recently used first.
+      this.slots.delete(key);
+      this.slots.set(key, existing);
+      return existing;
+    }
+    const slot = this.createSlot(resource, format);
+    if (this.slots.size > this.config.max_parsers) {
+      const oldest = this.slots.values().next().value!;
+      this.stats.count('parsers_evicted');
+      this.endSlot(oldest, out);
+    }
+    return slot;
+  }
+
+  private createSlot(resource: RecordResource, format: SensorFormat): Slot {
+    const resourceAttributes = { ...resource.attributes };
+    const key = `${format.name}\u0000${JSON.stringify(resourceAttributes)}`;
+    // The parser reads its resources through the slot, so records always share the latest incoming resource.
+    const current = { resource };
+    const options: ParserOptions = {
+      get defaultResource() {
+        return current.resource;
+      },
+      resourceFor: (host: string) => (hasHost(current.resource) ? current.resource : this.hostResource(host)),
+    };
+    const slot: Slot = { key, format, resourceAttributes, current, parser: format.createParser(options) };
+    this.slots.set(key, slot);
+    return slot;
+  }
+
+  private hostResource(host: string): RecordResource {
+    let r = this.hostResources.get(host);
+    if (!r) {
+      r = createResource({ [ResourceAttr.HOST_NAME]: host });
+      this.hostResources.set(host, r);
+    }
+    return r;
+  }
+
+  private endSlot(slot: Slot, out: PipelineRecord[]): void {
+    this.slots.delete(slot.key);
+    try {
+      const result = slot.parser.end();
+      for (const e of result.errors) this.malformed(e, slot.format.name);
+      out.push(...result.records);
+    } catch (cause) {
+      this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
+    }
+    const counts = slot.parser.counters?.() ?? {};
+    for (const [k, v] of Object.entries(counts)) if (!k.startsWith('open_')) this.retired.add(k, v);
+  }
+}
+
+/** The parser input of a record body: a line of text, or a map (an OTLP kvlist decoded to a plain object). */
+function inputOf(body: unknown): string | Readonly<Record<string, unknown>> | undefined {
+  if (typeof body === 'string') return body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array)) {
+    return body as Readonly<Record<string, unknown>>;
+  }
+  return undefined;
+}
+
+/** Factory of the `normalize` processor. */
+export const normalizeFactory: ProcessorFactory<NormalizeConfig> = {
+  type: 'normalize',
+  metadata: normalizeMetadata,
+  config: normalizeConfig,
+  create(config, context) {
+    return new NormalizeProcessor(config, context);
+  },
+};
