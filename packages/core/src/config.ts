@@ -78,6 +78,29 @@ export function configRows(jsonSchema: Record<string, unknown>, prefix = ''): Co
       description: typeof prop.description === 'string' ? prop.description : '',
     });
     if (prop.type === 'object' && prop.properties) rows.push(...configRows(prop, path));
+    rows.push(...variantRows(prop, path));
+  }
+  return rows;
+}
+
+/**
+ * Rows for the members of a tagged union (`oneOf`/`anyOf` of objects): each member's keys, its description
+ * prefixed with the tag that selects it (`type: "hopping"`), the tag itself left out.
+ */
+function variantRows(prop: Record<string, unknown>, path: string): ConfigRow[] {
+  const members = (prop.oneOf ?? prop.anyOf) as Record<string, unknown>[] | undefined;
+  if (!Array.isArray(members)) return [];
+  const rows: ConfigRow[] = [];
+  for (const member of members) {
+    const props = member.properties as Record<string, Record<string, unknown>> | undefined;
+    if (member.type !== 'object' || !props) continue;
+    const tag = Object.entries(props).find(([, p]) => p.const !== undefined);
+    const when = tag ? `(${tag[0]}: ${JSON.stringify(tag[1].const)}) ` : '';
+    const own = {
+      ...member,
+      properties: Object.fromEntries(Object.entries(props).filter(([k]) => k !== tag?.[0])),
+    };
+    for (const row of configRows(own, path)) rows.push({ ...row, description: `${when}${row.description}` });
   }
   return rows;
 }

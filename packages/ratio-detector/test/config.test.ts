@@ -1,9 +1,8 @@
 /** Configuration: defaults, errors naming the key, cross-field checks, and the README table kept current. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { configRows, configTable } from '@egressguard/core';
+import { assertReadmeConfigTable } from '@egressguard/core/testing';
 
 import { ratioDetectorFactory } from '../src/index.ts';
 import { detector } from './run.ts';
@@ -80,13 +79,7 @@ void describe('ratio detector configuration', () => {
     );
   });
 
-  void it('the README configuration table is current', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const table = configTable(configRows(ratioDetectorFactory.config.jsonSchema()));
-    const between = readme
-      .split('<!-- config-table:start -->')[1]
-      ?.split('<!-- config-table:end -->')[0]
-      ?.trim();
-    assert.equal(between, table, 'regenerate the table between the config-table markers');
+  void it('the README configuration table is current (regenerate with UPDATE_README=1)', () => {
+    assertReadmeConfigTable(new URL('../README.md', import.meta.url), ratioDetectorFactory.config);
   });
 });

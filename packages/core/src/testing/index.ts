@@ -5,3 +5,4 @@ export { checkConformance, conformanceChecks, conformanceSuite } from './conform
 export type { ConformanceOptions, ConformanceResult } from './conformance.ts';
 export { TEST_SCOPE, hostResource, makeConnection, makeProcessExec, makeRecord } from './records.ts';
 export type { TestRecordOptions } from './records.ts';
+export { assertReadmeConfigTable } from './readme.ts';
