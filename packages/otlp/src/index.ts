@@ -1,0 +1,15 @@
+/**
+ * `@egressguard/otlp`: OTLP/HTTP logs in and out of the egressguard chain: the protobuf and JSON codec (straight
+ * into and out of `PipelineRecord`s), the receiver, and export through the OpenTelemetry OTLP exporters.
+ */
+export { OtlpDecodeError } from './decoded-logs.ts';
+export type { DecodedLogs, RejectedRecord } from './decoded-logs.ts';
+export { decodeLogsProto, MAX_VALUE_DEPTH } from './proto-decoder.ts';
+export { decodeLogsJson } from './json-decoder.ts';
+export { encodeLogsJson, encodeLogsProto } from './encoder.ts';
+export { OtlpHttpReceiver, SaturatedError } from './receiver.ts';
+export type { OtlpHttpReceiverOptions } from './receiver.ts';
+export { createOtlpExporter, JsonLinesExporter } from './exporter.ts';
+export type { OtlpExporterOptions, RecordExporter } from './exporter.ts';
+export { ExportQueue } from './export-queue.ts';
+export type { ExportQueueCounters, ExportQueueOptions } from './export-queue.ts';
