@@ -1,0 +1,828 @@
+/**
+ * The process-attribution enricher: for every connection record, which process made it and how sure that is.
+ *
+ * Process exec and exit records feed a {@link ProcessTable}; connection records that carried a pid feed a
+ * {@link ConnectionJoinBuffer}; then each connection record is attributed by the configured rules, first match
+ * wins, and gets `egressguard.attribution.method` and `.confidence` (and `.reason`, `.candidates` when it could not
+ * be attributed or not for sure). Attributes are only ever added: a sensor's own value is never overwritten.
+ */
+import { hostname } from 'node:os';
+
+import {
+  BaseProcessor,
+  type ProcessorContext,
+  type ProcessorMetadata,
+  type ProcessorSnapshot,
+} from '@egressguard/core';
+import {
+  AttributionAttr,
+  AttributionMethod,
+  EventName,
+  NetworkAttr,
+  PipelineRecord,
+  ProcessAttr,
+  ProvenanceAttr,
+  createResource,
+  eventTimeMs,
+  get,
+  hostName,
+  setIfAbsent,
+  type RecordAttributes,
+  type RecordResource,
+} from '@egressguard/schema';
+import type { AnyValue, HrTime } from '@opentelemetry/api';
+
+import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
+import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
+import { ExecutableHasher } from './internal/executable-hasher.ts';
+import { canonicalAddress } from './internal/ip-address.ts';
+import {
+  ProcessTable,
+  processAttributesOf,
+  type ProcessEntry,
+  type ProcessTableState,
+} from './internal/process-table.ts';
+import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
+import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
+
+/**
+ * The confidence each way of attributing a record carries (`egressguard.attribution.confidence`).
+ * - `EVENT`: the sensor's own event carried the pid and executable.
+ * - `TABLE_EXACT`: the process table matched pid and creation time.
+ * - `TABLE_LIFETIME`: the process table matched the pid, the record's time inside the process's lifetime.
+ * - `TABLE_SLACK`: as above, but only within the configured clock slack of the lifetime's edges.
+ * - `JOIN_FIVE_TUPLE`: another sensor's record of the same 5-tuple, within the tolerance, named one process.
+ * - `JOIN_DESTINATION`: only host, destination and time matched (the partner had no source port), one process.
+ * - `PROCFS`: `/proc/<pid>` of a process that started before the record's time.
+ * - `SOCKET`: the live socket of the 5-tuple, held by one process that started before the record's time.
+ */
+export const ATTRIBUTION_CONFIDENCE = {
+  EVENT: 1,
+  TABLE_EXACT: 1,
+  TABLE_LIFETIME: 0.95,
+  TABLE_SLACK: 0.8,
+  JOIN_FIVE_TUPLE: 0.9,
+  JOIN_DESTINATION: 0.6,
+  PROCFS: 0.9,
+  SOCKET: 0.85,
+} as const;
+
+/** Values of `egressguard.attribution.reason`. */
+export const AttributionReason = {
+  AMBIGUOUS: 'ambiguous',
+  NO_MATCH: 'no_match',
+  KERNEL_THREAD: 'kernel_thread',
+  NO_EXECUTABLE: 'no_executable',
+  PROCESS_GONE: 'process_gone',
+} as const;
+type Reason = (typeof AttributionReason)[keyof typeof AttributionReason];
+
+/** The attributes a process contributes to a connection record. */
+const PROCESS_KEYS: readonly string[] = [
+  ProcessAttr.PID,
+  ProcessAttr.PARENT_PID,
+  ProcessAttr.EXECUTABLE_PATH,
+  ProcessAttr.EXECUTABLE_NAME,
+  ProcessAttr.COMMAND_LINE,
+  ProcessAttr.OWNER,
+  ProcessAttr.USER_ID,
+  ProcessAttr.CREATION_TIME,
+  ProcessAttr.CONTAINER_ID,
+  ProcessAttr.EXECUTABLE_SHA256,
+  ProcessAttr.EXECUTABLE_DELETED,
+];
+
+/** Counter names per method, built once. */
+const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(AttributionMethod).map((m) => [m, `attributed_${m}`]),
+);
+
+/** What the enricher is, reads and writes. */
+export const processAttributionMetadata: ProcessorMetadata = {
+  type: 'process_attribution',
+  description:
+    'Finds the process behind each connection record (process table, cross-sensor join, /proc, socket inode) and says how sure it is.',
+  stability: 'alpha',
+  stateful: true,
+  reads: [
+    EventName.CONNECTION,
+    EventName.PROCESS_EXEC,
+    EventName.PROCESS_EXIT,
+    ...PROCESS_KEYS,
+    ProcessAttr.EXIT_TIME,
+    NetworkAttr.SOURCE_ADDRESS,
+    NetworkAttr.SOURCE_PORT,
+    NetworkAttr.DESTINATION_ADDRESS,
+    NetworkAttr.DESTINATION_PORT,
+    NetworkAttr.TRANSPORT,
+    ProvenanceAttr.SOURCE_FORMAT,
+  ],
+  writes: [
+    ...PROCESS_KEYS,
+    ProcessAttr.KERNEL_THREAD,
+    AttributionAttr.METHOD,
+    AttributionAttr.CONFIDENCE,
+    AttributionAttr.CANDIDATES,
+    AttributionAttr.REASON,
+  ],
+};
+
+/** A record waiting for a join partner. */
+interface Held {
+  readonly record: PipelineRecord;
+  readonly host: string;
+  readonly timeMs: number;
+  readonly heldAtMs: number;
+  readonly failure: Reason | undefined;
+  readonly candidates: number | undefined;
+}
+
+/** A held record in a snapshot. */
+interface HeldState {
+  readonly eventName: string | null;
+  readonly hrTime: HrTime;
+  readonly hrTimeObserved: HrTime;
+  readonly attributes: RecordAttributes;
+  readonly body: AnyValue;
+  readonly severityText: string | null;
+  readonly severityNumber: number | null;
+  readonly resource: RecordAttributes;
+  readonly scope: { readonly name: string; readonly version: string | null };
+  readonly host: string;
+  readonly timeMs: number;
+  readonly heldAtMs: number;
+  readonly failure: Reason | null;
+  readonly candidates: number | null;
+}
+
+interface SnapshotV1 {
+  readonly version: 1;
+  readonly table: ProcessTableState;
+  readonly join: ReturnType<ConnectionJoinBuffer['toJSON']>;
+  readonly held: HeldState[];
+}
+
+/** How the rules left a record. */
+interface Attempt {
+  failure: Reason | undefined;
+  candidates: number | undefined;
+  /** The join found nothing yet and a partner may still arrive. */
+  joinPending: boolean;
+}
+
+/** The process-attribution processor. */
+export class ProcessAttributionProcessor extends BaseProcessor {
+  readonly metadata = processAttributionMetadata;
+  private readonly config: ProcessAttributionConfig;
+  private readonly rules: readonly AttributionRule[];
+  private readonly table: ProcessTable;
+  private readonly join: ConnectionJoinBuffer;
+  private readonly procfs: ProcfsReader | undefined;
+  private readonly sockets: SocketInodeResolver | undefined;
+  private readonly hasher: ExecutableHasher | undefined;
+  private readonly localHosts: ReadonlySet<string>;
+  /** Whether the join rule is configured (else connection records are not buffered for it). */
+  private readonly joins: boolean;
+  private waiting: Held[] = [];
+  /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
+  private toHash: { record: PipelineRecord; host: string; live: ProcfsProcess | undefined }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
+    super(context);
+    this.config = config;
+    this.rules = config.rules;
+    this.joins = config.rules.includes('join');
+    this.table = new ProcessTable({
+      maxEntries: config.process_table.max_entries,
+      exitRetentionMs: config.process_table.exit_retention_ms,
+      lifetimeSlackMs: config.process_table.lifetime_slack_ms,
+    });
+    this.join = new ConnectionJoinBuffer({
+      toleranceMs: config.join.tolerance_ms,
+      bufferMs: config.join.buffer_ms,
+      maxBuffered: config.join.max_buffered,
+      scope: config.join.scope,
+    });
+    const p = config.procfs;
+    this.localHosts = new Set(p.local_host_names.length > 0 ? p.local_host_names : [hostname()]);
+    if (p.enabled) {
+      this.procfs = new ProcfsReader({
+        root: p.root,
+        passwdPath: p.passwd_path,
+        cacheMaxEntries: p.cache_max_entries,
+        cacheTtlMs: p.cache_ttl_ms,
+      });
+      this.sockets = new SocketInodeResolver({
+        root: p.root,
+        maxInodes: p.max_socket_inodes,
+        minScanIntervalMs: p.min_fd_scan_interval_ms,
+        netTableRefreshMs: p.net_table_refresh_ms,
+        now: context.now,
+      });
+    }
+    if (config.hashing.enabled) {
+      this.hasher = new ExecutableHasher({
+        maxFileBytes: config.hashing.max_file_bytes,
+        cacheMaxEntries: config.hashing.cache_max_entries,
+      });
+    }
+  }
+
+  protected override async processBatch(batch: PipelineRecord[]): Promise<PipelineRecord[]> {
+    // First the records that feed state, whatever their place in the batch, so that a connection and the exec or
+    // the other sensor's record it needs join in either order.
+    // Exits after execs, so that an exit ahead of its exec in the batch still closes the right lifetime.
+    const exits: PipelineRecord[] = [];
+    for (const record of batch) {
+      if (record.eventName === EventName.PROCESS_EXIT) exits.push(record);
+      else this.learnSafely(record);
+    }
+    for (const record of exits) this.learnSafely(record);
+    const out: PipelineRecord[] = [];
+    for (const record of batch) {
+      if (
+        record.eventName !== EventName.CONNECTION ||
+        record.attributes[AttributionAttr.METHOD] !== undefined
+      ) {
+        out.push(record);
+        continue;
+      }
+      try {
+        if (this.attribute(record) === 'done') out.push(record);
+      } catch (cause) {
+        this.report('attribution_failed', 'connection record passed on unattributed', cause);
+        out.push(record);
+      }
+    }
+    const released = this.releaseHeld('due');
+    await this.hashPending();
+    this.stats.count('process_table_expired', this.table.sweep());
+    this.join.expire();
+    return released.length > 0 ? released.concat(out) : out;
+  }
+
+  protected override async flushState(): Promise<PipelineRecord[]> {
+    const out = this.releaseHeld('all');
+    await this.hashPending();
+    return out;
+  }
+
+  protected override snapshotState(): ProcessorSnapshot {
+    const snapshot: SnapshotV1 = {
+      version: 1,
+      table: this.table.toJSON(),
+      join: this.join.toJSON(),
+      held: this.waiting.map(heldToState),
+    };
+    return JSON.parse(JSON.stringify(snapshot, jsonSafe)) as ProcessorSnapshot;
+  }
+
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    if (snapshot.version !== 1) {
+      throw new Error(
+        `${this.context.id}: cannot restore process_attribution snapshot version ${snapshot.version} (this version reads 1)`,
+      );
+    }
+    const s = snapshot as unknown as SnapshotV1;
+    this.table.restore(s.table);
+    this.join.restore(s.join);
+    const resources = new Map<string, RecordResource>();
+    this.waiting = s.held.map((h) => heldFromState(h, resources));
+    if (this.waiting.length > 0) this.ensureTimer();
+  }
+
+  protected override stateSize(): { entries: number; maxEntries: number } {
+    return {
+      entries: this.table.size + this.join.size + this.waiting.length,
+      maxEntries:
+        this.config.process_table.max_entries + this.config.join.max_buffered + this.config.join.max_held,
+    };
+  }
+
+  protected override close(): void {
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  override counters() {
+    // Counters kept by the library pieces are copied in when asked, so the hot path does not pay for them.
+    this.stats.count('process_table_evicted', this.table.evictions - this.stats.get('process_table_evicted'));
+    this.stats.count('join_buffer_evicted', this.join.evictions - this.stats.get('join_buffer_evicted'));
+    if (this.sockets) {
+      this.stats.count('fd_scans', this.sockets.fdScans - this.stats.get('fd_scans'));
+      this.stats.count(
+        'fd_scan_rate_limited',
+        this.sockets.rateLimited - this.stats.get('fd_scan_rate_limited'),
+      );
+      this.stats.count('net_table_reads', this.sockets.netTableReads - this.stats.get('net_table_reads'));
+    }
+    if (this.hasher) {
+      this.stats.count(
+        'hash_skipped_too_large',
+        this.hasher.skippedTooLarge - this.stats.get('hash_skipped_too_large'),
+      );
+      this.stats.count('hash_unreadable', this.hasher.unreadable - this.stats.get('hash_unreadable'));
+      this.stats.count('files_hashed', this.hasher.filesHashed - this.stats.get('files_hashed'));
+    }
+    return super.counters();
+  }
+
+  private learnSafely(record: PipelineRecord): void {
+    try {
+      this.learn(record);
+    } catch (cause) {
+      this.report('malformed_record', `record ${String(record.eventName)} not learned`, cause);
+    }
+  }
+
+  /** Feeds the process table (exec, exit) and the join buffer (connections that carried a pid). */
+  private learn(record: PipelineRecord): void {
+    const attrs = record.attributes;
+    const host = hostName(record) ?? '';
+    const timeMs = eventTimeMs(record);
+    if (timeMs !== undefined) {
+      this.table.observe(host, timeMs);
+      this.join.observe(host, timeMs);
+    }
+    switch (record.eventName) {
+      case EventName.PROCESS_EXEC: {
+        const pid = get(attrs, ProcessAttr.PID);
+        const startMs = isoMs(get(attrs, ProcessAttr.CREATION_TIME)) ?? timeMs;
+        if (pid === undefined || startMs === undefined) {
+          this.report(
+            'malformed_record',
+            `process exec record without ${pid === undefined ? ProcessAttr.PID : 'a time'} ignored`,
+          );
+          return;
+        }
+        const identity = processAttributesOf(attrs, PROCESS_KEYS);
+        // Derived once here rather than for every connection the process makes.
+        identity[ProcessAttr.CREATION_TIME] ??= new Date(startMs).toISOString();
+        const path = get(identity, ProcessAttr.EXECUTABLE_PATH);
+        if (path !== undefined) identity[ProcessAttr.EXECUTABLE_NAME] ??= executableName(path);
+        this.table.addExec(host, pid, startMs, identity);
+        return;
+      }
+      case EventName.PROCESS_EXIT: {
+        const pid = get(attrs, ProcessAttr.PID);
+        const exitMs = isoMs(get(attrs, ProcessAttr.EXIT_TIME)) ?? timeMs;
+        if (pid === undefined || exitMs === undefined) {
+          this.report(
+            'malformed_record',
+            `process exit record without ${pid === undefined ? ProcessAttr.PID : 'a time'} ignored`,
+          );
+          return;
+        }
+        if (!this.table.addExit(host, pid, exitMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)))) {
+          this.stats.count('exit_of_unknown_process');
+        }
+        return;
+      }
+      case EventName.CONNECTION: {
+        const pid = get(attrs, ProcessAttr.PID);
+        if (
+          !this.joins ||
+          pid === undefined ||
+          timeMs === undefined ||
+          attrs[AttributionAttr.METHOD] !== undefined
+        ) {
+          return;
+        }
+        const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
+        const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
+        if (destinationAddress === undefined || destinationPort === undefined) return;
+        const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
+        const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
+        const candidate: JoinCandidate = {
+          host,
+          timeMs,
+          destinationAddress,
+          destinationPort,
+          pid,
+          attributes: processAttributesOf(attrs, PROCESS_KEYS),
+          ...(sourceAddress !== undefined ? { sourceAddress } : {}),
+          ...(sourcePort !== undefined && sourcePort !== 0 ? { sourcePort } : {}),
+        };
+        this.join.add(candidate);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Runs the rules over one connection record. */
+  private attribute(record: PipelineRecord): 'done' | 'held' {
+    const attrs = record.attributes;
+    const host = hostName(record) ?? '';
+    let timeMs = eventTimeMs(record);
+    if (timeMs === undefined) {
+      this.stats.count('record_without_time');
+      timeMs = this.context.now();
+    }
+    const pid = get(attrs, ProcessAttr.PID);
+    const local = this.isLocal(host, timeMs);
+    if (
+      pid !== undefined &&
+      (get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME))
+    ) {
+      // The sensor named the process itself: method `event`; the table or /proc only fill what it left out.
+      const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
+      if (found.kind === 'found') fillFromEntry(record, found.entry);
+      const liveOrReused =
+        local && this.rules.includes('procfs') ? this.liveProcess(pid, timeMs, record) : undefined;
+      const live = liveOrReused === 'reused' ? undefined : liveOrReused;
+      if (live) fillFromProcfs(record, live);
+      this.finish(record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, host, live);
+      return 'done';
+    }
+    const attempt: Attempt = { failure: undefined, candidates: undefined, joinPending: false };
+    for (const rule of this.rules) {
+      switch (rule) {
+        case 'pid': {
+          if (pid === undefined) break;
+          const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
+          if (found.kind === 'found') {
+            fillFromEntry(record, found.entry);
+            const confidence = found.exact
+              ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
+              : found.inSlack
+                ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
+                : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
+            this.finish(record, AttributionMethod.EVENT, confidence, host, undefined);
+            return 'done';
+          }
+          if (found.kind === 'gone') attempt.failure ??= AttributionReason.PROCESS_GONE;
+          break;
+        }
+        case 'join': {
+          if (pid !== undefined) break;
+          if (this.tryJoin(record, host, timeMs, attempt)) return 'done';
+          if (this.config.join.wait_ms > 0 && attempt.failure !== AttributionReason.AMBIGUOUS)
+            attempt.joinPending = true;
+          break;
+        }
+        case 'procfs': {
+          if (pid === undefined || !local || !this.procfs) break;
+          const live = this.liveProcess(pid, timeMs, record);
+          if (live === 'reused' || live === undefined) {
+            attempt.failure ??= AttributionReason.PROCESS_GONE;
+            break;
+          }
+          fillFromProcfs(record, live);
+          this.finish(record, AttributionMethod.PROCFS, ATTRIBUTION_CONFIDENCE.PROCFS, host, live);
+          return 'done';
+        }
+        case 'socket': {
+          if (pid !== undefined || !local || !this.sockets || !this.procfs) break;
+          if (this.trySocket(record, host, timeMs, attempt)) return 'done';
+          break;
+        }
+      }
+    }
+    if (attempt.joinPending && this.hasDestination(record)) {
+      this.hold({
+        record,
+        host,
+        timeMs,
+        heldAtMs: this.context.now(),
+        failure: attempt.failure,
+        candidates: attempt.candidates,
+      });
+      return 'held';
+    }
+    this.unattributed(record, attempt.failure, attempt.candidates);
+    return 'done';
+  }
+
+  private tryJoin(record: PipelineRecord, host: string, timeMs: number, attempt: Attempt): boolean {
+    const attrs = record.attributes;
+    const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
+    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
+    if (destinationAddress === undefined || destinationPort === undefined) return false;
+    const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
+    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
+    const result = this.join.match({
+      host,
+      timeMs,
+      destinationAddress,
+      destinationPort,
+      ...(sourceAddress !== undefined ? { sourceAddress } : {}),
+      ...(sourcePort !== undefined && sourcePort !== 0 ? { sourcePort } : {}),
+    });
+    if (result.kind === 'ambiguous') {
+      attempt.failure = AttributionReason.AMBIGUOUS;
+      attempt.candidates = result.candidates;
+      return false;
+    }
+    if (result.kind === 'none') return false;
+    copyAbsent(record, result.attributes);
+    setIfAbsent(record, ProcessAttr.PID, result.pid);
+    const found = this.table.lookup(
+      host,
+      result.pid,
+      timeMs,
+      isoMs(get(result.attributes, ProcessAttr.CREATION_TIME)),
+    );
+    if (found.kind === 'found') fillFromEntry(record, found.entry);
+    const confidence = result.fiveTuple
+      ? ATTRIBUTION_CONFIDENCE.JOIN_FIVE_TUPLE
+      : ATTRIBUTION_CONFIDENCE.JOIN_DESTINATION;
+    this.finish(record, AttributionMethod.JOIN, confidence, host, undefined);
+    return true;
+  }
+
+  private trySocket(record: PipelineRecord, host: string, timeMs: number, attempt: Attempt): boolean {
+    const attrs = record.attributes;
+    const transport = get(attrs, NetworkAttr.TRANSPORT);
+    if (transport !== undefined && transport.toLowerCase() !== 'tcp') return false;
+    const source = get(attrs, NetworkAttr.SOURCE_ADDRESS);
+    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
+    const destination = get(attrs, NetworkAttr.DESTINATION_ADDRESS);
+    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
+    if (!source || !destination || sourcePort === undefined || destinationPort === undefined) return false;
+    const sockets = this.sockets!;
+    // The record's source is the local side of an outbound connection; an inbound one is seen the other way round.
+    let lookup = sockets.resolve({
+      localAddress: source,
+      localPort: sourcePort,
+      remoteAddress: destination,
+      remotePort: destinationPort,
+    });
+    if (lookup.kind === 'no_socket') {
+      lookup = sockets.resolve({
+        localAddress: destination,
+        localPort: destinationPort,
+        remoteAddress: source,
+        remotePort: sourcePort,
+      });
+    }
+    if (lookup.kind !== 'found') return false;
+    if (lookup.pids.length > 1) {
+      // A socket inherited across fork is held by several processes; which one made the connection is unknown.
+      attempt.failure = AttributionReason.AMBIGUOUS;
+      attempt.candidates = lookup.pids.length;
+      return false;
+    }
+    const live = this.liveProcess(lookup.pids[0], timeMs, record);
+    if (live === undefined || live === 'reused') return false;
+    fillFromProcfs(record, live);
+    this.finish(record, AttributionMethod.SOCKET, ATTRIBUTION_CONFIDENCE.SOCKET, host, live);
+    return true;
+  }
+
+  /**
+   * The live process of a pid if it is the one the record is about: it started before the record's time (within
+   * the slack; /proc's start time is precise to the clock tick on a boot time known to the second) and, when the
+   * record carries a creation time, started then.
+   */
+  private liveProcess(
+    pid: number,
+    timeMs: number,
+    record: PipelineRecord,
+  ): ProcfsProcess | 'reused' | undefined {
+    const process = this.procfs?.read(pid);
+    if (!process) return undefined;
+    const slack = Math.max(this.config.process_table.lifetime_slack_ms, 1_000);
+    const creation = isoMs(get(record.attributes, ProcessAttr.CREATION_TIME));
+    if (creation !== undefined && Math.abs(creation - process.startMs) > slack) return 'reused';
+    if (process.startMs > timeMs + slack) return 'reused';
+    return process;
+  }
+
+  private isLocal(host: string, timeMs: number): boolean {
+    return (
+      this.procfs !== undefined &&
+      this.localHosts.has(host) &&
+      Math.abs(this.context.now() - timeMs) <= this.config.procfs.max_event_age_ms
+    );
+  }
+
+  private hasDestination(record: PipelineRecord): boolean {
+    return get(record.attributes, NetworkAttr.DESTINATION_ADDRESS) !== undefined;
+  }
+
+  /** Writes the method and confidence, marks kernel threads and missing executables, hashes when asked. */
+  private finish(
+    record: PipelineRecord,
+    method: string,
+    confidence: number,
+    host: string,
+    live: ProcfsProcess | undefined,
+  ): void {
+    setIfAbsent(record, AttributionAttr.METHOD, method);
+    setIfAbsent(record, AttributionAttr.CONFIDENCE, confidence);
+    const attrs = record.attributes;
+    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
+    if (live?.kernelThread) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.KERNEL_THREAD);
+    else if (path === undefined) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.NO_EXECUTABLE);
+    else if (attrs[ProcessAttr.EXECUTABLE_NAME] === undefined)
+      attrs[ProcessAttr.EXECUTABLE_NAME] = executableName(path);
+    this.stats.count(ATTRIBUTED_COUNTER[method] ?? `attributed_${method}`);
+    if (this.hasher && attrs[ProcessAttr.EXECUTABLE_SHA256] === undefined && !live?.kernelThread) {
+      this.toHash.push({ record, host, live });
+    }
+  }
+
+  /** Hashes the executables of the records attributed since the last call. */
+  private async hashPending(): Promise<void> {
+    if (this.toHash.length === 0) return;
+    const jobs = this.toHash;
+    this.toHash = [];
+    for (const job of jobs) await this.hashInto(job.record, job.host, job.live);
+  }
+
+  private async hashInto(
+    record: PipelineRecord,
+    host: string,
+    live: ProcfsProcess | undefined,
+  ): Promise<void> {
+    let path: string | undefined;
+    if (live?.executablePath !== undefined) {
+      // The running image itself, even when deleted or in a container's mount namespace.
+      path = `${this.procfs!.root}/${live.pid}/exe`;
+    } else if (this.localHosts.has(host) && record.attributes[ProcessAttr.CONTAINER_ID] === undefined) {
+      // Another mount namespace would give another file at the same path: only host processes are hashed by path.
+      path = get(record.attributes, ProcessAttr.EXECUTABLE_PATH);
+    }
+    if (path === undefined) return;
+    const result = await this.hasher!.hash(path);
+    if (result.kind === 'hashed') setIfAbsent(record, ProcessAttr.EXECUTABLE_SHA256, result.sha256);
+  }
+
+  private unattributed(
+    record: PipelineRecord,
+    failure: Reason | undefined,
+    candidates: number | undefined,
+  ): void {
+    const reason = failure ?? AttributionReason.NO_MATCH;
+    setIfAbsent(record, AttributionAttr.METHOD, AttributionMethod.NONE);
+    setIfAbsent(record, AttributionAttr.CONFIDENCE, 0);
+    setIfAbsent(record, AttributionAttr.REASON, reason);
+    if (candidates !== undefined) setIfAbsent(record, AttributionAttr.CANDIDATES, candidates);
+    this.stats.count(`unattributed_${reason}`);
+  }
+
+  private hold(held: Held): void {
+    if (this.waiting.length >= this.config.join.max_held) {
+      const oldest = this.waiting.shift()!;
+      this.stats.count('join_hold_overflow');
+      this.unattributed(oldest.record, oldest.failure, oldest.candidates);
+      this.emitLater([oldest.record]);
+    }
+    this.waiting.push(held);
+    this.stats.count('join_held');
+    this.ensureTimer();
+  }
+
+  /**
+   * Retries the join for held records whose wait is over (the host's event time passed their time plus
+   * `join.wait_ms`, or they waited `join.max_wait_processing_ms`), or for all of them (flush).
+   */
+  private releaseHeld(which: 'due' | 'all'): PipelineRecord[] {
+    if (this.waiting.length === 0) return [];
+    const now = this.context.now();
+    const keep: Held[] = [];
+    const due: Held[] = [];
+    for (const h of this.waiting) {
+      const isDue =
+        which === 'all' ||
+        this.join.watermark(h.host) >= h.timeMs + this.config.join.wait_ms ||
+        now - h.heldAtMs >= this.config.join.max_wait_processing_ms;
+      (isDue ? due : keep).push(h);
+    }
+    this.waiting = keep;
+    if (keep.length === 0) this.stopTimer();
+    const out: PipelineRecord[] = [];
+    for (const h of due) {
+      const attempt: Attempt = { failure: h.failure, candidates: h.candidates, joinPending: false };
+      if (!this.tryJoin(h.record, h.host, h.timeMs, attempt)) {
+        this.unattributed(h.record, attempt.failure, attempt.candidates);
+      }
+      out.push(h.record);
+    }
+    return out;
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.isShutdown) return;
+    const period = Math.min(this.config.join.max_wait_processing_ms, 1_000);
+    this.timer = setInterval(() => {
+      const records = this.releaseHeld('due');
+      if (records.length === 0) return;
+      this.hashPending().then(
+        () => this.emitLater(records),
+        (cause: unknown) => {
+          this.report('hash_failed', 'released records passed on without hashes', cause);
+          this.emitLater(records);
+        },
+      );
+    }, period);
+    this.timer.unref();
+  }
+}
+
+function isoMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function canonical(address: string | undefined): string | undefined {
+  return address === undefined ? undefined : canonicalAddress(address);
+}
+
+function copyAbsent(record: PipelineRecord, attributes: RecordAttributes): void {
+  const target = record.attributes;
+  for (const key in attributes) {
+    if (target[key] === undefined && attributes[key] !== undefined) target[key] = attributes[key];
+  }
+}
+
+function fillFromEntry(record: PipelineRecord, entry: ProcessEntry): void {
+  copyAbsent(record, entry.attributes);
+  setIfAbsent(record, ProcessAttr.PID, entry.pid);
+}
+
+function fillFromProcfs(record: PipelineRecord, p: ProcfsProcess): void {
+  setIfAbsent(record, ProcessAttr.PID, p.pid);
+  setIfAbsent(record, ProcessAttr.PARENT_PID, p.ppid);
+  setIfAbsent(record, ProcessAttr.CREATION_TIME, p.creationTime);
+  if (p.kernelThread) {
+    // No executable to name: the kernel thread is marked as such, its comm is not passed off as an executable.
+    setIfAbsent(record, ProcessAttr.KERNEL_THREAD, true);
+    return;
+  }
+  if (p.executablePath !== undefined) {
+    setIfAbsent(record, ProcessAttr.EXECUTABLE_PATH, p.executablePath);
+    setIfAbsent(record, ProcessAttr.EXECUTABLE_NAME, executableName(p.executablePath));
+    setIfAbsent(record, ProcessAttr.EXECUTABLE_DELETED, p.executableDeleted);
+  }
+  setIfAbsent(record, ProcessAttr.COMMAND_LINE, p.commandLine);
+  setIfAbsent(record, ProcessAttr.USER_ID, p.uid);
+  setIfAbsent(record, ProcessAttr.OWNER, p.owner);
+  setIfAbsent(record, ProcessAttr.CONTAINER_ID, p.containerId);
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+function heldToState(h: Held): HeldState {
+  const r = h.record;
+  return {
+    eventName: r.eventName ?? null,
+    hrTime: r.hrTime,
+    hrTimeObserved: r.hrTimeObserved,
+    attributes: r.attributes,
+    body: r.body ?? null,
+    severityText: r.severityText ?? null,
+    severityNumber: r.severityNumber ?? null,
+    resource: r.resource.attributes,
+    scope: { name: r.instrumentationScope.name, version: r.instrumentationScope.version ?? null },
+    host: h.host,
+    timeMs: h.timeMs,
+    heldAtMs: h.heldAtMs,
+    failure: h.failure ?? null,
+    candidates: h.candidates ?? null,
+  };
+}
+
+function heldFromState(s: HeldState, resources: Map<string, RecordResource>): Held {
+  // Records that shared a resource before the restart share one again.
+  const key = JSON.stringify(s.resource);
+  let resource = resources.get(key);
+  if (!resource) {
+    resource = createResource(s.resource);
+    resources.set(key, resource);
+  }
+  const record = new PipelineRecord({
+    hrTime: s.hrTime,
+    hrTimeObserved: s.hrTimeObserved,
+    attributes: s.attributes,
+    body: s.body ?? undefined,
+    resource,
+    instrumentationScope: {
+      name: s.scope.name,
+      ...(s.scope.version !== null ? { version: s.scope.version } : {}),
+    },
+    ...(s.eventName !== null ? { eventName: s.eventName } : {}),
+    ...(s.severityText !== null ? { severityText: s.severityText } : {}),
+    ...(s.severityNumber !== null ? { severityNumber: s.severityNumber } : {}),
+  });
+  return {
+    record,
+    host: s.host,
+    timeMs: s.timeMs,
+    heldAtMs: s.heldAtMs,
+    failure: s.failure ?? undefined,
+    candidates: s.candidates ?? undefined,
+  };
+}
