@@ -1,0 +1,65 @@
+/**
+ * The default configuration: what `egressguard run` and `replay` use without `--config`, and what
+ * `egressguard validate --print-default` prints for users to start from. The whole chain on every processor's
+ * embedded defaults, state on local disk, OTLP/HTTP in on loopback, and out to stdout unless an OTLP endpoint is set
+ * through the standard environment variables (then to that endpoint).
+ */
+
+/** Whether the standard OpenTelemetry variables name an OTLP endpoint for logs. */
+export function otlpEndpointFromEnv(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return value ? value : undefined;
+}
+
+/** The default configuration text for the given environment. */
+export function defaultConfigYaml(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const endpoint = otlpEndpointFromEnv(env);
+  const exporter = endpoint
+    ? [
+        '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: export there (endpoint and headers come from the environment).',
+        '  otlphttp:',
+        '    encoding: proto',
+      ]
+    : ['  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output.', '  stdout: {}'];
+  return [
+    '# egressguard default configuration (`egressguard validate --print-default`).',
+    '# The Collector shape: components by id (`type` or `type/name`), chained by service.pipelines.',
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    '      http:',
+    '        endpoint: 127.0.0.1:4318',
+    '',
+    'processors:',
+    '  # Sensor output (auditd, Tetragon, Zeek, ss, …) to schema records; records already in the schema pass.',
+    '  normalize:',
+    '    format: auto',
+    '  # Who made each connection: the sensor event, a join with another sensor, or /proc.',
+    '  process_attribution: {}',
+    '  # The blind-spot report: per host and source, connections lacking a process, bytes or HTTP.',
+    '  coverage_report: {}',
+    '  # Per process and window: connection counts, bytes, outcomes.',
+    '  http_flow_aggregator: {}',
+    '  # Have we seen this process identity before? Is it custom? (baseline kept in service.state.directory)',
+    '  novelty_filter: {}',
+    '  # Many connections, little back, new or custom process: a detection.',
+    '  ratio_detector: {}',
+    '',
+    'exporters:',
+    ...exporter,
+    '',
+    'service:',
+    '  state:',
+    '    # Relative to the working directory.',
+    '    directory: .egressguard/state',
+    '  queue:',
+    '    max_queue_records: 100000',
+    '    max_batch_records: 1000',
+    '  pipelines:',
+    '    logs:',
+    '      receivers: [otlp]',
+    '      processors: [normalize, process_attribution, coverage_report, http_flow_aggregator, novelty_filter, ratio_detector]',
+    `      exporters: [${endpoint ? 'otlphttp' : 'stdout'}]`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,191 @@
+/**
+ * The OTLP stage behind `egressguard run`: receivers feed pipelines, pipelines feed bounded export queues, state is
+ * restored at start and saved periodically and at shutdown.
+ *
+ * Back-pressure: when an exporter's queue is full the receiver's `onRecords` rejects with `SaturatedError`, so the
+ * client (a Collector's otlphttp exporter) gets 503 with Retry-After and retries: nothing is accepted that cannot
+ * be queued. Shutdown (SIGTERM/SIGINT): stop accepting, flush the pipelines (open windows included) into the
+ * queues, save state, drain the queues: everything already accepted is exported.
+ */
+import { mkdirSync } from 'node:fs';
+
+import { reportError } from '@egressguard/core';
+import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
+import { cloneRecord, type PipelineRecord } from '@egressguard/schema';
+
+import { parseHostPort, type OtlpReceiverConfig } from '../config/components.ts';
+import type { ResolvedConfig } from '../config/load-config.ts';
+import { createQueuedExporter, type ExporterStreams, type QueuedExporter } from './exporters.ts';
+import { buildPipeline, restorePipeline, savePipeline, type BuiltPipeline } from './pipelines.ts';
+
+/** Options of {@link Service}. */
+export interface ServiceOptions {
+  /** Overrides the listening address of the (single) receiver, `host:port`. */
+  readonly listen?: string;
+  /** Streams of the `stdout` exporter. */
+  readonly streams: ExporterStreams;
+  /** Writes one diagnostic line (to stderr in the CLI). */
+  readonly log: (line: string) => void;
+}
+
+/** A receiver's bound address. */
+export interface BoundReceiver {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Seconds a saturated client is asked to wait before retrying. */
+const RETRY_AFTER_SECONDS = 1;
+
+interface RunningPipeline extends BuiltPipeline {
+  readonly exporters: readonly QueuedExporter[];
+}
+
+/** The running OTLP stage. */
+export class Service {
+  private readonly config: ResolvedConfig;
+  private readonly options: ServiceOptions;
+  private readonly exporters = new Map<string, QueuedExporter>();
+  private readonly pipelines: RunningPipeline[] = [];
+  private readonly receivers: { id: string; receiver: OtlpHttpReceiver }[] = [];
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  /** Set once every pipeline's state is restored: before that, saving would overwrite a snapshot not yet read. */
+  private restored = false;
+  private stopped: Promise<void> | undefined;
+
+  constructor(config: ResolvedConfig, options: ServiceOptions) {
+    this.config = config;
+    this.options = options;
+  }
+
+  /** Builds everything, restores state, starts the receivers; returns their bound addresses. */
+  async start(): Promise<BoundReceiver[]> {
+    const { config } = this;
+    const receiverIds = [...new Set(config.pipelines.flatMap((p) => p.receivers))];
+    if (this.options.listen !== undefined && receiverIds.length !== 1) {
+      throw new Error(
+        `egressguard: --listen needs exactly one receiver in the pipelines; the configuration uses ${receiverIds.length}`,
+      );
+    }
+    for (const p of config.pipelines) {
+      const exporters = p.exporters.map((id) => this.exporter(id));
+      const built = buildPipeline(config, p, (records) => this.deliver(exporters, records, false));
+      this.pipelines.push({ ...built, exporters });
+    }
+    mkdirSync(config.state.path, { recursive: true });
+    for (const p of this.pipelines) {
+      if (restorePipeline(p, config.state.path))
+        this.options.log(`egressguard: pipeline ${p.config.id}: state restored from ${config.state.path}`);
+    }
+    this.restored = true;
+    const bound: BoundReceiver[] = [];
+    for (const id of receiverIds) {
+      const receiverConfig = config.receivers.get(id)!.config as OtlpReceiverConfig;
+      const http = receiverConfig.protocols.http;
+      const address = parseHostPort(this.options.listen ?? http.endpoint);
+      if (!address) throw new Error(`egressguard: --listen ${this.options.listen}: must be host:port`);
+      const targets = this.pipelines.filter((p) => p.config.receivers.includes(id));
+      const receiver = new OtlpHttpReceiver({
+        host: address.host,
+        port: address.port,
+        maxBodyBytes: http.max_request_body_size,
+        maxInFlightRequests: http.max_in_flight_requests,
+        ...(http.auth ? { bearerToken: http.auth.bearer_token } : {}),
+        ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
+        onRecords: (records: PipelineRecord[]) => this.accept(targets, records),
+      });
+      const at = await receiver.start();
+      this.receivers.push({ id, receiver });
+      bound.push({ id, host: at.host, port: at.port });
+    }
+    this.snapshotTimer = setInterval(() => void this.saveState(), config.state.snapshot_interval_ms);
+    this.snapshotTimer.unref();
+    return bound;
+  }
+
+  /** Counters of the export queues and the pipelines' stages. */
+  counters(): { exporters: Record<string, unknown>; pipelines: Record<string, unknown> } {
+    return {
+      exporters: Object.fromEntries([...this.exporters].map(([id, e]) => [id, e.queue.counters()])),
+      pipelines: Object.fromEntries(this.pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
+    };
+  }
+
+  /** Stops accepting, flushes the pipelines, saves state and drains the queues. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.snapshotTimer);
+    // Receivers first: in-flight requests finish (their records reach the queues), new ones are refused.
+    await Promise.all(this.receivers.map((r) => r.receiver.stop()));
+    for (const p of this.pipelines) {
+      const flushed = await p.pipeline.shutdown();
+      this.deliver(p.exporters, flushed, false);
+    }
+    // State is saved before the drain: a drain against a slow backend can outlast a supervisor's patience, and the
+    // baseline must not be lost to a SIGKILL that follows.
+    await this.saveState();
+    for (const e of this.exporters.values()) await e.queue.drain();
+    for (const e of this.exporters.values()) await e.queue.shutdown();
+    for (const e of this.exporters.values()) await e.close();
+  }
+
+  private async saveState(): Promise<void> {
+    if (!this.restored) return;
+    for (const p of this.pipelines) {
+      try {
+        await savePipeline(p, this.config.state.path);
+      } catch (cause) {
+        reportError({
+          component: `pipeline ${p.config.id}`,
+          reason: 'snapshot_write_failed',
+          message: `state not saved to ${this.config.state.path}`,
+          cause,
+        });
+      }
+    }
+  }
+
+  private exporter(id: string): QueuedExporter {
+    let e = this.exporters.get(id);
+    if (!e) {
+      e = createQueuedExporter(this.config.exporters.get(id)!, this.config.queue, this.options.streams);
+      this.exporters.set(id, e);
+    }
+    return e;
+  }
+
+  /** The receiver's `onRecords`: through each pipeline the receiver feeds, into its exporters' queues. */
+  private async accept(targets: readonly RunningPipeline[], records: PipelineRecord[]): Promise<void> {
+    // Refuse before processing when a queue could not take the batch: the client retries and the stateful stages
+    // never see a batch twice. (A stage may still emit more than it got; `deliver` catches that case.)
+    const max = this.config.queue.max_queue_records;
+    if (targets.some((t) => t.exporters.some((e) => e.queue.counters().queued + records.length > max))) {
+      throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i];
+      // Processors change records in place: each pipeline but the last gets its own copies (the Collector's fan-out).
+      const batch = i === targets.length - 1 ? records : records.map(cloneRecord);
+      const out = await target.pipeline.process(batch);
+      this.deliver(target.exporters, out, true);
+    }
+  }
+
+  private deliver(
+    exporters: readonly QueuedExporter[],
+    records: PipelineRecord[],
+    fromRequest: boolean,
+  ): void {
+    if (records.length === 0) return;
+    let refused = false;
+    for (const e of exporters) if (!e.queue.enqueue(records)) refused = true;
+    // A batch the queue refused mid-request is reported to the client as saturation so that it retries; records
+    // emitted by a timer have no client and are counted as dropped by the queue itself.
+    if (refused && fromRequest) throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * `egressguard run` end to end: the real command as a child process, real sockets on 127.0.0.1, a real OTLP/HTTP
+ * sink standing in for the backend.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { decodeLogsJson } from '@egressguard/otlp';
+import { EventName, FlowAttr, getInt, type PipelineRecord } from '@egressguard/schema';
+
+import { collect, startCli } from '../support/cli.ts';
+import { connectionRequest } from '../support/otlp-json.ts';
+
+const BASE_MS = Date.UTC(2025, 10, 30, 9, 0, 0);
+
+/** An OTLP/HTTP JSON backend that keeps every record it receives. */
+async function startSink(): Promise<{ server: Server; url: string; records: PipelineRecord[] }> {
+  const records: PipelineRecord[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      records.push(...decodeLogsJson(Buffer.concat(chunks).toString('utf8')).records);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, records };
+}
+
+function config(dir: string, sinkUrl: string, queue: string): string {
+  const file = join(dir, 'egressguard.yaml');
+  writeFileSync(
+    file,
+    `receivers:
+  otlp:
+processors:
+  http_flow_aggregator:
+exporters:
+  otlphttp:
+    endpoint: ${sinkUrl}
+    encoding: json
+    timeout: 5s
+service:
+  state:
+    directory: ${join(dir, 'state')}
+  queue:
+${queue}
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [http_flow_aggregator]
+      exporters: [otlphttp]
+`,
+  );
+  return file;
+}
+
+/** Starts `egressguard run` on a free port; resolves once it says where it listens. */
+async function startRun(configFile: string) {
+  const child = startCli(['run', '--config', configFile, '--listen', '127.0.0.1:0']);
+  const done = collect(child);
+  child.stdin.end();
+  let seen = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer | string) => {
+      seen += String(d);
+      const m = /receiver otlp listening on (\S+):(\d+)/.exec(seen);
+      if (m) resolve(`http://${m[1]}:${m[2]}/v1/logs`);
+    });
+    child.once('exit', () => reject(new Error(`egressguard run exited early:\n${seen}`)));
+  });
+  return { child, done, url };
+}
+
+function post(url: string, body: string) {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+}
+
+describe('egressguard run', () => {
+  let dir: string;
+  let sink: Awaited<ReturnType<typeof startSink>>;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'egressguard-run-'));
+    sink = await startSink();
+  });
+  after(() => {
+    sink.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exports everything it accepted when SIGTERM arrives, open windows included, and saves state', async () => {
+    sink.records.length = 0;
+    // A long flush interval: nothing leaves the queue before SIGTERM, so the test proves the shutdown drain.
+    const file = config(dir, sink.url, '    max_batch_records: 1000\n    flush_interval_ms: 600000');
+    const run = await startRun(file);
+    for (let i = 0; i < 3; i++) {
+      const res = await post(run.url, connectionRequest('web-1', i * 10, 10, BASE_MS));
+      assert.equal(res.status, 200, await res.text());
+    }
+    assert.equal(sink.records.length, 0, 'nothing is exported before the flush interval or shutdown');
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+
+    const connections = sink.records.filter((r) => r.eventName === EventName.CONNECTION);
+    const seqs = connections.map((r) => getInt(r.attributes, 'test.seq')).sort((a, b) => a! - b!);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 30 }, (_, i) => i),
+      'every accepted connection record reaches the sink once',
+    );
+    const flows = sink.records.filter((r) => r.eventName === EventName.HTTP_FLOW);
+    assert.ok(flows.length > 0, 'the open window is flushed at shutdown and exported');
+    const counted = flows.reduce((n, f) => Math.max(n, getInt(f.attributes, FlowAttr.CONNECTIONS) ?? 0), 0);
+    assert.equal(counted, 30, 'the flushed window counts every connection');
+    assert.equal(
+      connections[0].resource.attributes['host.name'],
+      'web-1',
+      'the incoming resource is preserved',
+    );
+
+    const state = JSON.parse(readFileSync(join(dir, 'state', 'logs.json'), 'utf8')) as {
+      version: number;
+      stages: Record<string, unknown>;
+    };
+    assert.equal(state.version, 1);
+    assert.ok(state.stages.http_flow_aggregator, 'the stateful stage is saved at shutdown');
+  });
+
+  it('answers 503 with Retry-After when the export queue is full, and still loses nothing accepted', async () => {
+    sink.records.length = 0;
+    const file = config(
+      dir,
+      sink.url,
+      '    max_queue_records: 10\n    max_batch_records: 1000\n    flush_interval_ms: 600000',
+    );
+    const run = await startRun(file);
+    const first = await post(run.url, connectionRequest('web-2', 0, 8, BASE_MS));
+    assert.equal(first.status, 200);
+    const second = await post(run.url, connectionRequest('web-2', 8, 5, BASE_MS));
+    assert.equal(second.status, 503, 'a batch the queue cannot take is refused');
+    assert.ok(Number(second.headers.get('retry-after')) >= 1, 'with Retry-After');
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    assert.equal(result.code, 0, result.stderr);
+    const seqs = sink.records
+      .filter((r) => r.eventName === EventName.CONNECTION)
+      .map((r) => getInt(r.attributes, 'test.seq'))
+      .sort((a, b) => a! - b!);
+    assert.deepEqual(
+      seqs,
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      'the accepted request is exported, the refused one is not',
+    );
+  });
+});
