@@ -20,6 +20,7 @@ import {
   ProvenanceAttr,
   hrTimeToMs,
   msToHrTime,
+  validateRecord,
   type RecordAttributes,
 } from '@egressguard/schema';
 
@@ -523,5 +524,18 @@ void describe('connection records', () => {
     assert.equal(a[FlowAttr.WITHOUT_BYTES], 1);
     assert.equal(a[FlowAttr.BYTES_SENT], undefined);
     assert.equal(a[FlowAttr.UNKNOWN], 1);
+  });
+});
+
+void describe('flow records meet the schema the detector reads', () => {
+  void it('sub-millisecond connection times still give integer first/last seen and a record the detector accepts', async () => {
+    const p = create({});
+    await p.process([conn(T + 1000.782, {}), conn(T + 2000.25, {})]);
+    const flows = (await p.flush()).filter((r) => r.eventName === EventName.HTTP_FLOW);
+    assert.equal(flows.length, 1);
+    const flow = flows[0]!;
+    assert.equal(flow.attributes[FlowAttr.FIRST_SEEN], T + 1000);
+    assert.equal(flow.attributes[FlowAttr.LAST_SEEN], T + 2000);
+    assert.deepEqual(validateRecord(flow, 'ratio-detector'), []);
   });
 });

@@ -153,8 +153,9 @@ export class FlowAggregate {
     }
     out[FlowAttr.DESTINATIONS] = this.destinations.count;
     out[FlowAttr.DESTINATIONS_ESTIMATED] = this.destinations.estimated;
-    if (this.firstSeen !== undefined) out[FlowAttr.FIRST_SEEN] = this.firstSeen;
-    if (this.lastSeen !== undefined) out[FlowAttr.LAST_SEEN] = this.lastSeen;
+    // The schema types these as int milliseconds; sensors date connections to the micro- or nanosecond.
+    if (this.firstSeen !== undefined) out[FlowAttr.FIRST_SEEN] = Math.floor(this.firstSeen);
+    if (this.lastSeen !== undefined) out[FlowAttr.LAST_SEEN] = Math.floor(this.lastSeen);
     const intervals = this.intervals.result();
     if (intervals.meanMs !== undefined) out[FlowAttr.INTERVAL_MEAN_MS] = intervals.meanMs;
     if (intervals.cv !== undefined) out[FlowAttr.INTERVAL_CV] = intervals.cv;
