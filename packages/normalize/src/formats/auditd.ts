@@ -17,7 +17,8 @@
  *
  * Outcome: exit=0 and EINPROGRESS are `unknown` (the attempt started; auditd never sees whether it was answered or
  * how it ended), ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ETIMEDOUT and other errors are `failed`. EALREADY and
- * EISCONN are a second connect() on a socket whose first attempt was already recorded: counted, not emitted.
+ * EISCONN are a second connect() on a socket whose first attempt was already recorded: counted, not emitted; so is a
+ * connect() that returns 0 on a socket (same pid, fd and destination) whose earlier connect() returned EINPROGRESS.
  *
  * User: `process.user.id` is the effective uid (`euid`), the id the kernel checks permissions with, as the schema
  * defines the attribute; `process.owner` is the ENRICHED name of that uid (`EUID="root"`).
@@ -78,6 +79,10 @@ const SYSCALLS: Readonly<Record<string, { readonly connect: number; readonly exe
 
 // errno values (asm-generic/errno.h, the same on x86_64 and aarch64), negated as auditd writes `exit=`.
 const EINPROGRESS = -115;
+/** How many EINPROGRESS attempts are remembered to recognise their completing second connect(). */
+const MAX_IN_PROGRESS = 4096;
+/** How long after EINPROGRESS a successful connect() on the same socket is taken as its completion. */
+const IN_PROGRESS_COMPLETION_MS = 120_000;
 const EALREADY = -114;
 const EISCONN = -106;
 const ECONNREFUSED = -111;
@@ -119,6 +124,8 @@ class AuditdParser implements SensorParser {
   private readonly timeGapMs: number;
   private readonly open = new Map<string, OpenEvent>();
   private readonly tally = new Tally();
+  /** Connect attempts that returned EINPROGRESS, by node, pid, fd and destination, with their time. Bounded. */
+  private readonly inProgress = new Map<string, number>();
 
   constructor(options: ParserOptions, formatOptions: AuditdFormatOptions) {
     this.options = options;
@@ -347,6 +354,24 @@ class AuditdParser implements SensorParser {
     if (exit === EALREADY || exit === EISCONN) {
       this.tally.add('repeated_connect');
       return;
+    }
+    // A non-blocking connect returns EINPROGRESS; some runtimes (Perl's IO::Socket with a timeout) then call
+    // connect() again on the same socket, which returns 0 once the handshake is done. That is the same connection.
+    const attempt = `${event.node ?? ''}|${syscall.fields.get('pid')?.text ?? ''}|${syscall.fields.get('a0')?.text ?? ''}|${destination.address}|${port}`;
+    if (exit === EINPROGRESS) {
+      this.inProgress.delete(attempt);
+      this.inProgress.set(attempt, event.timeMs);
+      if (this.inProgress.size > MAX_IN_PROGRESS) {
+        this.inProgress.delete(this.inProgress.keys().next().value!);
+        this.tally.add('in_progress_evicted');
+      }
+    } else if (exit === 0) {
+      const started = this.inProgress.get(attempt);
+      if (started !== undefined && event.timeMs - started <= IN_PROGRESS_COMPLETION_MS) {
+        this.inProgress.delete(attempt);
+        this.tally.add('repeated_connect');
+        return;
+      }
     }
     let outcome: OutcomeValue;
     let transport: string | undefined;

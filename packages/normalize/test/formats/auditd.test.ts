@@ -252,6 +252,32 @@ describe('auditd format', () => {
     );
   });
 
+  it('takes a successful connect() after EINPROGRESS on the same socket as the same connection', () => {
+    const p = auditdFormat.createParser(parserOptions());
+    const records: unknown[] = [];
+    const connect = (serial: number, ms: number, fd: string, exit: string, port = '0050') => {
+      const success = exit === '0' ? 'yes' : 'no';
+      records.push(
+        ...p.push(
+          `type=SYSCALL msg=audit(${T}.${ms}:${serial}): arch=c000003e syscall=42 success=${success} exit=${exit} a0=${fd} items=0 ppid=1 pid=77 uid=0 euid=0 comm="perl" exe="/usr/bin/perl"`,
+          serial * 2,
+        ).records,
+        ...p.push(
+          `type=SOCKADDR msg=audit(${T}.${ms}:${serial}): saddr=0200${port}CB0071070000000000000000`,
+          serial * 2 + 1,
+        ).records,
+        ...p.push(`type=EOE msg=audit(${T}.${ms}:${serial}): `, serial * 2 + 1).records,
+      );
+    };
+    connect(1, 100, '3', '-115'); // attempt on fd 3
+    connect(2, 140, '3', '0'); // its completion: not a second connection
+    connect(3, 200, '4', '0'); // a blocking connect on another socket: a connection
+    connect(4, 300, '3', '0', '01BB'); // fd 3 reused for another destination: a connection
+    records.push(...p.end().records);
+    assert.equal(records.length, 3);
+    assert.equal(p.counters!().repeated_connect, 1);
+  });
+
   it('recognises audit lines only', () => {
     assert.equal(auditdFormat.recognize(`type=SYSCALL msg=audit(${T}.000:1): arch=c000003e`), true);
     assert.equal(auditdFormat.recognize(`node=a type=EOE msg=audit(${T}.000:1): `), true);
