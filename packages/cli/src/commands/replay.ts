@@ -27,8 +27,8 @@ function formatNames(): string[] {
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'run files through the chain: OTLP JSON lines out, a summary on stderr',
-  help: `Usage: egressguard replay [--config FILE] [--format FORMAT] [--output FILE]
-                          [--state-dir DIR] [--quiet] INPUT...
+  help: `Usage: egressguard replay [--config FILE] [--format FORMAT] [--host NAME]
+                          [--output FILE] [--state-dir DIR] [--quiet] INPUT...
 
 Reads each INPUT in order (- is standard input), runs the records through every
 pipeline of the configuration over event time, writes what leaves the chain as
@@ -49,6 +49,9 @@ Options:
                        Collector's file exporter writes them), auto (detect a
                        sensor format), or a sensor format: ${sensorFormatNames().join(', ')}
   -o, --output FILE    where OTLP JSON lines go (default: standard output)
+      --host NAME      host.name of sensor records whose input names no host
+                       (ss, tcplife, Zeek, auditd without node=); default: this
+                       machine's host name
       --state-dir DIR  restore state from DIR and save it there at the end
   -q, --quiet          print only the counts, not the detection and blind-spot tables
   -h, --help           show this help
@@ -56,6 +59,7 @@ Options:
   options: {
     config: { type: 'string', short: 'c' },
     format: { type: 'string', short: 'f' },
+    host: { type: 'string' },
     output: { type: 'string', short: 'o' },
     'state-dir': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -93,6 +97,7 @@ Options:
         config,
         inputs: positionals,
         format,
+        ...(typeof values.host === 'string' ? { host: values.host } : {}),
         output,
         stdin: io.stdin,
         ...(stateDirectory !== undefined ? { stateDirectory } : {}),

@@ -33,6 +33,8 @@ export interface ReplayOptions {
   readonly inputs: readonly string[];
   /** `otlp-json` (default), a sensor format name, or `auto`. */
   readonly format: string;
+  /** host.name for sensor records whose input names no host (ss, tcplife, Zeek, auditd without node=). Default: this machine's. */
+  readonly host?: string;
   /** Where OTLP JSON lines go. */
   readonly output: Writable;
   /** The state directory to restore from and save to; `undefined`: start empty, save nothing. */
@@ -131,7 +133,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
-    else await readSensor(file, options.format, run, reject);
+    else await readSensor(file, options.format, options.host, run, reject);
     doneBefore += size;
     report(0);
   }
@@ -199,10 +201,11 @@ async function readOtlpJsonLines(
 async function readSensor(
   file: string,
   format: string,
+  host: string | undefined,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
 ): Promise<void> {
-  for await (const batch of readSensorFile(file, format)) {
+  for await (const batch of readSensorFile(file, format, host !== undefined ? { host } : {})) {
     for (const e of batch.errors) reject(file, e.line, 'unreadable_line', e.reason);
     if (batch.records.length > 0) await run(batch.records);
   }
