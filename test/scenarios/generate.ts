@@ -285,8 +285,9 @@ async function runScenario(name: string): Promise<void> {
     const pids = new Set(records.flatMap((r) => r.pids));
     save(join(outDir, 'ss.txt'), ss.text(pids));
     if (audit) {
-      save(join(outDir, 'auditd.log'), audit.text(pids));
-      save(join(outDir, 'auditd-exec.log'), audit.execText(pids));
+      const capture = audit.text(pids);
+      save(join(outDir, 'auditd.log'), capture);
+      save(join(outDir, 'auditd-exec.log'), AuditCapture.execOnly(capture));
     }
     if (tracer) save(join(outDir, 'tcplife.csv'), tracer.text(pids));
     const labels = {

@@ -112,20 +112,20 @@ export class AuditCapture {
     if (this.startedDaemon !== undefined) process.kill(this.startedDaemon, 'SIGTERM');
   }
 
-  /** The events (every line of each) whose SYSCALL record belongs to one of the pids. */
+  /**
+   * The events (every line of each) whose SYSCALL record belongs to one of the pids. Reads the log once: when auditd
+   * rotated it while we ran (max_log_file), the tail of the previous file comes first.
+   */
   text(pids: ReadonlySet<number>): string {
     let raw = '';
     const size = existsSync(this.log) ? statSync(this.log).size : 0;
-    if (size < this.offset && existsSync(`${this.log}.1`)) {
-      // Rotated while we ran (max_log_file): the tail of the previous file first.
-      raw += readFrom(`${this.log}.1`, this.offset);
-      this.offset = 0;
-    }
-    raw += readFrom(this.log, this.offset);
+    if (size < this.offset && existsSync(`${this.log}.1`))
+      raw += readFrom(`${this.log}.1`, this.offset) + readFrom(this.log, 0);
+    else raw += readFrom(this.log, this.offset);
     const events = new Map<string, string[]>();
     const keep = new Set<string>();
     for (const line of raw.split('\n')) {
-      const serial = /msg=audit\(([\d.]+:\d+)\)/.exec(line)?.[1];
+      const serial = serialOf(line);
       if (!serial) continue;
       let lines = events.get(serial);
       if (!lines) events.set(serial, (lines = []));
@@ -143,16 +143,18 @@ export class AuditCapture {
     );
   }
 
-  /** Only the execve events of {@link text}. */
-  execText(pids: ReadonlySet<number>): string {
-    const all = this.text(pids).split('\n');
-    const execSerials = new Set(
-      all
-        .filter((l) => l.startsWith('type=SYSCALL') && l.includes('key="egressguard_exec"'))
-        .map((l) => /msg=audit\(([\d.]+:\d+)\)/.exec(l)?.[1]),
+  /** Only the execve events of a capture made by {@link text}. */
+  static execOnly(capture: string): string {
+    const lines = capture.split('\n');
+    const exec = new Set(
+      lines.filter((l) => l.startsWith('type=SYSCALL') && l.includes('key="egressguard_exec"')).map(serialOf),
     );
-    return all.filter((l) => execSerials.has(/msg=audit\(([\d.]+:\d+)\)/.exec(l)?.[1])).join('\n') + '\n';
+    return lines.filter((l) => exec.has(serialOf(l))).join('\n') + '\n';
   }
+}
+
+function serialOf(line: string): string | undefined {
+  return /msg=audit\(([\d.]+:\d+)\)/.exec(line)?.[1];
 }
 
 function readFrom(path: string, offset: number): string {
