@@ -533,7 +533,7 @@ void describe('flow records meet the schema the detector reads', () => {
     await p.process([conn(T + 1000.782, {}), conn(T + 2000.25, {})]);
     const flows = (await p.flush()).filter((r) => r.eventName === EventName.HTTP_FLOW);
     assert.equal(flows.length, 1);
-    const flow = flows[0]!;
+    const flow = flows[0];
     assert.equal(flow.attributes[FlowAttr.FIRST_SEEN], T + 1000);
     assert.equal(flow.attributes[FlowAttr.LAST_SEEN], T + 2000);
     assert.deepEqual(validateRecord(flow, 'ratio-detector'), []);
