@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-
 import { conformanceSuite, hostResource, makeConnection } from '@egressguard/core/testing';
 import { PipelineRecord } from '@egressguard/schema';
 
 import { coverageReportFactory } from '../src/coverage-report.ts';
 import { normalizeFactory } from '../src/processor.ts';
-import { FIXTURES } from './read-all.ts';
+import { fixtureLines } from './read-all.ts';
 
-const auditLines = readFileSync(path.join(FIXTURES, 'auditd-events.log'), 'utf8')
-  .split('\n')
-  .filter((l) => l !== '');
+const auditLines = fixtureLines('auditd-events.log').filter((l) => l !== '');
 const raw = (line: string) =>
   new PipelineRecord({
     body: line,

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
@@ -8,7 +6,7 @@ import { hostResource, makeConnection } from '@egressguard/core/testing';
 import { PipelineRecord, createResource } from '@egressguard/schema';
 
 import { normalizeFactory } from '../src/processor.ts';
-import { FIXTURES } from './read-all.ts';
+import { fixtureLines } from './read-all.ts';
 
 const create = (config: unknown = {}) =>
   normalizeFactory.create(normalizeFactory.config.parse(config), { id: 'normalize', now: () => 0 });
@@ -30,9 +28,7 @@ function captureErrors(): { errors: ReportedError[]; restore: () => void } {
 
 describe('normalize processor', () => {
   it('parses raw auditd lines spread over batches, keeping the Collector resource', async () => {
-    const lines = readFileSync(path.join(FIXTURES, 'auditd-events.log'), 'utf8')
-      .split('\n')
-      .filter((l) => l !== '');
+    const lines = fixtureLines('auditd-events.log').filter((l) => l !== '');
     const p = create({ format: 'auditd' });
     const cap = captureErrors();
     try {
@@ -54,8 +50,8 @@ describe('normalize processor', () => {
   });
 
   it('uses the host the sensor names when the input resource has none, and recognises formats per record', async () => {
-    const falco = readFileSync(path.join(FIXTURES, 'falco-alerts.jsonl'), 'utf8').split('\n')[0];
-    const sysmon = readFileSync(path.join(FIXTURES, 'sysmon-events.log'), 'utf8').split('\n')[1];
+    const falco = fixtureLines('falco-alerts.jsonl')[0];
+    const sysmon = fixtureLines('sysmon-events.log')[1];
     const p = create();
     const out = await p.process([raw(falco), raw(sysmon)]);
     assert.deepEqual(
@@ -70,7 +66,7 @@ describe('normalize processor', () => {
   });
 
   it('accepts map bodies (decoded JSON) and passes schema records untouched', async () => {
-    const line = readFileSync(path.join(FIXTURES, 'tetragon-events.jsonl'), 'utf8').split('\n')[0];
+    const line = fixtureLines('tetragon-events.jsonl')[0];
     const already = makeConnection({
       'process.pid': 1,
       'destination.address': '192.0.2.1',
@@ -87,9 +83,7 @@ describe('normalize processor', () => {
   });
 
   it('drops a malformed record without losing the rest of the batch', async () => {
-    const lines = readFileSync(path.join(FIXTURES, 'falco-alerts.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l !== '');
+    const lines = fixtureLines('falco-alerts.jsonl').filter((l) => l !== '');
     const cap = captureErrors();
     try {
       const p = create({ format: 'falco' });
@@ -122,7 +116,7 @@ describe('normalize processor', () => {
   });
 
   it('snapshots open auditd events and restores them', async () => {
-    const lines = readFileSync(path.join(FIXTURES, 'auditd-events.log'), 'utf8').split('\n');
+    const lines = fixtureLines('auditd-events.log');
     const a = create();
     // Lines 1-5: both events open (no EOE yet).
     assert.deepEqual(await a.process(lines.slice(0, 5).map((l) => raw(l))), []);

@@ -1,4 +1,8 @@
-/** Test helper: reads a whole fixture file with the reader and returns its records, errors and summary. */
+/**
+ * Test helper: where fixtures live, their text, and a whole fixture file read with the reader (its records, errors
+ * and summary).
+ */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +17,25 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** The shared real sensor samples beside the repository. */
 export const SHARED_TELEMETRY = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'telemetry');
+
+/** The text of one of the package's own fixtures. */
+export function fixtureText(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+/** The lines of one of the package's own fixtures. */
+export function fixtureLines(name: string): string[] {
+  return fixtureText(name).split('\n');
+}
+
+/** The text of a shared sample (path below {@link SHARED_TELEMETRY}); undefined when the samples are absent. */
+export function sharedSampleText(...segments: string[]): string | undefined {
+  try {
+    return readFileSync(path.join(SHARED_TELEMETRY, ...segments), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 /** Reads a file to the end. */
 export async function readAll(

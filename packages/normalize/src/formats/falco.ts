@@ -20,12 +20,12 @@ import {
   type PipelineRecord,
 } from '@egressguard/schema';
 
-import type { ParseError, ParseOutput, ParserOptions, SensorFormat, SensorParser } from '../format.ts';
+import type { ParseOutput, SensorFormat } from '../format.ts';
 import { nanosValueToHrTime, parseTimestamp } from '../internal/event-time.ts';
 import { parseIpText, type NetworkAddress } from '../internal/ip-address.ts';
-import { int, jsonObjectOf, obj, str, type JsonObject } from '../internal/json-input.ts';
+import { int, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
-import { Tally } from '../internal/tally.ts';
+import { StatelessParser } from '../internal/stateless-parser.ts';
 
 /** The `egressguard.source.format` value of Falco records. */
 export const FALCO_SOURCE_FORMAT = 'falco';
@@ -68,34 +68,9 @@ export function parseFdTuple(
   return client && server ? { client, server } : undefined;
 }
 
-class FalcoParser implements SensorParser {
-  private readonly options: ParserOptions;
-  private readonly tally = new Tally();
-
-  constructor(options: ParserOptions) {
-    this.options = options;
-  }
-
+class FalcoParser extends StatelessParser {
   push(input: string | Readonly<Record<string, unknown>>, line: number): ParseOutput {
-    const records: PipelineRecord[] = [];
-    const errors: ParseError[] = [];
-    if (typeof input === 'string' && input.trim() === '') return { records, errors };
-    const alert = jsonObjectOf(input);
-    if ('error' in alert) {
-      errors.push({ line, reason: alert.error as string });
-      return { records, errors };
-    }
-    const problem = this.convert(alert, records);
-    if (problem) errors.push({ line, reason: problem });
-    return { records, errors };
-  }
-
-  end(): ParseOutput {
-    return { records: [], errors: [] };
-  }
-
-  counters(): Readonly<Record<string, number>> {
-    return this.tally.view();
+    return pushJsonObject(input, line, (alert, records) => this.convert(alert, records));
   }
 
   private convert(alert: JsonObject, records: PipelineRecord[]): string | undefined {

@@ -36,6 +36,7 @@ import {
   ssTokens,
   type SsSocket,
 } from './internal/ss-socket-line.ts';
+import { markerUnixMs } from './internal/unix-ms-marker.ts';
 
 /** `egressguard.source.format` of ss records. */
 export const SS_SOURCE = 'ss';
@@ -145,9 +146,8 @@ class SsParser implements SensorParser {
       return { records, errors: [{ line, reason: 'ss input is text, got an object' }] };
     if (input.trim() === '') return { records, errors };
     if (input.startsWith(SS_POLL_MARKER)) {
-      const ms = Number(input.slice(SS_POLL_MARKER.length).trim());
-      if (!Number.isSafeInteger(ms) || ms <= 0)
-        return { records, errors: [{ line, reason: 'poll marker: not Unix ms' }] };
+      const ms = markerUnixMs(input, SS_POLL_MARKER);
+      if (ms === undefined) return { records, errors: [{ line, reason: 'poll marker: not Unix ms' }] };
       this.#startPoll(ms, records);
       return { records, errors };
     }

@@ -18,12 +18,12 @@ import {
   type PipelineRecord,
 } from '@egressguard/schema';
 
-import type { ParseError, ParseOutput, ParserOptions, SensorFormat, SensorParser } from '../format.ts';
+import type { ParseError, ParseOutput, SensorFormat } from '../format.ts';
 import { parseTimestamp } from '../internal/event-time.ts';
 import { parseIpText } from '../internal/ip-address.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
+import { StatelessParser } from '../internal/stateless-parser.ts';
 import { parseSysmonXml, type SysmonEvent } from '../internal/sysmon-xml.ts';
-import { Tally } from '../internal/tally.ts';
 
 /** The `egressguard.source.format` value of Sysmon records. */
 export const SYSMON_SOURCE_FORMAT = 'sysmon';
@@ -31,14 +31,7 @@ export const SYSMON_SOURCE_FORMAT = 'sysmon';
 /** RFC 3164 syslog prefix before the XML: `<pri>Mmm dd hh:mm:ss host tag[pid]: ` (or an RFC 3339 time). */
 const SYSLOG_HOST = /^(?:<\d+>)?(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\S+) (\S+) /;
 
-class SysmonParser implements SensorParser {
-  private readonly options: ParserOptions;
-  private readonly tally = new Tally();
-
-  constructor(options: ParserOptions) {
-    this.options = options;
-  }
-
+class SysmonParser extends StatelessParser {
   push(input: string | Readonly<Record<string, unknown>>, line: number): ParseOutput {
     const records: PipelineRecord[] = [];
     const errors: ParseError[] = [];
@@ -61,14 +54,6 @@ class SysmonParser implements SensorParser {
     const problem = this.convert(event, host, records);
     if (problem) errors.push({ line, reason: problem });
     return { records, errors };
-  }
-
-  end(): ParseOutput {
-    return { records: [], errors: [] };
-  }
-
-  counters(): Readonly<Record<string, number>> {
-    return this.tally.view();
   }
 
   private convert(

@@ -32,6 +32,7 @@ import {
   directionFromPorts,
   type PortRange,
 } from './internal/port-direction.ts';
+import { markerUnixMs } from './internal/unix-ms-marker.ts';
 
 /** `egressguard.source.format` of tcplife records. */
 export const TCPLIFE_SOURCE = 'tcplife';
@@ -162,9 +163,8 @@ class TcplifeParser implements SensorParser {
     const text = input.trimEnd();
     if (text.trim() === '') return { records, errors };
     if (text.startsWith(TCPLIFE_CLOCK_MARKER)) {
-      const ms = Number(text.slice(TCPLIFE_CLOCK_MARKER.length).trim());
-      if (!Number.isSafeInteger(ms) || ms <= 0)
-        return { records, errors: [{ line, reason: 'clock marker: not Unix ms' }] };
+      const ms = markerUnixMs(text, TCPLIFE_CLOCK_MARKER);
+      if (ms === undefined) return { records, errors: [{ line, reason: 'clock marker: not Unix ms' }] };
       this.#reference = ms;
       this.#last = ms;
       return { records, errors };

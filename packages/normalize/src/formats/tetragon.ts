@@ -30,17 +30,10 @@ import {
   type PipelineRecord,
 } from '@egressguard/schema';
 
-import type {
-  ParseError,
-  ParseOutput,
-  ParserOptions,
-  ParserSnapshot,
-  SensorFormat,
-  SensorParser,
-} from '../format.ts';
+import type { ParseOutput, ParserOptions, ParserSnapshot, SensorFormat, SensorParser } from '../format.ts';
 import { hrDiffMs, parseTimestamp } from '../internal/event-time.ts';
 import { parseIpText } from '../internal/ip-address.ts';
-import { int, intOf, isObject, jsonObjectOf, obj, str, type JsonObject } from '../internal/json-input.ts';
+import { int, intOf, isObject, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
 
@@ -116,17 +109,7 @@ class TetragonParser implements SensorParser {
   }
 
   push(input: string | Readonly<Record<string, unknown>>, line: number): ParseOutput {
-    const records: PipelineRecord[] = [];
-    const errors: ParseError[] = [];
-    if (typeof input === 'string' && input.trim() === '') return { records, errors };
-    const event = jsonObjectOf(input);
-    if ('error' in event) {
-      errors.push({ line, reason: event.error as string });
-      return { records, errors };
-    }
-    const problem = this.convert(event, records);
-    if (problem) errors.push({ line, reason: problem });
-    return { records, errors };
+    return pushJsonObject(input, line, (event, records) => this.convert(event, records));
   }
 
   end(): ParseOutput {

@@ -409,28 +409,19 @@ class ZeekParser implements SensorParser {
 
   /** Emits conn rows no http row can still join: the http.log clock passed their end + wait. */
   #expireConn(out: PipelineRecord[]): void {
-    for (
-      let due = this.#connDue.peekKey();
-      due !== undefined && due < this.#httpClock;
-      due = this.#connDue.peekKey()
-    ) {
-      const entry = this.#connDue.pop();
-      if (entry && this.#current(entry, true)) {
-        this.#pending.delete(entry.uid);
-        out.push(this.#emit(entry));
-      }
-    }
+    this.#expire(this.#connDue, this.#httpClock, true, out);
   }
 
   /** Emits http rows whose conn row did not come: the conn.log clock passed their ts + wait. */
   #expireHttp(out: PipelineRecord[]): void {
-    for (
-      let due = this.#httpDue.peekKey();
-      due !== undefined && due < this.#connClock;
-      due = this.#httpDue.peekKey()
-    ) {
-      const entry = this.#httpDue.pop();
-      if (entry && this.#current(entry, false)) {
+    this.#expire(this.#httpDue, this.#connClock, false, out);
+  }
+
+  /** Emits the entries of `due` that are due before `clock` and still current (with or without their conn row). */
+  #expire(due: ExpiryHeap<Pending>, clock: number, withConn: boolean, out: PipelineRecord[]): void {
+    for (let key = due.peekKey(); key !== undefined && key < clock; key = due.peekKey()) {
+      const entry = due.pop();
+      if (entry && this.#current(entry, withConn)) {
         this.#pending.delete(entry.uid);
         out.push(this.#emit(entry));
       }

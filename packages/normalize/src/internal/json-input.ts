@@ -2,20 +2,26 @@
  * The input of a JSON-based format: a decoded object (a map body from the Collector's filelog receiver) or one
  * line of JSON text. Returns the object or a reason naming what was wrong.
  */
+import type { PipelineRecord } from '@egressguard/schema';
+
+import type { ParseError, ParseOutput } from '../format.ts';
+
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-/** The object, or `{ error }` saying why the input is not one. */
-export function jsonObjectOf(input: string | JsonObject): JsonObject | { readonly error: string } {
-  if (typeof input !== 'string') return input;
+/** The object, or the reason the input is not one. */
+export function jsonObjectOf(
+  input: string | JsonObject,
+): { readonly object: JsonObject } | { readonly problem: string } {
+  if (typeof input !== 'string') return { object: input };
   let value: unknown;
   try {
     value = JSON.parse(input);
   } catch (cause) {
-    return { error: `not valid JSON (${cause instanceof Error ? cause.message : String(cause)})` };
+    return { problem: `not valid JSON (${cause instanceof Error ? cause.message : String(cause)})` };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return { error: 'JSON value is not an object' };
-  return value as JsonObject;
+    return { problem: 'JSON value is not an object' };
+  return { object: value as JsonObject };
 }
 
 /** True when `value` is a non-array object. */
@@ -48,4 +54,27 @@ export function intOf(v: unknown): number | undefined {
 export function obj(o: JsonObject | undefined, key: string): JsonObject | undefined {
   const v = o?.[key];
   return isObject(v) ? v : undefined;
+}
+
+/**
+ * One `push` of a format written one JSON object per line: a blank line yields nothing, input that is not a JSON
+ * object is an error saying why, and an object goes to `convert`, which adds its records and returns the problem to
+ * report on this line, if any.
+ */
+export function pushJsonObject(
+  input: string | JsonObject,
+  line: number,
+  convert: (object: JsonObject, records: PipelineRecord[]) => string | undefined,
+): ParseOutput {
+  const records: PipelineRecord[] = [];
+  const errors: ParseError[] = [];
+  if (typeof input === 'string' && input.trim() === '') return { records, errors };
+  const decoded = jsonObjectOf(input);
+  if ('problem' in decoded) {
+    errors.push({ line, reason: decoded.problem });
+    return { records, errors };
+  }
+  const problem = convert(decoded.object, records);
+  if (problem) errors.push({ line, reason: problem });
+  return { records, errors };
 }

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -11,42 +9,19 @@ import {
   Outcome,
   ProcessAttr,
   ProvenanceAttr,
-  createResource,
   hrTimeToMs,
-  type PipelineRecord,
-  type RecordResource,
 } from '@egressguard/schema';
 
-import type { ParseError, ParserOptions } from '../../src/format.ts';
 import { auditbeatFormat } from '../../src/formats/auditbeat.ts';
+import { feed, namedHostOptions } from '../feed-parser.ts';
+import { fixtureLines, sharedSampleText } from '../read-all.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
-const fallback = createResource({ 'host.name': 'unnamed' });
-const hosts = new Map<string, RecordResource>();
-const options: ParserOptions = {
-  defaultResource: fallback,
-  resourceFor: (name) => {
-    let r = hosts.get(name);
-    if (!r) hosts.set(name, (r = createResource({ 'host.name': name })));
-    return r;
-  },
-};
-
-function parse(lines: readonly (string | Record<string, unknown>)[]) {
-  const parser = auditbeatFormat.createParser(options);
-  const records: PipelineRecord[] = [];
-  const errors: ParseError[] = [];
-  lines.forEach((l, i) => {
-    const out = parser.push(l, i + 1);
-    records.push(...out.records);
-    errors.push(...out.errors);
-  });
-  records.push(...parser.end().records);
-  return { records, errors, counters: parser.counters?.() };
-}
+const options = namedHostOptions('unnamed');
+const parse = (lines: readonly (string | Record<string, unknown>)[]) =>
+  feed(auditbeatFormat.createParser(options), lines);
 
 describe('auditbeat format', () => {
-  const lines = readFileSync(path.join(FIXTURES, 'auditbeat-socket.ndjson'), 'utf8').split('\n');
+  const lines = fixtureLines('auditbeat-socket.ndjson');
   const { records, errors, counters } = parse(lines);
 
   it('maps an outbound network_flow field by field', () => {
@@ -128,25 +103,8 @@ describe('auditbeat format', () => {
 });
 
 describe('auditbeat format on the shared sample', () => {
-  let doc: Record<string, unknown> | undefined;
-  try {
-    const file = path.resolve(
-      import.meta.dirname,
-      '..',
-      '..',
-      '..',
-      '..',
-      '..',
-      'shared',
-      'fixtures',
-      'telemetry',
-      'auditbeat',
-      'socket-network_flow-curl-example.json',
-    );
-    doc = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    doc = undefined;
-  }
+  const text = sharedSampleText('auditbeat', 'socket-network_flow-curl-example.json');
+  const doc = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
   it(
     'reads the documented curl flow',
     { skip: doc === undefined ? 'shared telemetry samples not present' : false },

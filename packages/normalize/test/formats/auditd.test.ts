@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { ResourceAttr, createResource, validateRecord } from '@egressguard/schema';
+import { validateRecord } from '@egressguard/schema';
 
 import { auditdFormat, createAuditdFormat } from '../../src/formats/auditd.ts';
+import { namedHostOptions } from '../feed-parser.ts';
 import { FIXTURES, readAll, view } from '../read-all.ts';
 
 const T = 1764460800;
-const parserOptions = () => {
-  const resources = new Map<string, ReturnType<typeof createResource>>();
-  return {
-    defaultResource: createResource({ [ResourceAttr.HOST_NAME]: 'default-host' }),
-    resourceFor: (h: string) => {
-      if (!resources.has(h)) resources.set(h, createResource({ [ResourceAttr.HOST_NAME]: h }));
-      return resources.get(h)!;
-    },
-  };
-};
+const parserOptions = () => namedHostOptions('default-host');
 
 describe('auditd format', () => {
   it('reads the fixture field by field (interleaved serials, ENRICHED, hex, IPv6, aarch64, outcomes)', async () => {

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 
 import { validateRecord } from '@egressguard/schema';
 
-import { parseFdTuple } from '../../src/formats/falco.ts';
+import { falcoFormat, parseFdTuple } from '../../src/formats/falco.ts';
+import { namedHostOptions } from '../feed-parser.ts';
 import { FIXTURES, readAll, view } from '../read-all.ts';
 
 describe('falco format', () => {
@@ -75,6 +76,26 @@ describe('falco format', () => {
     assert.equal(summary.parserCounters.ignored_without_ip_tuple, 1);
     assert.equal(summary.parserCounters.ignored_inbound, 1);
     for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), []);
+  });
+
+  it('reads an alert that carries a top-level field named error like any other', () => {
+    const alert = {
+      hostname: 'web-01',
+      time: '2025-11-30T00:02:00.123456789Z',
+      rule: 'Outbound connection',
+      error: 'a field of the event, not a parse failure',
+      output_fields: {
+        'fd.name': '10.0.0.5:51544->93.184.216.34:80',
+        'proc.pid': 4242,
+        'proc.exepath': '/tmp/.x/kworkerd',
+        'evt.type': 'connect',
+      },
+    };
+    const parser = falcoFormat.createParser(namedHostOptions('default-host'));
+    const out = parser.push(JSON.stringify(alert), 1);
+    assert.deepEqual(out.errors, []);
+    assert.equal(out.records.length, 1);
+    assert.equal(out.records[0].attributes['destination.address'], '93.184.216.34');
   });
 
   it('parses fd.name tuples with and without IPv6 brackets, and rejects non-IP fds', () => {

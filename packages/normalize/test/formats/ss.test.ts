@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -15,43 +13,27 @@ import {
   Outcome,
   ProcessAttr,
   ProvenanceAttr,
-  createResource,
   hrTimeToMs,
   type PipelineRecord,
 } from '@egressguard/schema';
 
-import type { ParseError, ParserOptions } from '../../src/format.ts';
 import { SS_POLL_MARKER, pollSs, ssFormat } from '../../src/formats/ss.ts';
+import { feed, fixedHostOptions } from '../feed-parser.ts';
+import { fixtureText } from '../read-all.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
-const host = createResource({ 'host.name': 'polled-host' });
-const options: ParserOptions = {
-  defaultResource: host,
-  resourceFor: () => {
-    throw new Error('ss names no host');
-  },
-};
+const options = fixedHostOptions('polled-host');
+const host = options.defaultResource;
 
 function parseText(text: string) {
-  const parser = ssFormat.createParser(options);
-  const pushed: PipelineRecord[][] = [];
-  const errors: ParseError[] = [];
-  text.split('\n').forEach((l, i) => {
-    const out = parser.push(l, i + 1);
-    pushed.push(out.records);
-    errors.push(...out.errors);
-  });
-  const atEnd = parser.end().records;
-  return { pushed, atEnd, all: [...pushed.flat(), ...atEnd], errors, counters: parser.counters?.() };
+  const fed = feed(ssFormat.createParser(options), text.split('\n'));
+  return { ...fed, all: fed.records };
 }
-
-const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 const bySport = (records: PipelineRecord[]) =>
   new Map(records.map((r) => [r.attributes[NetworkAttr.SOURCE_PORT], r]));
 
 describe('ss format', () => {
   it('follows sockets over 3 polls: vanished -> completed with last counters, alive at the end -> open', () => {
-    const { pushed, atEnd, all, errors, counters } = parseText(fixture('ss-polls.txt'));
+    const { pushed, atEnd, all, errors, counters } = parseText(fixtureText('ss-polls.txt'));
     assert.deepEqual(errors, []);
     // Poll 2 is complete when poll 3's marker arrives: the SYN-SENT socket that is gone by then failed.
     const poll3Marker = 21;
@@ -123,7 +105,7 @@ describe('ss format', () => {
   });
 
   it('reads -O one-line output with headers as poll boundaries, IPv6 and ::ffff: addresses, service ports', () => {
-    const { all, errors } = parseText(fixture('ss-O-headers.txt'));
+    const { all, errors } = parseText(fixtureText('ss-O-headers.txt'));
     assert.deepEqual(errors, [
       { line: 5, reason: 'peer address 203.0.113.50:gopher: port gopher is a service name; run ss with -n' },
     ]);
@@ -146,7 +128,7 @@ describe('ss format', () => {
   });
 
   it('reads output without a State column and ### time markers', () => {
-    const { all, errors } = parseText(fixture('ss-state-established.txt'));
+    const { all, errors } = parseText(fixtureText('ss-state-established.txt'));
     assert.deepEqual(errors, []);
     assert.equal(all.length, 1);
     assert.equal(all[0].attributes[ConnectionAttr.OUTCOME], Outcome.COMPLETED);

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { validateRecord } from '@egressguard/schema';
 
 import { sysmonFormat } from '../../src/formats/sysmon.ts';
+import { namedHostOptions } from '../feed-parser.ts';
 import { FIXTURES, readAll, view } from '../read-all.ts';
 
 describe('sysmon format', () => {
@@ -70,11 +71,7 @@ describe('sysmon format', () => {
   });
 
   it('falls back to the syslog host when the XML has no Computer', () => {
-    const options = {
-      defaultResource: undefined as never,
-      resourceFor: (h: string) => ({ attributes: { 'host.name': h } }) as never,
-    };
-    const p = sysmonFormat.createParser(options);
+    const p = sysmonFormat.createParser(namedHostOptions('unnamed'));
     const out = p.push(
       '<134>Nov 30 00:01:05 edge-7 sysmon: <Event><System><EventID>3</EventID></System><EventData><Data Name="UtcTime">2025-11-30 00:01:05.000</Data><Data Name="ProcessId">1</Data><Data Name="Initiated">true</Data><Data Name="DestinationIp">192.0.2.1</Data><Data Name="DestinationPort">80</Data></EventData></Event>',
       1,

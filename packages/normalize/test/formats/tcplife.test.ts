@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -11,37 +9,19 @@ import {
   Outcome,
   ProcessAttr,
   ProvenanceAttr,
-  createResource,
   hrTimeToMs,
-  type PipelineRecord,
 } from '@egressguard/schema';
 
-import type { ParseError, ParserOptions, SensorFormat } from '../../src/format.ts';
+import type { SensorFormat } from '../../src/format.ts';
 import { createTcplifeFormat, tcplifeFormat } from '../../src/formats/tcplife.ts';
+import { feed, fixedHostOptions } from '../feed-parser.ts';
+import { fixtureLines, sharedSampleText } from '../read-all.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
-const host = createResource({ 'host.name': 'traced-host' });
-const options: ParserOptions = {
-  defaultResource: host,
-  resourceFor: () => {
-    throw new Error('tcplife names no host');
-  },
-};
+const options = fixedHostOptions('traced-host');
+const host = options.defaultResource;
 
-function parse(file: string, format: SensorFormat = tcplifeFormat) {
-  const parser = format.createParser(options);
-  const records: PipelineRecord[] = [];
-  const errors: ParseError[] = [];
-  readFileSync(path.join(FIXTURES, file), 'utf8')
-    .split('\n')
-    .forEach((l, i) => {
-      const out = parser.push(l, i + 1);
-      records.push(...out.records);
-      errors.push(...out.errors);
-    });
-  records.push(...parser.end().records);
-  return { records, errors, counters: parser.counters?.() };
-}
+const parse = (file: string, format: SensorFormat = tcplifeFormat) =>
+  feed(format.createParser(options), fixtureLines(file));
 
 describe('tcplife format', () => {
   it('reads the default columns field by field; KiB become bytes * 1024', () => {
@@ -166,34 +146,13 @@ describe('tcplife format', () => {
 });
 
 describe('tcplife format on the shared bcc sample', () => {
-  let text: string | undefined;
-  try {
-    text = readFileSync(
-      path.resolve(
-        import.meta.dirname,
-        '..',
-        '..',
-        '..',
-        '..',
-        '..',
-        'shared',
-        'fixtures',
-        'telemetry',
-        'bcc',
-        'tcplife_example.txt',
-      ),
-      'utf8',
-    );
-  } catch {
-    text = undefined;
-  }
+  const text = sharedSampleText('bcc', 'tcplife_example.txt');
   it(
     'reads the curl sessions of the tool example',
     { skip: text === undefined ? 'shared telemetry samples not present' : false },
     () => {
       const block = text!.split('\n').slice(5, 15);
-      const parser = tcplifeFormat.createParser(options);
-      const records = block.flatMap((l, i) => parser.push(l, i + 1).records);
+      const { records } = feed(tcplifeFormat.createParser(options), block);
       const curl = records.filter((r) => r.attributes[ProcessAttr.EXECUTABLE_NAME] === 'curl');
       assert.equal(curl.length, 2);
       assert.equal(curl[0].attributes[NetworkAttr.DESTINATION_PORT], 80);

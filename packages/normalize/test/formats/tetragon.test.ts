@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { ResourceAttr, createResource, validateRecord } from '@egressguard/schema';
+import { validateRecord } from '@egressguard/schema';
 
 import { createTetragonFormat, tetragonFormat } from '../../src/formats/tetragon.ts';
+import { namedHostOptions } from '../feed-parser.ts';
 import { FIXTURES, readAll, view } from '../read-all.ts';
 
 const PROCESS = {
@@ -106,11 +107,8 @@ describe('tetragon format', () => {
   });
 
   it('does not invent bytes_sent when tcp_sendmsg is not traced, and bounds held connections', () => {
-    const resource = createResource({ [ResourceAttr.HOST_NAME]: 'h' });
-    const p = createTetragonFormat({ maxOpenConnections: 1 }).createParser({
-      defaultResource: resource,
-      resourceFor: () => resource,
-    });
+    const options = namedHostOptions('h');
+    const p = createTetragonFormat({ maxOpenConnections: 1 }).createParser(options);
     const connect = (sport: number) => ({
       process_kprobe: {
         process: { pid: 1, binary: '/usr/bin/curl', exec_id: 'e1' },
@@ -137,14 +135,13 @@ describe('tetragon format', () => {
     assert.equal(evicted.records[0].attributes['egressguard.connection.bytes_sent'], undefined);
     assert.equal(p.counters!().connections_evicted, 1);
     const snap = JSON.parse(JSON.stringify(p.snapshot!())) as Parameters<NonNullable<typeof p.restore>>[0];
-    const q = tetragonFormat.createParser({ defaultResource: resource, resourceFor: () => resource });
+    const q = tetragonFormat.createParser(options);
     q.restore!(snap);
     assert.equal(q.end().records[0].attributes['source.port'], 1001);
   });
 
   it('reports a line with no Tetragon event key', () => {
-    const resource = createResource({});
-    const p = tetragonFormat.createParser({ defaultResource: resource, resourceFor: () => resource });
+    const p = tetragonFormat.createParser(namedHostOptions('h'));
     assert.deepEqual(p.push('{"hello":1}', 7).errors, [
       {
         line: 7,

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import {
@@ -11,44 +9,16 @@ import {
   NetworkAttr,
   Outcome,
   ProvenanceAttr,
-  createResource,
   hrTimeToMs,
   type PipelineRecord,
-  type RecordResource,
 } from '@egressguard/schema';
 
-import type { ParseError, ParserOptions, SensorParser } from '../../src/format.ts';
 import { createZeekFormat, zeekFormat } from '../../src/formats/zeek.ts';
+import { feed, fixedHostOptions } from '../feed-parser.ts';
+import { fixtureLines as lines, sharedSampleText } from '../read-all.ts';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
-const lines = (name: string): string[] => readFileSync(path.join(FIXTURES, name), 'utf8').split('\n');
-
-const sensorHost = createResource({ 'host.name': 'zeek-sensor' });
-const options: ParserOptions = {
-  defaultResource: sensorHost,
-  resourceFor: (): RecordResource => {
-    throw new Error('Zeek names no host');
-  },
-};
-
-function feed(
-  parser: SensorParser,
-  ...files: string[][]
-): { records: PipelineRecord[]; errors: ParseError[] } {
-  const records: PipelineRecord[] = [];
-  const errors: ParseError[] = [];
-  for (const file of files) {
-    file.forEach((text, i) => {
-      const out = parser.push(text, i + 1);
-      records.push(...out.records);
-      errors.push(...out.errors);
-    });
-  }
-  const out = parser.end();
-  records.push(...out.records);
-  errors.push(...out.errors);
-  return { records, errors };
-}
+const options = fixedHostOptions('zeek-sensor');
+const sensorHost = options.defaultResource;
 
 const byId = (records: PipelineRecord[]): Map<string, PipelineRecord> =>
   new Map(records.map((r) => [String(r.attributes[ProvenanceAttr.SOURCE_ID]), r]));
@@ -191,12 +161,13 @@ describe('zeek format', () => {
     const http = lines('zeek-http.json.log')
       .slice(0, 4)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const parser = zeekFormat.createParser(options);
-    const records: PipelineRecord[] = [];
-    [http[0], conn[0], http[1], ...conn.slice(1), ...http.slice(2)].forEach((doc, i) =>
-      records.push(...parser.push(doc, i + 1).records),
-    );
-    records.push(...parser.end().records);
+    const { records } = feed(zeekFormat.createParser(options), [
+      http[0],
+      conn[0],
+      http[1],
+      ...conn.slice(1),
+      ...http.slice(2),
+    ]);
     checkFixtureResult(records);
   });
 
@@ -353,24 +324,7 @@ describe('zeek format', () => {
 });
 
 describe('zeek format on the shared samples', () => {
-  const shared = path.resolve(
-    import.meta.dirname,
-    '..',
-    '..',
-    '..',
-    '..',
-    '..',
-    'shared',
-    'fixtures',
-    'telemetry',
-    'zeek-rita',
-  );
-  let text: string | undefined;
-  try {
-    text = readFileSync(path.join(shared, 'json__conn.log'), 'utf8');
-  } catch {
-    text = undefined;
-  }
+  const text = sharedSampleText('zeek-rita', 'json__conn.log');
   it(
     'reads every row of a real JSON conn.log',
     { skip: text === undefined ? 'shared telemetry samples not present' : false },
