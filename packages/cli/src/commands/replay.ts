@@ -1,9 +1,9 @@
 /**
  * `egressguard replay`: files through the chain, OTLP JSON lines out, a summary on stderr.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import { setErrorHandler, getErrorHandler } from '@egressguard/core';
@@ -79,7 +79,7 @@ Options:
     else if (values.config !== undefined && config.state.explicit) stateDirectory = config.state.path;
 
     const output: Writable =
-      typeof values.output === 'string' ? createWriteStream(resolve(io.cwd, values.output)) : io.stdout;
+      typeof values.output === 'string' ? createOutput(resolve(io.cwd, values.output)) : io.stdout;
     const reported = new Map<string, { count: number; first: string }>();
     const previousHandler = getErrorHandler();
     setErrorHandler((e) => {
@@ -114,3 +114,9 @@ Options:
     }
   },
 };
+
+/** The --output file, its folder created when missing. */
+function createOutput(path: string): WriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return createWriteStream(path);
+}
