@@ -4,7 +4,8 @@
  * watch. Each scenario's captures are saved beside this file, cut down to the scenario's own processes, with a
  * labels.json that says which process is what.
  *
- * Run as root on Linux: node --experimental-strip-types test/scenarios/generate.ts [SCENARIO...]
+ * Run as root on Linux: node --experimental-strip-types test/scenarios/generate.ts [--out DIR] [--duration-s N]
+ * [SCENARIO...] (default: every scenario, saved beside this file, each for its own duration).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,12 +13,19 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 
 import { NETNS, SERVERS, setupNetns, teardownNetns } from './lib/netns.ts';
 import { AuditCapture, SsPoller, TcpLifeTracer, save } from './lib/sensors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLIENT = join(here, 'programs', 'client.pl');
+/**
+ * The actors' scripts run from a neutral staging folder, so command lines in the captures name the product's
+ * programs and nothing of the machine that recorded them.
+ */
+const STAGE = '/run/egressguard-scenario';
+const CLIENT = join(STAGE, 'client.pl');
+const PROXY = join(STAGE, 'proxy.pl');
 
 type Label = 'benign' | 'malicious';
 
@@ -110,10 +118,10 @@ const SCENARIOS: Record<string, { description: string; durationS: number; actors
         {
           name: 'flood-implant',
           label: 'malicious',
-          behaviour: 'flood: 400 requests 100 ms apart, 2-byte answers',
+          behaviour: `flood: ${Math.round((d * 20) / 3)} requests 100 ms apart, 2-byte answers`,
           executable: '/tmp/.X11-cache/kworkerd',
           copyOf: '/usr/bin/perl',
-          runs: [perl('get', SERVERS.c2, 80, '/ok', 400, 100)],
+          runs: [perl('get', SERVERS.c2, 80, '/ok', Math.round((d * 20) / 3), 100)],
         },
       ],
     },
@@ -170,13 +178,21 @@ function startProcess(executable: string, args: readonly string[]): ChildProcess
   return child;
 }
 
-async function runScenario(name: string): Promise<void> {
+async function runScenario(
+  name: string,
+  outRoot: string,
+  durationOverrideS: number | undefined,
+): Promise<void> {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`);
-  const outDir = join(here, name);
+  const outDir = join(outRoot, name);
+  const durationS = durationOverrideS ?? scenario.durationS;
   mkdirSync(outDir, { recursive: true });
   process.stderr.write(`scenario ${name}: ${scenario.description}\n`);
 
+  mkdirSync(STAGE, { recursive: true });
+  copyFileSync(join(here, 'programs', 'client.pl'), CLIENT);
+  copyFileSync(join(here, 'programs', 'proxy.pl'), PROXY);
   setupNetns();
   const servers = spawn(
     'ip',
@@ -194,9 +210,7 @@ async function runScenario(name: string): Promise<void> {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const proxy = spawn(process.execPath, [join(here, 'programs', 'proxy.mjs'), '127.0.0.1:3128'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const proxy = spawn('/usr/bin/perl', [PROXY, '127.0.0.1:3128'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const placed: string[] = [];
   const placedDirs: string[] = [];
   const children: ChildProcess[] = [servers, proxy];
@@ -212,13 +226,13 @@ async function runScenario(name: string): Promise<void> {
     await tracer?.start();
     ss.start();
 
-    const actors = scenario.actors(scenario.durationS);
+    const actors = scenario.actors(durationS);
     actors.push({
       name: 'proxied-client',
       label: 'benign',
       behaviour: 'a client fetching packages through the forward proxy on loopback (internal traffic)',
       executable: '/usr/bin/curl',
-      runs: Array.from({ length: Math.floor(scenario.durationS / 6) }, (_, i) => [
+      runs: Array.from({ length: Math.floor(durationS / 6) }, (_, i) => [
         '-s',
         '-o',
         '/dev/null',
@@ -234,7 +248,7 @@ async function runScenario(name: string): Promise<void> {
         label: 'benign',
         behaviour:
           'a forward HTTP proxy relaying package downloads (many outbound connections, large answers)',
-        executable: process.execPath,
+        executable: '/usr/bin/perl',
         pids: [proxy.pid!],
         firstStartMs: Date.now(),
       },
@@ -310,6 +324,7 @@ async function runScenario(name: string): Promise<void> {
     for (const path of placed) rmSync(path, { force: true });
     for (const dir of placedDirs) rmSync(dir, { recursive: true, force: true });
     teardownNetns();
+    rmSync(STAGE, { recursive: true, force: true });
   }
 }
 
@@ -317,5 +332,13 @@ if (process.getuid?.() !== 0 || process.platform !== 'linux') {
   process.stderr.write('generate.ts needs root on Linux (network namespace, auditd, bpftrace)\n');
   process.exit(2);
 }
-const names = process.argv.slice(2);
-for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) await runScenario(name);
+const { values, positionals } = parseArgs({
+  options: { out: { type: 'string' }, 'duration-s': { type: 'string' } },
+  allowPositionals: true,
+});
+const outRoot = values.out ?? here;
+const duration = values['duration-s'] === undefined ? undefined : Number(values['duration-s']);
+if (duration !== undefined && !(duration >= 6))
+  throw new Error('--duration-s must be a number of seconds >= 6');
+for (const name of positionals.length > 0 ? positionals : Object.keys(SCENARIOS))
+  await runScenario(name, outRoot, duration);

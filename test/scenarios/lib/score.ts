@@ -120,8 +120,9 @@ export function summarise(scores: readonly ScenarioScore[]): {
   const hours = scores.reduce((n, s) => n + s.benignProcessHours, 0);
   const latencies = scores.flatMap((s) => Object.values(s.latenciesMs));
   return {
-    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
-    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    // No detection at all leaves precision undefined (NaN), not perfect.
+    precision: tp + fp === 0 ? Number.NaN : tp / (tp + fp),
+    recall: tp + fn === 0 ? Number.NaN : tp / (tp + fn),
     fpPerBenignProcessHour: hours === 0 ? 0 : fp / hours,
     maxLatencyMs: latencies.length === 0 ? 0 : Math.max(...latencies),
   };

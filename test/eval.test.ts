@@ -1,0 +1,99 @@
+/**
+ * The evaluation as a test: every labelled scenario, replayed through the default chain, must meet the README's
+ * thresholds with the eBPF + exec sensor set, and each malicious actor must be caught for the right reason.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+
+import { DetectionAttr, getDouble, getString, getStringArray } from '@egressguard/schema';
+
+import {
+  SCENARIO_ROOT,
+  SENSOR_SETS,
+  evaluateAll,
+  evaluateScenario,
+  missedThresholds,
+  overall,
+  scenarioNames,
+  type SetScore,
+} from './scenarios/lib/evaluate.ts';
+import { actorOf, type ScenarioLabels } from './scenarios/lib/score.ts';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
+
+describe('evaluation over the recorded scenarios', () => {
+  let scores: SetScore[] = [];
+  before(async () => {
+    scores = await evaluateAll();
+  });
+
+  it('has the five scenarios', () => {
+    assert.deepEqual(scenarioNames(), ['beacon', 'benign', 'failing-implant', 'flood', 'push-out']);
+  });
+
+  it('meets the thresholds with the gated sensor set', () => {
+    for (const set of SENSOR_SETS.filter((s) => s.gated)) {
+      assert.deepEqual(missedThresholds(overall(scores, set.name)), [], set.name);
+    }
+  });
+
+  it('raises nothing on the benign scenario with any sensor set that sees bytes', () => {
+    for (const s of scores.filter((x) => x.scenario === 'benign' && x.sensorSet !== 'auditd')) {
+      assert.deepEqual(s.falsePositives, [], s.sensorSet);
+    }
+  });
+
+  it("reports what the blind sensors cannot see instead of guessing: ss polling misses the implants' short connections", () => {
+    const ss = scores.filter((s) => s.sensorSet === 'ss+exec');
+    assert.ok(ss.every((s) => s.falsePositives.length === 0));
+  });
+});
+
+describe('each implant is caught for the right reason', () => {
+  const expected: Record<string, { actor: string; finding: string }> = {
+    flood: { actor: 'flood-implant', finding: 'low_response' },
+    beacon: { actor: 'beacon-implant', finding: 'low_response' },
+    'push-out': { actor: 'push-implant', finding: 'low_response' },
+    'failing-implant': { actor: 'failing-implant', finding: 'all_failed' },
+  };
+  for (const [scenario, want] of Object.entries(expected)) {
+    it(`${scenario}: ${want.actor} -> ${want.finding}`, async () => {
+      const dir = join(SCENARIO_ROOT, scenario);
+      const labels = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as ScenarioLabels;
+      const config = parseConfigText(defaultConfigYaml({}), {
+        registry: createProcessorRegistry(),
+        env: {},
+        requireEnds: false,
+      });
+      const result = await replay({
+        config,
+        inputs: ['auditd-exec.log', 'tcplife.csv'].map((f) => join(dir, f)),
+        format: 'auto',
+        host: labels.host,
+        output: new Writable({ write: (_c, _e, done) => done() }),
+      });
+      const mine = result.detections.filter((d) => actorOf(d, labels.actors)?.name === want.actor);
+      assert.ok(mine.length > 0, `no detection for ${want.actor}`);
+      const d = mine[0];
+      assert.equal(getString(d.attributes, DetectionAttr.FINDING), want.finding);
+      assert.equal(getString(d.attributes, DetectionAttr.ANALYTIC), 'AN0145');
+      assert.equal(getString(d.attributes, DetectionAttr.TECHNIQUE_ID), 'T1001');
+      assert.ok(
+        (getStringArray(d.attributes, DetectionAttr.FIRED) ?? []).includes(
+          want.finding === 'all_failed' ? 'min_failed_connections' : 'min_connections',
+        ),
+      );
+      if (scenario === 'beacon') {
+        const cv = getDouble(d.attributes, `${DetectionAttr.EVIDENCE_PREFIX}interval_cv`);
+        assert.ok(cv !== undefined && cv < 0.25, `the beacon's regularity is in the evidence (cv ${cv})`);
+      }
+    });
+  }
+
+  it('the same replay with one sensor set scores the same as the full evaluation', async () => {
+    const one = await evaluateScenario('beacon', SENSOR_SETS[0]);
+    assert.deepEqual(one.truePositives, ['beacon-implant']);
+  });
+});
