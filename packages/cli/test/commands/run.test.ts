@@ -3,37 +3,17 @@
  * sink standing in for the backend.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { decodeLogsJson } from '@egressguard/otlp';
-import { EventName, FlowAttr, getInt, type PipelineRecord } from '@egressguard/schema';
+import { EventName, FlowAttr, getInt } from '@egressguard/schema';
 
-import { collect, startCli } from '../support/cli.ts';
+import { startRun, startSink } from '../support/run-service.ts';
 import { connectionRequest } from '../support/otlp-json.ts';
 
 const BASE_MS = Date.UTC(2025, 10, 30, 9, 0, 0);
-
-/** An OTLP/HTTP JSON backend that keeps every record it receives. */
-async function startSink(): Promise<{ server: Server; url: string; records: PipelineRecord[] }> {
-  const records: PipelineRecord[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      records.push(...decodeLogsJson(Buffer.concat(chunks).toString('utf8')).records);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, records };
-}
 
 function config(dir: string, sinkUrl: string, queue: string): string {
   const file = join(dir, 'egressguard.yaml');
@@ -61,23 +41,6 @@ ${queue}
 `,
   );
   return file;
-}
-
-/** Starts `egressguard run` on a free port; resolves once it says where it listens. */
-async function startRun(configFile: string) {
-  const child = startCli(['run', '--config', configFile, '--listen', '127.0.0.1:0']);
-  const done = collect(child);
-  child.stdin.end();
-  let seen = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer | string) => {
-      seen += String(d);
-      const m = /receiver otlp listening on (\S+):(\d+)/.exec(seen);
-      if (m) resolve(`http://${m[1]}:${m[2]}/v1/logs`);
-    });
-    child.once('exit', () => reject(new Error(`egressguard run exited early:\n${seen}`)));
-  });
-  return { child, done, url };
 }
 
 function post(url: string, body: string) {
