@@ -104,9 +104,14 @@ describe('CustomExecutableChecker path rules', () => {
     assert.deepEqual((await checker.check({ path: '/usr/bin/curl', local: false })).reasons, []);
   });
 
-  it('flags a world-writable directory found on this machine, and only that', async () => {
-    // Outside /tmp (itself world-writable), so that only the directory made here decides.
-    const base = mkdtempSync(join(import.meta.dirname, 'scratch-'));
+  it('flags a world-writable directory found on this machine, and only that', async (t) => {
+    // The scratch folder must sit where nothing else counts against it (not under /tmp, which is itself
+    // world-writable, nor a home or hidden folder): take the first such place we can write to.
+    const base = await neutralScratchDirectory();
+    if (base === undefined) {
+      t.skip('no writable folder outside temporary, home and hidden locations on this machine');
+      return;
+    }
     try {
       chmodSync(base, 0o755);
       const open = join(base, 'open');
@@ -172,3 +177,20 @@ describe('RpmDatabase', () => {
     assert.deepEqual(problems, ['rpm_unavailable']);
   });
 });
+
+/** A fresh folder, mode 0755, in a place the checker finds nothing against; undefined when there is none. */
+async function neutralScratchDirectory(): Promise<string | undefined> {
+  const probe = new CustomExecutableChecker({ maxCachedStats: 10 });
+  for (const parent of [import.meta.dirname, '/var/lib', '/opt', '/srv']) {
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(parent, 'egressguard-scratch-'));
+    } catch {
+      continue;
+    }
+    chmodSync(dir, 0o755);
+    if ((await probe.check({ path: join(dir, 'agent'), local: true })).reasons.length === 0) return dir;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return undefined;
+}

@@ -1,0 +1,112 @@
+/**
+ * One case of the root benchmark's replay comparison, run in its own process so that its peak memory is its own:
+ *
+ * - `codec`: the OTLP/JSON codec alone. Reads the file line by line exactly as the replay does (a read stream and
+ *   `readline`), decodes each line with `decodeLogsJson`, encodes the records again with `encodeLogsJson` and writes
+ *   the line to `/dev/null`. No processors.
+ * - `chain`: the CLI's replay (`replay()` from `@egressguard/cli`, the function behind `egressguard replay`) with the
+ *   default configuration (`defaultConfigYaml`), no state directory, output to `/dev/null`: decode, the whole
+ *   default chain, encode of everything that leaves it. Called as a library, so CLI start-up is not timed.
+ *
+ * Prints one line `BENCH_CASE {json}` on stdout: records in and out, wall and CPU time of the measured part, the
+ * resident set size before it, and the peak resident set size of the process (`maxRSS`, which includes Node's own).
+ *
+ *   node --experimental-strip-types --conditions=egressguard-source bench/replay-case.ts codec|chain FILE
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
+import { setErrorHandler } from '@egressguard/core';
+import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
+import { ProcessAttr, getString, hostName } from '@egressguard/schema';
+
+/** What one replay case measured. */
+export interface ReplayCaseResult {
+  readonly case: 'codec' | 'chain';
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly detections: number;
+  /** Detections by host and executable (`host executable: count`), to show what the chain found in the input. */
+  readonly detected: Readonly<Record<string, number>>;
+  readonly reports: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  /** Resident set size just before the measured part (Node, modules, configuration), bytes. */
+  readonly rssStartBytes: number;
+  /** Peak resident set size of the whole process, bytes. */
+  readonly peakRssBytes: number;
+}
+
+const [mode, file] = process.argv.slice(2);
+if ((mode !== 'codec' && mode !== 'chain') || file === undefined) {
+  throw new Error('usage: replay-case.ts codec|chain FILE');
+}
+
+const output = createWriteStream('/dev/null');
+await once(output, 'open');
+let reports = 0;
+setErrorHandler(() => {
+  reports++;
+});
+
+type Counts = Pick<ReplayCaseResult, 'recordsIn' | 'recordsOut' | 'detections' | 'detected'>;
+
+async function codec(): Promise<Counts> {
+  const stream = createReadStream(file);
+  await once(stream, 'open');
+  let records = 0;
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    const decoded = decodeLogsJson(line);
+    records += decoded.records.length;
+    const encoded = encodeLogsJson(decoded.records);
+    if (!output.write(encoded.endsWith('\n') ? encoded : `${encoded}\n`)) await once(output, 'drain');
+  }
+  return { recordsIn: records, recordsOut: records, detections: 0, detected: {} };
+}
+
+// Parsed before timing: configuration loading is start-up, not throughput.
+const config = parseConfigText(defaultConfigYaml({}), {
+  registry: createProcessorRegistry(),
+  env: {},
+  requireEnds: false,
+});
+
+async function chain(): Promise<Counts> {
+  const result = await replay({ config, inputs: [file], format: 'otlp-json', output });
+  const detected: Record<string, number> = {};
+  for (const d of result.detections) {
+    const key = `${hostName(d) ?? '?'} ${getString(d.attributes, ProcessAttr.EXECUTABLE_PATH) ?? '?'}`;
+    detected[key] = (detected[key] ?? 0) + 1;
+  }
+  return {
+    recordsIn: result.recordsIn,
+    recordsOut: result.recordsOut,
+    detections: result.detectionCount,
+    detected,
+  };
+}
+
+globalThis.gc?.();
+const rssStartBytes = process.memoryUsage().rss;
+const cpuStart = process.cpuUsage();
+const start = performance.now();
+const counts = mode === 'codec' ? await codec() : await chain();
+const wallMs = performance.now() - start;
+const cpu = process.cpuUsage(cpuStart);
+output.end();
+await once(output, 'finish');
+
+const result: ReplayCaseResult = {
+  case: mode,
+  ...counts,
+  reports,
+  wallMs,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+  rssStartBytes,
+  // maxRSS is in kibibytes.
+  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+};
+console.log(`BENCH_CASE ${JSON.stringify(result)}`);

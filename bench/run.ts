@@ -1,0 +1,358 @@
+/**
+ * The root benchmark, run by `npm run bench` at the repository root. In one run, on one input:
+ *
+ * 1. Replay of a synthetic capture (1,000,000 `egressguard.connection` records by default, OTLP JSON lines of
+ *    1,000-record requests, made by `bench/generate.ts` and cached in the temporary directory by size and seed):
+ *    the OTLP/JSON codec alone (decode and encode, no processors) before and after the whole default chain through
+ *    the CLI's `replay()`, the mean of the two codec runs being the baseline; each run in its own child process, so
+ *    that each peak resident set size is its own.
+ *    Printed: records/s, CPU time, peak memory, and the ratios chain/codec of time and of memory.
+ * 2. 1,000-record requests taken from the same input: our protobuf decoder against protobufjs reflection decoding
+ *    of the same bytes (the baseline), JSON decoding, the default chain per batch, protobuf and JSON encoding.
+ * 3. Every package's own bench (`npm run bench -w <package>`), unless `--root-only`.
+ *
+ * Speed and memory are never asserted: they are printed as ratios against baselines measured in the same run,
+ * because the machines are shared and noisy. The end of the output is a table of every figure with its ratio, and
+ * one line `BENCH_JSON {…}` with the same figures for quoting.
+ *
+ *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N]
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import type { BatchCaseResult, BatchFigure } from './batch-case.ts';
+import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
+import type { ReplayCaseResult } from './replay-case.ts';
+
+const ROOT = dirname(import.meta.dirname);
+const BENCH = import.meta.dirname;
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    records: { type: 'string', default: String(GENERATE_DEFAULTS.records) },
+    seed: { type: 'string', default: String(GENERATE_DEFAULTS.seed) },
+    'root-only': { type: 'boolean', default: false },
+    'bench-ms': { type: 'string', default: '1000' },
+    'batch-lines': { type: 'string', default: '50' },
+  },
+});
+const positive = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${text}"`);
+  return n;
+};
+const RECORDS = positive('records', values.records);
+const SEED = positive('seed', values.seed);
+const BENCH_MS = positive('bench-ms', values['bench-ms']);
+const BATCH_LINES = positive('batch-lines', values['batch-lines']);
+
+const nodeArgs = process.execArgv;
+const childEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
+
+interface Spawned {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly seconds: number;
+}
+
+/** Runs a command; with `echo`, its stdout is shown as it comes (package benches), else only captured. */
+function run(
+  command: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; echo?: boolean } = {},
+): Promise<Spawned> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...childEnv, ...options.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      if (options.echo) process.stdout.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+/** Runs a bench case in its own Node process and returns its `BENCH_CASE` result. */
+async function runCase<T>(script: string, args: readonly string[], env?: Record<string, string>): Promise<T> {
+  const out = await run(process.execPath, [...nodeArgs, join(BENCH, script), ...args], env ? { env } : {});
+  const line = out.stdout.split('\n').find((l) => l.startsWith('BENCH_CASE '));
+  if (out.code !== 0 || line === undefined) {
+    throw new Error(`${script} ${args.join(' ')} failed (exit ${String(out.code)}):\n${out.stdout}`);
+  }
+  return JSON.parse(line.slice('BENCH_CASE '.length)) as T;
+}
+
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mib = (bytes: number) => bytes / 2 ** 20;
+const x = (ratio: number) => `${ratio.toFixed(2)}x`;
+
+/** A plain text table: the first row is the header; numeric-looking cells are right-aligned. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const numeric = /^[-+]?[\d,.]+(x| s| MiB)?$/;
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, c) => (numeric.test(cell) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+const started = performance.now();
+const startedAt = new Date();
+
+// 1. The input: generated once per size and seed, then reused from the temporary directory.
+const generateOptions = { ...GENERATE_DEFAULTS, records: RECORDS, seed: SEED };
+const input = defaultReplayFile(generateOptions);
+let generatedSeconds: number | undefined;
+if (existsSync(input)) {
+  log(`input ${input} (cached)`);
+} else {
+  log(`generating ${fmt(RECORDS)} records into ${input}`);
+  const gen = await run(process.execPath, [
+    ...nodeArgs,
+    join(BENCH, 'generate.ts'),
+    '--records',
+    String(RECORDS),
+    '--seed',
+    String(SEED),
+    '--out',
+    input,
+  ]);
+  if (gen.code !== 0) throw new Error(`bench/generate.ts failed (exit ${String(gen.code)})`);
+  generatedSeconds = gen.seconds;
+}
+const inputBytes = statSync(input).size;
+
+// 2. Replay: the codec alone before and after the whole default chain, each in its own process. The baseline is the
+// mean of the two codec runs, so that a load that rises or falls during the run moves the baseline with it.
+const replayCase = async (mode: 'codec' | 'chain', label: string): Promise<ReplayCaseResult> => {
+  log(`replay case: ${label}`);
+  const result = await runCase<ReplayCaseResult>('replay-case.ts', [mode, input]);
+  log(`  ${fmt((result.recordsIn * 1000) / result.wallMs)} records/s`);
+  return result;
+};
+const codecBefore = await replayCase(
+  'codec',
+  'codec alone (decode + encode, no processors), before the chain',
+);
+const chain = await replayCase('chain', 'default chain (replay() from @egressguard/cli)');
+const codecAfter = await replayCase('codec', 'codec alone, after the chain');
+const mean = (a: number, b: number) => (a + b) / 2;
+const codec: ReplayCaseResult = {
+  ...codecBefore,
+  wallMs: mean(codecBefore.wallMs, codecAfter.wallMs),
+  cpuMs: mean(codecBefore.cpuMs, codecAfter.cpuMs),
+  rssStartBytes: mean(codecBefore.rssStartBytes, codecAfter.rssStartBytes),
+  peakRssBytes: mean(codecBefore.peakRssBytes, codecAfter.peakRssBytes),
+};
+
+// 3. 1,000-record requests.
+log(`1,000-record requests: ${BATCH_LINES} requests, 3 rounds of ${BENCH_MS} ms per figure`);
+const batch = await runCase<BatchCaseResult>('batch-case.ts', [input, String(BATCH_LINES)], {
+  BENCH_MS: String(BENCH_MS),
+});
+
+// 4. Every package's own bench.
+interface PackageRun {
+  readonly name: string;
+  readonly exitCode: number | null;
+  readonly seconds: number;
+  readonly output: string;
+}
+const packageRuns: PackageRun[] = [];
+if (!values['root-only']) {
+  const packages = readdirSync(join(ROOT, 'packages'))
+    .map((dir) => join(ROOT, 'packages', dir, 'package.json'))
+    .filter((file) => existsSync(file))
+    .map(
+      (file) => JSON.parse(readFileSync(file, 'utf8')) as { name: string; scripts?: Record<string, string> },
+    )
+    .filter((pkg) => pkg.scripts?.['bench'] !== undefined)
+    .map((pkg) => pkg.name)
+    .sort();
+  // Each runs on its own defaults (all together take well under a minute here); their own knobs (BENCH_MS for
+  // otlp, IDENTITIES for novelty-filter) pass through from the environment.
+  for (const name of packages) {
+    console.log(`\n=== npm run bench -w ${name}`);
+    const out = await run('npm', ['run', 'bench', '--silent', '-w', name], { echo: true });
+    packageRuns.push({ name, exitCode: out.code, seconds: out.seconds, output: out.stdout.trimEnd() });
+  }
+}
+
+// 5. Figures, ratios, tables.
+const rate = (c: ReplayCaseResult) => (c.recordsIn * 1000) / c.wallMs;
+const cpuRate = (c: ReplayCaseResult) => (c.recordsIn * 1000) / c.cpuMs;
+const replayRatios = {
+  time: chain.wallMs / codec.wallMs,
+  cpuTime: chain.cpuMs / codec.cpuMs,
+  throughput: rate(chain) / rate(codec),
+  peakRss: chain.peakRssBytes / codec.peakRssBytes,
+  rssGrowth: (chain.peakRssBytes - chain.rssStartBytes) / (codec.peakRssBytes - codec.rssStartBytes),
+};
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const find = (name: string) => batch.figures.find((f) => f.name.startsWith(name))!;
+const baseline = find('protobufjs reflection');
+/**
+ * Ratio of two figures: the median of their per-round ratios. Each round measures every figure one after the
+ * other, so a ratio within a round compares measurements taken seconds apart, under the same load.
+ */
+const ratio = (a: BatchFigure, b: BatchFigure) => median(a.rounds.map((r, i) => r / b.rounds[i]));
+const batchRatios = {
+  protoDecodeVsReflection: ratio(find('decodeLogsProto'), baseline),
+  protoDecodeVsTypeDecode: ratio(find('decodeLogsProto'), find('protobufjs Type.decode')),
+  jsonDecodeVsProtoDecode: ratio(find('decodeLogsJson'), find('decodeLogsProto')),
+  chainVsProtoDecode: ratio(find('default chain'), find('decodeLogsProto')),
+  jsonEncodeVsProtoEncode: ratio(find('encodeLogsJson'), find('encodeLogsProto')),
+};
+const totalSeconds = (performance.now() - started) / 1000;
+const cpuInfo = cpus();
+
+console.log('');
+console.log(
+  `egressguard root benchmark, ${startedAt.toISOString()}: node ${process.version}, ${cpuInfo.length} CPUs ` +
+    `(${cpuInfo[0]?.model.trim() ?? 'unknown'}), ${fmt(mib(totalmem()))} MiB RAM, load average at the end ` +
+    `${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+);
+console.log(
+  `input: ${input}: ${fmt(codec.recordsIn)} egressguard.connection records, ${fmt(RECORDS / GENERATE_DEFAULTS.perRequest)} ` +
+    `OTLP JSON lines of ${fmt(GENERATE_DEFAULTS.perRequest)} records, ${fmt(mib(inputBytes))} MiB, seed ${SEED}, ` +
+    `${GENERATE_DEFAULTS.hosts} hosts, ${GENERATE_DEFAULTS.hours} h of event time` +
+    (generatedSeconds !== undefined ? ` (generated in ${generatedSeconds.toFixed(1)} s)` : ' (cached)'),
+);
+console.log('');
+console.log(
+  `Replay of ${fmt(codec.recordsIn)} records, one child process per case, run in the order listed; ` +
+    'baseline: the mean of the two codec runs',
+);
+console.log(
+  table([
+    [
+      'CASE',
+      'RECORDS OUT',
+      'WALL',
+      'CPU',
+      'RECORDS/S',
+      'PEAK RSS',
+      'RSS AT START',
+      'TIME RATIO',
+      'PEAK RSS RATIO',
+    ],
+    ...[
+      ['codec alone: decode + encode, before', codecBefore],
+      ['default chain: replay() (decode, chain, encode)', chain],
+      ['codec alone: decode + encode, after', codecAfter],
+      ['codec baseline (mean of the two codec runs)', codec],
+    ].map(([name, c]) => {
+      const r = c as ReplayCaseResult;
+      return [
+        name as string,
+        fmt(r.recordsOut),
+        `${(r.wallMs / 1000).toFixed(1)} s`,
+        `${(r.cpuMs / 1000).toFixed(1)} s`,
+        fmt(rate(r)),
+        `${mib(r.peakRssBytes).toFixed(0)} MiB`,
+        `${mib(r.rssStartBytes).toFixed(0)} MiB`,
+        x(r.wallMs / codec.wallMs),
+        x(r.peakRssBytes / codec.peakRssBytes),
+      ];
+    }),
+  ]),
+);
+console.log(
+  `chain/codec: time ${x(replayRatios.time)} (CPU time ${x(replayRatios.cpuTime)}), throughput ${x(replayRatios.throughput)}, ` +
+    `peak RSS ${x(replayRatios.peakRss)}, RSS growth above start ${x(replayRatios.rssGrowth)}; ` +
+    `chain: ${fmt(chain.detections)} detections, ${fmt(chain.reports)} reported problems; ` +
+    `records/CPU-second: codec ${fmt(cpuRate(codec))}, chain ${fmt(cpuRate(chain))}`,
+);
+console.log(
+  `chain detections by host and executable: ${
+    Object.entries(chain.detected)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} (${n})`)
+      .join(', ') || 'none'
+  }`,
+);
+console.log('');
+console.log(
+  `1,000-record requests: ${batch.requests} requests from the same input (protobuf ${fmt(batch.protoBytesPerRequest)} B, ` +
+    `JSON ${fmt(batch.jsonBytesPerRequest)} B each), median of 3 interleaved rounds of ${batch.benchMs} ms; ratios: median of the per-round ratios`,
+);
+console.log(
+  table([
+    ['FIGURE', 'RECORDS/S', 'RATIO TO BASELINE', 'ROUNDS (records/s)'],
+    ...batch.figures.map((f) => [
+      f.name,
+      fmt(f.recordsPerSecond),
+      x(ratio(f, baseline)),
+      f.rounds.map(fmt).join(' / '),
+    ]),
+  ]),
+);
+console.log(
+  `decodeLogsProto / protobufjs reflection decode + records: ${x(batchRatios.protoDecodeVsReflection)}; ` +
+    `/ Type.decode alone: ${x(batchRatios.protoDecodeVsTypeDecode)}; decodeLogsJson / decodeLogsProto: ` +
+    `${x(batchRatios.jsonDecodeVsProtoDecode)}; chain / decodeLogsProto: ${x(batchRatios.chainVsProtoDecode)}; ` +
+    `encodeLogsJson / encodeLogsProto: ${x(batchRatios.jsonEncodeVsProtoEncode)}`,
+);
+if (packageRuns.length > 0) {
+  console.log('');
+  console.log('Package benches (their figures and ratios are in their output above)');
+  console.log(
+    table([
+      ['PACKAGE', 'EXIT', 'SECONDS'],
+      ...packageRuns.map((p) => [p.name, String(p.exitCode), `${p.seconds.toFixed(1)} s`]),
+    ]),
+  );
+}
+console.log('');
+console.log(`total ${totalSeconds.toFixed(0)} s`);
+console.log(
+  `BENCH_JSON ${JSON.stringify({
+    date: startedAt.toISOString(),
+    node: process.version,
+    cpus: cpuInfo.length,
+    cpuModel: cpuInfo[0]?.model.trim(),
+    loadavgEnd: loadavg(),
+    input: {
+      file: input,
+      records: codec.recordsIn,
+      bytes: inputBytes,
+      seed: SEED,
+      hosts: GENERATE_DEFAULTS.hosts,
+      hours: GENERATE_DEFAULTS.hours,
+      recordsPerLine: GENERATE_DEFAULTS.perRequest,
+      generatedSeconds,
+    },
+    replay: {
+      codecBefore: { ...codecBefore, recordsPerSecond: rate(codecBefore) },
+      codecAfter: { ...codecAfter, recordsPerSecond: rate(codecAfter) },
+      codec: { ...codec, recordsPerSecond: rate(codec), recordsPerCpuSecond: cpuRate(codec) },
+      chain: { ...chain, recordsPerSecond: rate(chain), recordsPerCpuSecond: cpuRate(chain) },
+      chainOverCodec: replayRatios,
+    },
+    batch: {
+      ...batch,
+      baseline: 'protobufjs reflection decode + records',
+      ratiosToBaseline: Object.fromEntries(batch.figures.map((f) => [f.name, ratio(f, baseline)])),
+      ratios: batchRatios,
+    },
+    packages: packageRuns.map(({ output: _output, ...p }) => p),
+    totalSeconds,
+  })}`,
+);
+if (packageRuns.some((p) => p.exitCode !== 0)) process.exitCode = 1;
