@@ -17,6 +17,10 @@ import {
   EventName,
   ResourceAttr,
   createResource,
+  eventTimeMs,
+  getInt,
+  getString,
+  hostName,
   msToHrTime,
   type RecordResource,
 } from '@egressguard/schema';
@@ -36,6 +40,32 @@ class PassThrough extends BaseProcessor {
     writes: [],
   };
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    return batch;
+  }
+}
+
+/**
+ * A second baseline that does the least any per-record stage must: read the record's event time, host and the
+ * attributes a flow key and its counts come from, then pass the batch on. The ratio against it says what the
+ * windows, sketches and quantiles cost beyond touching each record.
+ */
+class ReadingPassThrough extends PassThrough {
+  sink = 0;
+  protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    for (const r of batch) {
+      const a = r.attributes;
+      const t = eventTimeMs(r) ?? 0;
+      const host = hostName(r) ?? '';
+      const key = `${host}|${getString(a, ProcessAttr.EXECUTABLE_PATH) ?? ''}`;
+      const dest = `${getString(a, NetworkAttr.DESTINATION_ADDRESS) ?? ''}:${getInt(a, NetworkAttr.DESTINATION_PORT) ?? 0}`;
+      this.sink +=
+        t +
+        key.length +
+        dest.length +
+        (getInt(a, ConnectionAttr.BYTES_SENT) ?? 0) +
+        (getInt(a, ConnectionAttr.BYTES_RECEIVED) ?? 0) +
+        (getString(a, ConnectionAttr.OUTCOME)?.length ?? 0);
+    }
     return batch;
   }
 }
@@ -105,16 +135,20 @@ const ctx = { id: 'bench', now: () => Date.now() };
 const makeAggregator = () =>
   httpFlowAggregatorFactory.create(httpFlowAggregatorFactory.config.defaults(), ctx);
 const makePassThrough = () => new PassThrough(ctx);
+const makeReading = () => new ReadingPassThrough(ctx);
 
 const input = batches(200);
 // Warm up both paths (JIT), then alternate measured rounds so that machine noise hits both alike.
 await throughput(makeAggregator, input.slice(0, 20));
 await throughput(makePassThrough, input.slice(0, 20));
+await throughput(makeReading, input.slice(0, 20));
 const agg: number[] = [];
 const pass: number[] = [];
+const reading: number[] = [];
 for (let round = 0; round < 3; round++) {
   agg.push(await throughput(makeAggregator, input));
   pass.push(await throughput(makePassThrough, input));
+  reading.push(await throughput(makeReading, input));
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const aggRate = median(agg);
@@ -123,6 +157,11 @@ console.log(`throughput (${input.length} batches of ${BATCH}, median of 3 rounds
 console.log(`  pass-through:          ${Math.round(passRate).toLocaleString('en')} records/s`);
 console.log(`  http_flow_aggregator:  ${Math.round(aggRate).toLocaleString('en')} records/s`);
 console.log(`  ratio aggregator/pass: ${(aggRate / passRate).toExponential(2)}`);
+const readingRate = median(reading);
+console.log(
+  `  reading pass-through:  ${Math.round(readingRate).toLocaleString('en')} records/s (reads what a flow key and its counts need)`,
+);
+console.log(`  ratio aggregator/reading pass-through: ${(aggRate / readingRate).toFixed(3)}`);
 console.log(
   `  cost per record:       ${(1e6 / aggRate).toFixed(2)} µs aggregator, ${(1e6 / passRate).toFixed(4)} µs pass-through`,
 );
