@@ -79,6 +79,17 @@ export const httpFlowAggregatorSchema = z.strictObject({
       'How long after a window was emitted a late record may still correct it (a new revision is emitted); ' +
         'later records are counted as `late_dropped`. Default: 60000.',
     ),
+  max_clock_skew_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(300_000)
+    .describe(
+      'A connection whose event time is more than this ahead of processing time (a host with a wrong clock) is ' +
+        "aggregated but does not move its host's watermark, so one bad record cannot make every later record of " +
+        'that host too late; such records are counted as `future_event_time`. 0 turns the check off (synthetic ' +
+        'data dated in the future). Default: 300000 (5 minutes).',
+    ),
   idle_flush_ms: z
     .number()
     .int()

@@ -248,10 +248,18 @@ export class HttpFlowAggregator extends BaseProcessor {
       return;
     }
     const hs = this.hostState(host);
-    hs.lastArrivalMs = this.context.now();
-    if (timeMs > hs.maxEventMs) hs.maxEventMs = timeMs;
-    hs.watermark.observe(timeMs);
-    if (hs.watermark.value >= hs.nextCheckMs) this.advance(hs, out);
+    const now = this.context.now();
+    hs.lastArrivalMs = now;
+    const skew = this.config.max_clock_skew_ms;
+    if (skew > 0 && timeMs > now + skew) {
+      // A clock far ahead: letting this time drive the watermark would finalise every window up to it, and every
+      // later, correctly dated record of the host would be dropped as too late.
+      note(trouble, 'future_event_time');
+    } else {
+      if (timeMs > hs.maxEventMs) hs.maxEventMs = timeMs;
+      hs.watermark.observe(timeMs);
+      if (hs.watermark.value >= hs.nextCheckMs) this.advance(hs, out);
+    }
 
     const facts = connectionFacts(record, timeMs, http, this.classifier);
     let key: string | undefined;
@@ -599,6 +607,8 @@ export class HttpFlowAggregator extends BaseProcessor {
 const TROUBLE_TEXT: Readonly<Record<string, string>> = {
   missing_host: `no resource attribute ${ResourceAttr.HOST_NAME}: passed on, not aggregated`,
   missing_event_time: 'neither time nor observed time is set: passed on, not aggregated',
+  future_event_time:
+    'dated more than max_clock_skew_ms ahead of processing time: aggregated, but not moving the watermark',
   late_dropped:
     'arrived after their window was final (watermark past window end plus allowed_lateness_ms): not aggregated',
 };

@@ -256,6 +256,37 @@ void describe('windows and lateness', () => {
     assert.equal(p.counters().events.late_dropped, undefined);
   });
 
+  void it('does not let one record from a clock far ahead make every later record of its host too late', async () => {
+    const p = create({
+      windowing: { type: 'tumbling', window_ms: 60_000 },
+      out_of_order_ms: 0,
+      allowed_lateness_ms: 0,
+      max_clock_skew_ms: 300_000,
+    });
+    // Processing time is NOW; one record of web-1 is dated a year ahead of it.
+    const t = NOW - 600_000;
+    await p.process([conn(t + 1_000, {}), conn(NOW + 365 * 86_400_000, {})]);
+    const out = flowsOf(await p.process([conn(t + 2_000, {}), conn(t + 61_000, {})]));
+    assert.equal(p.counters().events.late_dropped, undefined, 'correctly dated records are not too late');
+    assert.equal(p.counters().events.future_event_time, 1);
+    assert.equal(reports.filter((r) => r.reason === 'future_event_time').length, 1);
+    assert.equal(out.length, 1, 'the on-time record at t+61s closed the first window');
+    assert.equal(out[0].attributes[FlowAttr.CONNECTIONS], 2);
+    const rest = flowsOf(await p.flush()).map((f) => f.attributes[FlowAttr.CONNECTIONS]);
+    assert.deepEqual(rest, [1, 1], 'the future record still counts, in its own window, emitted on flush');
+  });
+
+  void it('dates a record without time by its observed time', async () => {
+    const p = create({ windowing: { type: 'tumbling', window_ms: 60_000 }, out_of_order_ms: 0 });
+    const observedOnly = conn(T + 1_000, {});
+    observedOnly.hrTimeObserved = observedOnly.hrTime;
+    observedOnly.hrTime = [0, 0];
+    const out = flowsOf(await p.process([observedOnly, conn(T + 61_000, {})]));
+    assert.equal(out.length, 1);
+    assert.equal(out[0].attributes[FlowAttr.WINDOW_START], T);
+    assert.equal(out[0].attributes[FlowAttr.CONNECTIONS], 1);
+  });
+
   void it('flush emits open windows and keeps them: a later record gives a correction', async () => {
     const p = create({
       windowing: { type: 'tumbling', window_ms: 60_000 },
