@@ -11,7 +11,7 @@ import { SENSOR_FORMAT_NAMES } from '@egressguard/normalize';
 
 import { ProgressBar } from '../internal/progress-bar.ts';
 import { formatReplaySummary } from '../internal/replay-summary.ts';
-import { OTLP_JSON_FORMAT, replay } from '../runtime/replay.ts';
+import { OTLP_JSON_FORMAT, inputSizes, replay } from '../runtime/replay.ts';
 import { ExitCode, UsageError, type Command } from './command.ts';
 import { loadConfig } from './load.ts';
 
@@ -78,6 +78,8 @@ Options:
     if (typeof values['state-dir'] === 'string') stateDirectory = resolve(io.cwd, values['state-dir']);
     else if (values.config !== undefined && config.state.explicit) stateDirectory = config.state.path;
 
+    // Before the output is created: a missing input leaves no empty output file behind.
+    inputSizes(positionals);
     const output: Writable =
       typeof values.output === 'string' ? createOutput(resolve(io.cwd, values.output)) : io.stdout;
     const reported = new Map<string, { count: number; first: string }>();

@@ -112,6 +112,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     return writing;
   };
 
+  // Every input is checked before anything is read or written: a typo in the last file name must not leave a
+  // half-written output behind.
+  const sizes = inputSizes(options.inputs);
+
   const pipelines: BuiltPipeline[] = options.config.pipelines.map((p) =>
     buildPipeline(options.config, p, (records) => write(records)),
   );
@@ -126,10 +130,10 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     }
   };
 
-  const total = options.inputs.reduce((sum, f) => sum + (f === '-' ? 0 : sizeOf(f)), 0);
+  const total = options.inputs.reduce((sum, f) => sum + sizes.get(f)!, 0);
   let doneBefore = 0;
   for (const file of options.inputs) {
-    const size = file === '-' ? 0 : sizeOf(file);
+    const size = sizes.get(file)!;
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
@@ -155,12 +159,24 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   };
 }
 
-function sizeOf(file: string): number {
+/**
+ * The size of each input (0 for `-` and for what has no size, such as a FIFO). Throws naming the input when one is
+ * missing or is a directory, so that a caller can check every input before it opens its output.
+ */
+export function inputSizes(inputs: readonly string[]): Map<string, number> {
+  return new Map(inputs.map((f) => [f, f === '-' ? 0 : inputSize(f)]));
+}
+
+function inputSize(file: string): number {
+  let stat;
   try {
-    return statSync(file).size;
-  } catch {
-    return 0;
+    stat = statSync(file);
+  } catch (cause) {
+    throw new Error(`egressguard: cannot read input ${file}`, { cause });
   }
+  if (stat.isDirectory()) throw new Error(`egressguard: input ${file} is a directory, not a file`);
+  // FIFOs and character devices (a process substitution, /dev/stdin) have no size but can be read.
+  return stat.isFile() ? stat.size : 0;
 }
 
 async function readOtlpJsonLines(
@@ -175,8 +191,11 @@ async function readOtlpJsonLines(
   await opened;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
+  for await (const read of lines) {
     n++;
+    // A file saved by a Windows editor starts with a UTF-8 byte order mark; JSON.parse would refuse the first line.
+    // (CRLF line ends need nothing: readline splits on them.)
+    const line = n === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
     if (line.trim() === '') continue;
     let decoded: ReturnType<typeof decodeLogsJson>;
     try {

@@ -170,6 +170,47 @@ describe('egressguard replay', () => {
     assert.ok(r.stderr.includes(`${input}:3: not an OTLP JSON ExportLogsServiceRequest`), r.stderr);
   });
 
+  it('reads a file written on Windows: a UTF-8 byte order mark and CRLF line ends', async () => {
+    const input = join(dir, 'windows.jsonl');
+    writeFileSync(
+      input,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${INPUT[0]}\r\n${INPUT[1]}\r\n`)]),
+    );
+    const r = await runCli(['replay', '-c', join(dir, 'empty.yaml'), input]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /unreadable/, 'the first line is read despite the byte order mark');
+    assert.deepEqual(decodeLines(r.stdout).map(comparable), decodeLines(INPUT.join('\n')).map(comparable));
+  });
+
+  it('reads an empty file as no records', async () => {
+    const input = join(dir, 'empty.jsonl');
+    writeFileSync(input, '');
+    const r = await runCli(['replay', '-c', join(dir, 'empty.yaml'), input]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /0 records in, 0 out, 0 detections/);
+  });
+
+  it('refuses a directory or a missing file among the inputs before writing anything, naming it', async () => {
+    const good = join(dir, 'good.jsonl');
+    writeFileSync(good, `${INPUT[1]}\n`);
+    const output = join(dir, 'not-written', 'out.jsonl');
+    const cases: [string, RegExp][] = [
+      [dir, new RegExp(`input ${dir} is a directory, not a file`)],
+      [join(dir, 'missing.jsonl'), new RegExp(`cannot read input ${join(dir, 'missing.jsonl')} \\(ENOENT`)],
+    ];
+    for (const [bad, message] of cases) {
+      const r = await runCli(['replay', '-c', join(dir, 'empty.yaml'), '-o', output, good, bad]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(
+        existsSync(output),
+        false,
+        'the good input before it was not replayed into a partial output',
+      );
+    }
+  });
+
   it('runs the default chain: a beacon becomes a detection, with the detection and blind-spot tables', async () => {
     const input = join(dir, 'beacon.jsonl');
     const base = Date.UTC(2025, 10, 30, 9, 0, 0);
