@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { OtlpDecodeError, decodeLogsJson, encodeLogsJson } from '../src/index.ts';
+import { MAX_VALUE_DEPTH, OtlpDecodeError, decodeLogsJson, encodeLogsJson } from '../src/index.ts';
 import { assertSameGrouping, assertSameRecords, sampleRecords } from './support/sample-records.ts';
 
 /** A request in the OTLP/JSON form of the specification's examples, written by hand. */
@@ -206,6 +206,43 @@ describe('decodeLogsJson', () => {
         String(body),
       );
     }
+  });
+
+  it('rejects values nested deeper than MAX_VALUE_DEPTH, in attributes, kvlists and bodies, and keeps the rest', () => {
+    const nest = (levels: number, wrap: (inner: string, i: number) => string): string => {
+      let v = '{"stringValue":"bottom"}';
+      for (let i = 0; i < levels; i++) v = wrap(v, i);
+      return v;
+    };
+    const array = (inner: string) => `{"arrayValue":{"values":[${inner}]}}`;
+    const kvlist = (inner: string, i: number) =>
+      `{"kvlistValue":{"values":[{"key":"k${i}","value":${inner}}]}}`;
+    const tooDeep = MAX_VALUE_DEPTH + 1;
+    const body = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[
+      {"attributes":[{"key":"deep","value":${nest(tooDeep, array)}}]},
+      {"attributes":[{"key":"deep","value":${nest(tooDeep, kvlist)}}]},
+      {"body":${nest(tooDeep, array)}},
+      {"attributes":[{"key":"at.limit","value":${nest(MAX_VALUE_DEPTH, array)}}]}]}]}]}`;
+    const decoded = decodeLogsJson(body);
+    assert.deepEqual(
+      decoded.rejected.map((r) => r.index),
+      [0, 1, 2],
+    );
+    for (const r of decoded.rejected) assert.match(r.reason, /value nested deeper than 64 levels$/);
+    assert.match(
+      decoded.rejected[0].reason,
+      /^resourceLogs\[0\]\.scopeLogs\[0\]\.logRecords\[0\]: attributes\["deep"\]\[0\]/,
+    );
+    assert.match(decoded.rejected[1].reason, /attributes\["deep"\]\["k64"\]\["k63"\]/);
+    assert.match(decoded.rejected[2].reason, /logRecords\[2\]: body\[0\]/);
+    assert.equal(decoded.records.length, 1, 'a value exactly at the limit is kept');
+    let value: unknown = decoded.records[0].attributes['at.limit'];
+    let depth = 0;
+    while (Array.isArray(value)) {
+      value = value[0];
+      depth++;
+    }
+    assert.deepEqual([depth, value], [MAX_VALUE_DEPTH, 'bottom']);
   });
 
   it('ignores unknown fields everywhere and treats null as unset', () => {
