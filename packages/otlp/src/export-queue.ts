@@ -18,6 +18,11 @@ export interface ExportQueueOptions {
   maxBatchRecords?: number;
   /** Longest a record waits for a batch to fill, in milliseconds. Default 1000. */
   flushIntervalMs?: number;
+  /**
+   * Names the queue's exporter in reported errors (the `component` of an `export_failed` report), so that with
+   * several exporters the report says which backend failed. Default `otlp/export-queue`.
+   */
+  name?: string;
 }
 
 /** Counters of an {@link ExportQueue}. */
@@ -38,6 +43,7 @@ export class ExportQueue {
   readonly #maxQueue: number;
   readonly #maxBatch: number;
   readonly #intervalMs: number;
+  readonly #name: string;
   #waiting: PipelineRecord[] = [];
   #inFlight = 0;
   #sent = 0;
@@ -54,6 +60,7 @@ export class ExportQueue {
     this.#maxQueue = options.maxQueueRecords ?? 20_000;
     this.#maxBatch = options.maxBatchRecords ?? 512;
     this.#intervalMs = options.flushIntervalMs ?? 1000;
+    this.#name = options.name ?? 'otlp/export-queue';
     if (!Number.isInteger(this.#maxQueue) || this.#maxQueue < 1)
       throw new RangeError(`ExportQueue: maxQueueRecords must be a positive integer, got ${this.#maxQueue}`);
     if (!Number.isInteger(this.#maxBatch) || this.#maxBatch < 1)
@@ -150,7 +157,7 @@ export class ExportQueue {
       } catch (error) {
         this.#failed += batch.length;
         reportError({
-          component: 'otlp/export-queue',
+          component: this.#name,
           reason: 'export_failed',
           message: `${batch.length} records could not be exported`,
           cause: error,

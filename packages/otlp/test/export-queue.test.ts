@@ -105,7 +105,23 @@ describe('ExportQueue', () => {
     assert.deepEqual(queue.counters(), { sent: 2, failed: 2, dropped: {}, queued: 0 });
     assert.equal(reported.length, 1);
     assert.equal(reported[0].reason, 'export_failed');
+    assert.equal(reported[0].component, 'otlp/export-queue');
     assert.match((reported[0].cause as Error).message, /backend down/);
+    await queue.shutdown();
+  });
+
+  it('names its exporter in the report when given a name, so that one of several backends can be told apart', async () => {
+    const reported: ReportedError[] = [];
+    setErrorHandler((error) => reported.push(error));
+    const exporter = new RecordingExporter();
+    exporter.failNext = 1;
+    const queue = new ExportQueue({ exporter, flushIntervalMs: 60_000, name: 'exporter otlphttp/archive' });
+    queue.enqueue(records(3));
+    await queue.drain();
+    assert.deepEqual(
+      reported.map((r) => [r.component, r.reason, r.message]),
+      [['exporter otlphttp/archive', 'export_failed', '3 records could not be exported']],
+    );
     await queue.shutdown();
   });
 
