@@ -351,7 +351,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     }
     switch (record.eventName) {
       case EventName.PROCESS_EXEC: {
-        const pid = get(attrs, ProcessAttr.PID);
+        const pid = processPid(attrs);
         const startMs = isoMs(get(attrs, ProcessAttr.CREATION_TIME)) ?? timeMs;
         if (pid === undefined || startMs === undefined) {
           this.report(
@@ -369,7 +369,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
         return;
       }
       case EventName.PROCESS_EXIT: {
-        const pid = get(attrs, ProcessAttr.PID);
+        const pid = processPid(attrs);
         const exitMs = isoMs(get(attrs, ProcessAttr.EXIT_TIME)) ?? timeMs;
         if (pid === undefined || exitMs === undefined) {
           this.report(
@@ -384,7 +384,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
         return;
       }
       case EventName.CONNECTION: {
-        const pid = get(attrs, ProcessAttr.PID);
+        const pid = processPid(attrs);
         if (
           !this.joins ||
           pid === undefined ||
@@ -425,7 +425,14 @@ export class ProcessAttributionProcessor extends BaseProcessor {
       this.stats.count('record_without_time');
       timeMs = this.context.now();
     }
-    const pid = get(attrs, ProcessAttr.PID);
+    const pid = processPid(attrs);
+    if (pid === undefined && attrs[ProcessAttr.PID] !== undefined) {
+      // pid 0 (the idle task: a connection seen in softirq or timer context) or a negative or unreadable value
+      // names no process: it is dropped so that the process found by another rule can take its place, rather than
+      // leaving a record with pid 0 and another process's executable.
+      delete attrs[ProcessAttr.PID];
+      this.stats.count('pid_not_a_process');
+    }
     const local = this.isLocal(host, timeMs);
     if (
       pid !== undefined &&
@@ -725,6 +732,12 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     }, period);
     this.timer.unref();
   }
+}
+
+/** A record's pid when it names a process: pid 0 (the idle task) and negative values do not. */
+function processPid(attrs: RecordAttributes): number | undefined {
+  const pid = get(attrs, ProcessAttr.PID);
+  return pid !== undefined && pid > 0 ? pid : undefined;
 }
 
 function isoMs(value: string | undefined): number | undefined {

@@ -221,6 +221,46 @@ void describe('join across sensor formats', () => {
     await p.shutdown();
   });
 
+  void it('treats pid 0 and negative pids as no pid: such records are joined, never joined to', async () => {
+    const p = create({ join: { wait_ms: 0 } });
+    // A close event seen in softirq context carries pid 0 and the bytes; Tetragon saw the connect itself.
+    const kernel = zeek(40, 51_000);
+    kernel.attributes[ProcessAttr.PID] = 0;
+    const negative = zeek(45, 51_000);
+    negative.attributes[ProcessAttr.PID] = -1;
+    const out = await p.process([tetragon(0, 3100, '/tmp/.x/kworkerd', 51_000), kernel, negative]);
+    for (const r of out.slice(1)) {
+      assert.equal(r.attributes[AttributionAttr.METHOD], AttributionMethod.JOIN);
+      assert.equal(r.attributes[ProcessAttr.PID], 3100);
+      assert.equal(r.attributes[ProcessAttr.EXECUTABLE_PATH], '/tmp/.x/kworkerd');
+    }
+    assert.equal(p.counters().events.pid_not_a_process, 2);
+
+    const q = create({ join: { wait_ms: 0 } });
+    const idle = zeek(0, 52_000);
+    idle.attributes[ProcessAttr.PID] = 0;
+    const [, other] = await q.process([idle, zeek(10, 52_000)]);
+    assert.equal(
+      other.attributes[AttributionAttr.METHOD],
+      AttributionMethod.NONE,
+      'pid 0 is no join partner',
+    );
+    assert.equal(other.attributes[ProcessAttr.PID], undefined);
+    await p.shutdown();
+    await q.shutdown();
+  });
+
+  void it('joins IPv4-mapped IPv6 addresses to their IPv4 form', async () => {
+    const p = create({ join: { wait_ms: 0 } });
+    const mapped = zeek(40, 51_000);
+    mapped.attributes[NetworkAttr.SOURCE_ADDRESS] = '::ffff:10.0.0.5';
+    mapped.attributes[NetworkAttr.DESTINATION_ADDRESS] = '::FFFF:c633:6414';
+    const out = await p.process([tetragon(0, 3100, '/tmp/.x/kworkerd', 51_000), mapped]);
+    assert.equal(out[1].attributes[AttributionAttr.CONFIDENCE], ATTRIBUTION_CONFIDENCE.JOIN_FIVE_TUPLE);
+    assert.equal(out[1].attributes[ProcessAttr.PID], 3100);
+    await p.shutdown();
+  });
+
   void it('reports two processes connecting to the same destination at once as ambiguous, and names none', async () => {
     const p = create({ join: { wait_ms: 0 } });
     const out = await p.process([

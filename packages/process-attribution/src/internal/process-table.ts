@@ -127,7 +127,13 @@ export class ProcessTable {
     let entry: ProcessEntry | undefined;
     if (startMs !== undefined) entry = nearestStart(list, startMs, this.options.lifetimeSlackMs);
     else {
-      for (const e of list) if (e.startMs <= exitMs + this.options.lifetimeSlackMs) entry = e;
+      // The last process that started strictly before the exit: a pid is handed out again only once its previous
+      // owner is gone, so an exit at (or, within the clock slack, just before) the start of the pid's next process
+      // is the previous owner's. Only when no process started before it does the slack let a later start match.
+      for (const e of list) if (e.startMs < exitMs) entry = e;
+      if (!entry) {
+        for (const e of list) if (e.startMs <= exitMs + this.options.lifetimeSlackMs) entry = e;
+      }
     }
     if (!entry) return false;
     if (entry.exitMs === undefined) {
@@ -154,16 +160,20 @@ export class ProcessTable {
       this.touch(entry);
       return { kind: 'found', entry, exact: true, inSlack: false };
     }
+    // Latest start first: at the instant a pid's next process starts (the previous one's end when its exit was not
+    // seen), the record belongs to the process that starts then, not to the one that is gone.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const entry = list[i];
+      if (entry.startMs <= timeMs && timeMs <= endOf(list, i)) {
+        this.touch(entry);
+        return { kind: 'found', entry, exact: false, inSlack: false };
+      }
+    }
     let inSlack: ProcessEntry | undefined;
     let endedBefore: ProcessEntry | undefined;
     for (let i = 0; i < list.length; i++) {
       const entry = list[i];
-      const next = list[i + 1];
-      const end = entry.exitMs ?? next?.startMs ?? Number.POSITIVE_INFINITY;
-      if (entry.startMs <= timeMs && timeMs <= end) {
-        this.touch(entry);
-        return { kind: 'found', entry, exact: false, inSlack: false };
-      }
+      const end = endOf(list, i);
       if (entry.startMs - slack <= timeMs && timeMs <= end + slack) inSlack ??= entry;
       if (entry.startMs <= timeMs && end < timeMs) endedBefore = entry;
     }
@@ -229,6 +239,11 @@ export class ProcessTable {
     if (i !== -1) list.splice(i, 1);
     if (list.length === 0) this.byPid.delete(pidKey);
   }
+}
+
+/** The end of the lifetime of `list[i]`: its exit, else the start of the pid's next process, else open. */
+function endOf(list: readonly ProcessEntry[], i: number): number {
+  return list[i].exitMs ?? list[i + 1]?.startMs ?? Number.POSITIVE_INFINITY;
 }
 
 function keyOf(host: string, pid: number, startMs: number): string {

@@ -22,6 +22,38 @@ void describe('ProcessTable', () => {
     assert.equal(t.lookup('other-host', 5, 2_000).kind, 'unknown', 'hosts are apart');
   });
 
+  void it('gives the instant a pid is reused to the process that starts then', () => {
+    const t = table();
+    t.addExec('h', 5, 1_000, { 'process.executable.path': '/a' });
+    t.addExec('h', 5, 9_000, { 'process.executable.path': '/b' });
+    const r = t.lookup('h', 5, 9_000);
+    assert.ok(r.kind === 'found');
+    assert.equal(r.entry.attributes['process.executable.path'], '/b');
+  });
+
+  void it('closes the previous owner of a reused pid with an exit at (or just before) the next start', () => {
+    for (const exitMs of [9_000, 8_800]) {
+      const t = table();
+      t.addExec('h', 5, 1_000, { 'process.executable.path': '/a' });
+      // Execs are learned before exits in a batch, so the exit of /a can come after the exec of /b.
+      t.addExec('h', 5, 9_000, { 'process.executable.path': '/b' });
+      assert.equal(t.addExit('h', 5, exitMs), true);
+      const later = t.lookup('h', 5, 20_000);
+      assert.ok(later.kind === 'found', `exit at ${exitMs}: /b is still running at 20000`);
+      assert.equal(later.entry.attributes['process.executable.path'], '/b');
+      const before = t.lookup('h', 5, 5_000);
+      assert.ok(before.kind === 'found');
+      assert.equal(before.entry.attributes['process.executable.path'], '/a');
+    }
+  });
+
+  void it('still gives an exit within the slack before the only start to that process', () => {
+    const t = table();
+    t.addExec('h', 5, 1_000, {});
+    assert.equal(t.addExit('h', 5, 800), true, 'sensors stamp times differently');
+    assert.equal(t.lookup('h', 5, 5_000).kind, 'gone');
+  });
+
   void it('merges a second report of the same start instead of adding a process', () => {
     const t = table();
     t.addExec('h', 5, 1_000, { 'process.executable.path': '/a' });
