@@ -175,6 +175,19 @@ void describe('ratio detector processor', () => {
       assert.equal(detections.length, 2);
       assert.equal(detections[1].attributes[DetectionAttr.SUPPRESSED_COUNT], 1);
     });
+    void it('an older window arriving out of order does not reopen the suppression of later windows', async () => {
+      const { detections } = await run(
+        {},
+        [flow({ windowStart: T0 + 24 * WINDOW_MS })],
+        [flow({ windowStart: T0 })],
+        [flow({ windowStart: T0 + 25 * WINDOW_MS })],
+      );
+      assert.deepEqual(
+        detections.map((d) => d.attributes[DetectionAttr.WINDOW_START]),
+        [T0 + 24 * WINDOW_MS, T0],
+        'the window 10 minutes after the 4-hour detection is a repeat',
+      );
+    });
     void it('the suppression key bound evicts and counts', async () => {
       const { counters } = await run({ max_suppression_keys: 2 }, [
         flow({ key: 'a' }),

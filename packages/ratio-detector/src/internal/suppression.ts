@@ -37,7 +37,10 @@ export class Suppression {
       entry[1] += 1;
       return { emit: false };
     }
-    this.cache.set(key, [atMs, 0]);
+    // The anchor never moves back: an older window arriving out of order (a late correction, a replay of a file
+    // that sorts otherwise) that fires more than suppress_ms before the last detection must not reopen the
+    // suppression of the windows that follow that detection.
+    this.cache.set(key, [entry ? Math.max(entry[0], atMs) : atMs, 0]);
     return { emit: true, suppressedBefore: entry ? entry[1] : 0 };
   }
 
