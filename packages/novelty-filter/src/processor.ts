@@ -60,6 +60,7 @@ export const noveltyFilterMetadata: ProcessorMetadata = {
     ProcessAttr.OWNER,
     ProcessAttr.CONTAINER_ID,
     ProcessAttr.KERNEL_THREAD,
+    FlowAttr.LAST_SEEN,
     FlowAttr.WINDOW_END,
     FlowAttr.REVISION,
   ],
@@ -271,8 +272,12 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       );
       return undefined;
     }
-    // Flows are dated by their window end, so that a replay of old files builds the baseline in the order it lived.
-    const timeMs = get(attrs, FlowAttr.WINDOW_END) ?? eventTimeMs(record);
+    // Flows are dated by their last connection (else the last instant of their window), so that a replay of old
+    // files builds the baseline in the order it lived. Not by the window end itself: it is exclusive, and the last
+    // window of a UTC day ends at the next midnight, which would count that day's sighting on the next day.
+    const windowEnd = get(attrs, FlowAttr.WINDOW_END);
+    const timeMs =
+      get(attrs, FlowAttr.LAST_SEEN) ?? (windowEnd !== undefined ? windowEnd - 1 : eventTimeMs(record));
     if (timeMs === undefined) {
       this.report('missing_event_time', `${record.eventName} record has no time; passed on unannotated`);
       return undefined;

@@ -80,7 +80,11 @@ describe('novelty filter', () => {
     assert.equal(first[NoveltyAttr.STATUS], 'new');
     assert.equal(first[NoveltyAttr.LEARNING], false);
     assert.equal(first[NoveltyAttr.IDENTITY], 'host=web-1|path=/tmp/.x/kworkerd|user=user');
-    assert.equal(first[NoveltyAttr.FIRST_SEEN], T0 + DAY + 300_000, 'first seen is the window end');
+    assert.equal(
+      first[NoveltyAttr.FIRST_SEEN],
+      T0 + DAY + 300_000 - 1,
+      'without a last-seen time, first seen is the last instant of the window (its end is exclusive)',
+    );
     assert.equal(first[NoveltyAttr.SEEN_COUNT], 1);
     assert.equal(first[NoveltyAttr.CUSTOM], true);
     assert.deepEqual(first[NoveltyAttr.CUSTOM_REASONS], ['temporary_directory', 'hidden_directory']);
@@ -97,12 +101,33 @@ describe('novelty filter', () => {
     const known = await one(p, flow(implant, T0 + 2 * DAY + 300_000));
     assert.equal(known[NoveltyAttr.STATUS], 'known');
     assert.equal(known[NoveltyAttr.SEEN_DAYS], 2);
-    assert.equal(known[NoveltyAttr.FIRST_SEEN], T0 + DAY + 300_000);
+    assert.equal(known[NoveltyAttr.FIRST_SEEN], T0 + DAY + 300_000 - 1);
 
     // On another host the same executable is new: identities are per host by default.
     const elsewhere = await one(p, flow(implant, T0 + 2 * DAY + 300_000, {}, 'web-2'));
     assert.equal(elsewhere[NoveltyAttr.STATUS], 'new');
     await p.shutdown();
+  });
+
+  it('counts a window ending at UTC midnight on the day its connections happened', async () => {
+    const p = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    const midnight = T0 + DAY;
+    // 23:50–00:00: the window ends (exclusively) at midnight; its last connection was at 23:59:45.
+    const lateEvening = await one(p, flow(implant, midnight, { [FlowAttr.LAST_SEEN]: midnight - 15_000 }));
+    assert.equal(lateEvening[NoveltyAttr.FIRST_SEEN], midnight - 15_000, 'dated by its last connection');
+    // 00:00–00:05 the next day.
+    const nextDay = await one(
+      p,
+      flow(implant, midnight + 300_000, { [FlowAttr.LAST_SEEN]: midnight + 200_000 }),
+    );
+    assert.equal(nextDay[NoveltyAttr.SEEN_DAYS], 2, 'seen before and after midnight: two days');
+    assert.equal(nextDay[NoveltyAttr.STATUS], 'known');
+    // A flow without a last-seen time falls back to the last instant of its window.
+    const q = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    await one(q, flow(implant, midnight));
+    assert.equal((await one(q, flow(implant, midnight + 300_000)))[NoveltyAttr.SEEN_DAYS], 2);
+    await p.shutdown();
+    await q.shutdown();
   });
 
   it('forgets identities unseen for history_ms', async () => {
@@ -153,7 +178,7 @@ describe('novelty filter', () => {
     const again = await one(b, flow(implant, T0 + 900_000));
     assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restarted instance remembers the identity');
     assert.equal(again[NoveltyAttr.SEEN_COUNT], 4);
-    assert.equal(again[NoveltyAttr.FIRST_SEEN], T0);
+    assert.equal(again[NoveltyAttr.FIRST_SEEN], T0 - 1);
     await b.shutdown();
   });
 
