@@ -157,7 +157,15 @@ export class IdentityBuilder {
 
   /** The identity, or `undefined` when the record names no executable (neither path nor name) or lacks a needed host. */
   build(input: IdentityInput): string | undefined {
-    if (input.path === undefined && input.name === undefined) return undefined;
+    let { path, name } = input;
+    const stripped = path === undefined ? undefined : stripDeletedSuffix(path).path;
+    if (stripped !== undefined && !stripped.startsWith('/')) {
+      // A relative path (resolved against a working directory the record does not carry) or a bare `comm` put in
+      // the path field names no file: it is a name, so it gets the same identity as a record carrying that name.
+      name ??= posix.basename(stripped);
+      path = undefined;
+    }
+    if (path === undefined && name === undefined) return undefined;
     let out = '';
     if (this.scope === 'host') {
       if (input.host === undefined) return undefined;
@@ -167,14 +175,14 @@ export class IdentityBuilder {
       let piece: string;
       switch (part) {
         case 'path':
-          if (input.path !== undefined) piece = `path=${normaliseExecutablePath(input.path)}`;
+          if (path !== undefined) piece = `path=${normaliseExecutablePath(path)}`;
           else if (this.parts.includes('name'))
             continue; // the name part already says it
-          else piece = `name=${normaliseExecutableName(input.name ?? '')}`;
+          else piece = `name=${normaliseExecutableName(name ?? '')}`;
           break;
         case 'name': {
-          const name = input.name ?? posix.basename(stripDeletedSuffix(input.path ?? '').path);
-          piece = `name=${normaliseExecutableName(name)}`;
+          const base = name ?? posix.basename(stripDeletedSuffix(path ?? '').path);
+          piece = `name=${normaliseExecutableName(base)}`;
           break;
         }
         case 'hash':

@@ -88,6 +88,23 @@ describe('IdentityBuilder', () => {
     assert.equal(b.build({ host: 'h', uid: 0 }), undefined);
     assert.equal(b.build({ path: '/usr/bin/curl' }), undefined, 'host scope needs a host');
   });
+  it('takes a relative path or a bare comm in the path field for a name', () => {
+    const b = new IdentityBuilder();
+    const byName = b.build({ host: 'h', name: 'tool', uid: 1000 });
+    assert.equal(byName, 'host=h|name=tool|user=user');
+    assert.equal(b.build({ host: 'h', path: 'tool', uid: 1000 }), byName);
+    assert.equal(b.build({ host: 'h', path: './bin/tool', uid: 1000 }), byName);
+    assert.equal(b.build({ host: 'h', path: 'tool (deleted)', uid: 1000 }), byName);
+    assert.equal(
+      b.build({ host: 'h', path: 'tool', name: 'tool', uid: 1000 }),
+      byName,
+      'a name the record carries is kept',
+    );
+    assert.equal(
+      b.build({ host: 'h', path: '/home/alice/.local/bin/tool (deleted)', uid: 1000 }),
+      'host=h|path=/home/alice/.local/bin/tool|user=user',
+    );
+  });
   it('builds global identities from the configured parts', () => {
     const b = new IdentityBuilder({ parts: ['name', 'hash'], scope: 'global' });
     assert.equal(
