@@ -199,6 +199,14 @@ export const noveltyFilterConfigSchema = z
       .describe(
         'Where the baseline is persisted (atomic JSON snapshot), relative to `state_dir`; null keeps it in memory only. Default: novelty-filter.json.',
       ),
+    max_clock_skew_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(86_400_000)
+      .describe(
+        'A record dated more than this ahead of processing time (a host with a wrong clock) is counted as `future_event_time` and enters the baseline at processing time + this bound, so that one bad clock cannot expire the whole baseline or move its learning period. 0 turns the bound off (replays of synthetic future data). Default: 86400000.',
+      ),
     snapshot_interval_ms: z
       .number()
       .int()

@@ -276,11 +276,21 @@ export class NoveltyFilterProcessor extends BaseProcessor {
     // files builds the baseline in the order it lived. Not by the window end itself: it is exclusive, and the last
     // window of a UTC day ends at the next midnight, which would count that day's sighting on the next day.
     const windowEnd = get(attrs, FlowAttr.WINDOW_END);
-    const timeMs =
+    let timeMs =
       get(attrs, FlowAttr.LAST_SEEN) ?? (windowEnd !== undefined ? windowEnd - 1 : eventTimeMs(record));
     if (timeMs === undefined) {
       this.report('missing_event_time', `${record.eventName} record has no time; passed on unannotated`);
       return undefined;
+    }
+    const skew = this.config.max_clock_skew_ms;
+    if (skew > 0 && timeMs > this.context.now() + skew) {
+      // The baseline's clock is the largest event time it saw: one record from a host whose clock is years ahead
+      // would expire every identity at the next save and misplace the learning period.
+      this.report(
+        'future_event_time',
+        `${record.eventName} record of ${host} dated ${new Date(timeMs).toISOString()}, more than ${skew} ms ahead of now; counted at now + ${skew} ms`,
+      );
+      timeMs = this.context.now() + skew;
     }
     // A revised window (revision ≥ 1) is the same sighting as its first emission: it must not count twice.
     const revision = record.eventName === EventName.HTTP_FLOW ? get(attrs, FlowAttr.REVISION) : undefined;

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 
 import {
   ConfigError,
+  getErrorHandler,
   setErrorHandler,
   stderrErrorHandler,
   type Processor,
@@ -29,7 +30,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'novelty-proc-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
-  const config = noveltyFilterFactory.config.parse({ state_file: null, package_database: 'none', ...raw });
+  // The fixed clock sits at T0 while the records walk days past it: the clock-skew bound is off unless a test sets it.
+  const config = noveltyFilterFactory.config.parse({
+    state_file: null,
+    package_database: 'none',
+    max_clock_skew_ms: 0,
+    ...raw,
+  });
   return noveltyFilterFactory.create(config, { id: 'novelty_filter/test', now });
 }
 
@@ -375,5 +382,31 @@ describe('novelty filter', () => {
   it('refuses a snapshot of an unknown version', () => {
     const p = create();
     assert.throws(() => p.restore({ version: 9 }), /cannot restore snapshot version 9/);
+  });
+});
+
+describe('a host whose clock is far ahead', () => {
+  it('enters the baseline at processing time plus the bound, not in 2037', async () => {
+    const errors: string[] = [];
+    const previous = getErrorHandler();
+    setErrorHandler((e) => errors.push(e.reason));
+    try {
+      const p = create(
+        { max_clock_skew_ms: DAY, learning_period_ms: DAY, history_ms: 14 * DAY },
+        () => T0 + 30 * DAY,
+      );
+      const agent = { [ProcessAttr.EXECUTABLE_PATH]: '/usr/sbin/agent' };
+      // Weeks of history, then one record from a host whose clock says 2037.
+      for (let d = 0; d < 20; d++) await one(p, flow(agent, T0 + d * DAY + 600_000));
+      const future = await one(p, flow(implant, Date.UTC(2037, 0, 1)));
+      assert.equal(future[NoveltyAttr.FIRST_SEEN], T0 + 31 * DAY, 'entered at processing time + the bound');
+      assert.deepEqual(errors, ['future_event_time']);
+      // The agent, last seen 11 days before processing time, is still known: the 2037 record did not age it out.
+      const again = await one(p, flow(agent, T0 + 29 * DAY));
+      assert.notEqual(again[NoveltyAttr.STATUS], 'new');
+      assert.equal(again[NoveltyAttr.FIRST_SEEN], T0 + 600_000 - 1);
+    } finally {
+      setErrorHandler(previous);
+    }
   });
 });
