@@ -43,7 +43,8 @@ On start it prints one line per receiver to stderr:
   egressguard: receiver otlp listening on 127.0.0.1:4318
 When an export queue is full, clients get 503 with Retry-After and should retry.
 On SIGTERM or SIGINT it stops accepting, flushes the pipelines (open windows too),
-saves state, exports everything queued, and exits 0. A second signal exits at once.
+saves state, exports everything queued, and exits 0 (1 when the state could not be
+saved). A second signal exits at once.
 
 Options:
   -c, --config FILE         configuration (YAML or JSON)
@@ -86,6 +87,13 @@ Options:
     io.stderr.write(`egressguard: ${received}: shutting down\n`);
     await service.stop();
     io.stderr.write(`egressguard: stopped; ${JSON.stringify(service.counters().exporters)}\n`);
+    if (service.stateSaveFailed()) {
+      // A supervisor must learn that the baseline of this run is lost: the next start restores an older snapshot.
+      io.stderr.write(
+        `egressguard: state was not saved to ${config.state.path} at shutdown (see above); the next start restores the last snapshot that was saved\n`,
+      );
+      return ExitCode.RUNTIME;
+    }
     return ExitCode.OK;
   },
 };

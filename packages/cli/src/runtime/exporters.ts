@@ -54,6 +54,7 @@ export function createQueuedExporter(
       maxQueueRecords: queue.max_queue_records,
       maxBatchRecords: queue.max_batch_records,
       flushIntervalMs: queue.flush_interval_ms,
+      name: `exporter ${component.id}`,
     }),
   };
 }

@@ -70,6 +70,11 @@ export function restorePipeline(built: BuiltPipeline, directory: string): boolea
   const store = new FileStateStore<PipelineSnapshot>(stateFile(directory, built.config.id));
   const snapshot = store.load();
   if (snapshot === undefined) return false;
+  if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot)) {
+    throw new Error(
+      `egressguard: state file ${store.path} is not a pipeline snapshot (a JSON object with "version": 1); move it aside to start from an empty state`,
+    );
+  }
   if (snapshot.version !== 1 || typeof snapshot.stages !== 'object' || snapshot.stages === null) {
     throw new Error(
       `egressguard: state file ${store.path} has unknown version ${String(snapshot.version)}; move it aside to start from an empty state`,

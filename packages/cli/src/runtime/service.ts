@@ -53,6 +53,8 @@ export class Service {
   /** Set once every pipeline's state is restored: before that, saving would overwrite a snapshot not yet read. */
   private restored = false;
   private stopped: Promise<void> | undefined;
+  /** Whether the last snapshot save (the one at shutdown, once stopped) failed for some pipeline. */
+  private lastSaveFailed = false;
 
   constructor(config: ResolvedConfig, options: ServiceOptions) {
     this.config = config;
@@ -73,7 +75,16 @@ export class Service {
       const built = buildPipeline(config, p, (records) => this.deliver(exporters, records, false));
       this.pipelines.push({ ...built, exporters });
     }
-    mkdirSync(config.state.path, { recursive: true });
+    try {
+      mkdirSync(config.state.path, { recursive: true });
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : 'it cannot be created';
+      throw new Error(
+        `egressguard: state directory ${config.state.path} (service.state.directory) cannot be used: ${why}`,
+        { cause },
+      );
+    }
     for (const p of this.pipelines) {
       if (restorePipeline(p, config.state.path))
         this.options.log(`egressguard: pipeline ${p.config.id}: state restored from ${config.state.path}`);
@@ -112,6 +123,11 @@ export class Service {
     };
   }
 
+  /** Whether the last state save failed (after {@link stop}: the save at shutdown); each failure was reported. */
+  stateSaveFailed(): boolean {
+    return this.lastSaveFailed;
+  }
+
   /** Stops accepting, flushes the pipelines, saves state and drains the queues. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= this.shutdown();
@@ -136,10 +152,12 @@ export class Service {
 
   private async saveState(): Promise<void> {
     if (!this.restored) return;
+    let failed = false;
     for (const p of this.pipelines) {
       try {
         await savePipeline(p, this.config.state.path);
       } catch (cause) {
+        failed = true;
         reportError({
           component: `pipeline ${p.config.id}`,
           reason: 'snapshot_write_failed',
@@ -148,6 +166,7 @@ export class Service {
         });
       }
     }
+    this.lastSaveFailed = failed;
   }
 
   private exporter(id: string): QueuedExporter {
