@@ -101,7 +101,12 @@ describe('egressguard (spawned)', () => {
     try {
       const r = await runCli(['run', '--listen', `127.0.0.1:${port}`], { cwd: dir });
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /EADDRINUSE/);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `egressguard run: egressguard: receiver otlp cannot listen on 127\\.0\\.0\\.1:${port} \\(.*EADDRINUSE`,
+        ),
+      );
     } finally {
       server.close();
     }

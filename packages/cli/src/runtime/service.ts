@@ -106,7 +106,15 @@ export class Service {
         ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
         onRecords: (records: PipelineRecord[]) => this.accept(targets, records),
       });
-      const at = await receiver.start();
+      let at;
+      try {
+        at = await receiver.start();
+      } catch (cause) {
+        const where = address.host.includes(':')
+          ? `[${address.host}]:${address.port}`
+          : `${address.host}:${address.port}`;
+        throw new Error(`egressguard: receiver ${id} cannot listen on ${where}`, { cause });
+      }
       this.receivers.push({ id, receiver });
       bound.push({ id, host: at.host, port: at.port });
     }
