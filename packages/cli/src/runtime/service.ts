@@ -49,6 +49,11 @@ export class Service {
   private readonly exporters = new Map<string, QueuedExporter>();
   private readonly pipelines: RunningPipeline[] = [];
   private readonly receivers: { id: string; receiver: OtlpHttpReceiver }[] = [];
+  /**
+   * Records admitted by `accept` and still in the chain, per exporter: requests overlap while a stage awaits, and
+   * each must see the room the others already took.
+   */
+  private readonly reserved = new Map<QueuedExporter, number>();
   private snapshotTimer: NodeJS.Timeout | undefined;
   /** Set once every pipeline's state is restored: before that, saving would overwrite a snapshot not yet read. */
   private restored = false;
@@ -191,15 +196,21 @@ export class Service {
     // Refuse before processing when a queue could not take the batch: the client retries and the stateful stages
     // never see a batch twice. (A stage may still emit more than it got; `deliver` catches that case.)
     const max = this.config.queue.max_queue_records;
-    if (targets.some((t) => t.exporters.some((e) => e.queue.counters().queued + records.length > max))) {
-      throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);
-    }
-    for (let i = 0; i < targets.length; i++) {
-      const target = targets[i];
-      // Processors change records in place: each pipeline but the last gets its own copies (the Collector's fan-out).
-      const batch = i === targets.length - 1 ? records : records.map(cloneRecord);
-      const out = await target.pipeline.process(batch);
-      this.deliver(target.exporters, out, true);
+    const exporters = [...new Set(targets.flatMap((t) => t.exporters))];
+    const room = (e: QueuedExporter) =>
+      max - e.queue.counters().queued - (this.reserved.get(e) ?? 0) >= records.length;
+    if (!exporters.every(room)) throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);
+    for (const e of exporters) this.reserved.set(e, (this.reserved.get(e) ?? 0) + records.length);
+    try {
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[i];
+        // Processors change records in place: each pipeline but the last gets its own copies (the Collector's fan-out).
+        const batch = i === targets.length - 1 ? records : records.map(cloneRecord);
+        const out = await target.pipeline.process(batch);
+        this.deliver(target.exporters, out, true);
+      }
+    } finally {
+      for (const e of exporters) this.reserved.set(e, this.reserved.get(e)! - records.length);
     }
   }
 
