@@ -8,6 +8,7 @@
  * - 400 undecodable body (not OTLP, broken gzip), with a `google.rpc.Status` in the request's content type;
  * - 401 missing or wrong bearer token (when one is configured);
  * - 404 other paths; 405 other methods (with `Allow: POST`); 415 other content types or content encodings;
+ * - 408 (and the connection closed) when a client takes longer than `requestTimeoutMs` to send its request;
  * - 413 body larger than `maxBodyBytes` after decompression;
  * - 503 (or 429) with `Retry-After` when saturated: more than `maxInFlightRequests` requests at once, or `onRecords`
  *   rejecting with {@link SaturatedError};
@@ -82,6 +83,12 @@ export interface OtlpHttpReceiverOptions {
   bearerToken?: string;
   /** Serve HTTPS with this PEM certificate and key. Default: plain HTTP. */
   tls?: { certFile: string; keyFile: string };
+  /**
+   * Longest time a client may take to send a whole request (headers and body), in milliseconds; a client that is
+   * slower (a stalled upload, a Content-Length larger than what it sends) gets 408 and its request slot is freed.
+   * Default 60,000.
+   */
+  requestTimeoutMs?: number;
   /** `Retry-After` seconds when more than `maxInFlightRequests` requests arrive at once. Default 1. */
   retryAfterSeconds?: number;
   /** The status for saturation: 503 (default, the server's capacity) or 429 (a per-client quota). */
@@ -99,6 +106,9 @@ const DEFAULT_MAX_IN_FLIGHT = 8;
 const LOGS_PATH = '/v1/logs';
 const MAX_REASONS_IN_MESSAGE = 5;
 const STOP_GRACE_MS = 5000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** How often node:http checks requests against the timeout at most (its default is 30 s). */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 30_000;
 
 /** Receives OTLP/HTTP logs and hands decoded records to `onRecords`. */
 export class OtlpHttpReceiver {
@@ -116,6 +126,7 @@ export class OtlpHttpReceiver {
       port: options.port ?? DEFAULT_PORT,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       maxInFlightRequests: options.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       retryAfterSeconds: options.retryAfterSeconds ?? 1,
       saturationStatus: options.saturationStatus ?? 503,
       onRecords: options.onRecords,
@@ -130,6 +141,11 @@ export class OtlpHttpReceiver {
     if (!Number.isInteger(o.maxInFlightRequests) || o.maxInFlightRequests < 1) {
       throw new RangeError(
         `OtlpHttpReceiver: maxInFlightRequests must be a positive integer, got ${o.maxInFlightRequests}`,
+      );
+    }
+    if (!Number.isInteger(o.requestTimeoutMs) || o.requestTimeoutMs < 1) {
+      throw new RangeError(
+        `OtlpHttpReceiver: requestTimeoutMs must be a positive integer, got ${o.requestTimeoutMs}`,
       );
     }
     if (!(o.retryAfterSeconds >= 0))
@@ -154,21 +170,43 @@ export class OtlpHttpReceiver {
       this.#handle(req, res).catch((error: unknown) => this.#internalError(res, error));
     };
     const tls = this.#options.tls;
+    // A slow or endless upload must not hold a request slot forever. node:http checks the timeout periodically, so
+    // the check interval follows the timeout; headers get no longer than the whole request.
+    const timeout = this.#options.requestTimeoutMs;
+    const timeouts = {
+      requestTimeout: timeout,
+      headersTimeout: timeout,
+      connectionsCheckingInterval: Math.min(
+        MAX_TIMEOUT_CHECK_INTERVAL_MS,
+        Math.max(10, Math.floor(timeout / 4)),
+      ),
+    };
     const server: Server = tls
-      ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, handler)
-      : createHttpServer(handler);
-    // A slow or endless upload must not hold a request slot forever.
-    server.requestTimeout = 60_000;
+      ? createHttpsServer(
+          { ...timeouts, cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) },
+          handler,
+        )
+      : createHttpServer(timeouts, handler);
     server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
     });
-    // Malformed HTTP (bad request line, oversized headers): answer 400 when possible, never crash.
+    // Malformed HTTP (bad request line, oversized headers): answer 400 when possible, never crash. A request that
+    // took longer than requestTimeoutMs is not malformed: 408, as node:http's own handler would answer.
+    const timedOutSockets = new WeakSet<Socket>();
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-      this.#count('requests.malformed_http');
-      if (socket.writable && error.code !== 'ECONNRESET')
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+      const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      // Closing a timed-out request mid-body makes the parser report the cut-off body too: that is not the client's.
+      if (timedOutSockets.has(socket)) {
+        socket.destroy();
+        return;
+      }
+      if (timedOut) timedOutSockets.add(socket);
+      this.#count(timedOut ? 'requests.timed_out' : 'requests.malformed_http');
+      if (socket.writable && error.code !== 'ECONNRESET') {
+        const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      } else socket.destroy();
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -201,7 +239,8 @@ export class OtlpHttpReceiver {
   }
 
   /**
-   * Counters: `requests`, `requests.malformed_http`, `status.<code>` per answer, `records.accepted`,
+   * Counters: `requests`, `requests.malformed_http`, `requests.timed_out`, `requests.aborted`, `status.<code>` per
+   * answer, `records.accepted`,
    * `records.rejected`, and `saturated.in_flight` / `saturated.downstream` for each saturation answer.
    */
   counters(): Record<string, number> {

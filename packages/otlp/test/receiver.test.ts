@@ -279,6 +279,46 @@ describe('OtlpHttpReceiver', () => {
     assert.ok((counters['records.accepted'] ?? 0) >= 1);
   });
 
+  it('answers 408 to a client that stalls mid-body (Content-Length larger than what it sends) and frees its slot', async () => {
+    const slow = new OtlpHttpReceiver({
+      port: 0,
+      maxInFlightRequests: 1,
+      requestTimeoutMs: 300,
+      onRecords: () => Promise.resolve(),
+    });
+    const at = await slow.start();
+    try {
+      const answer = new Promise<string>((resolve) => {
+        let text = '';
+        const socket = connect(at.port, '127.0.0.1', () =>
+          socket.write(
+            'POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"resourceLogs":',
+          ),
+        );
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', () => resolve(text));
+      });
+      // Wait until the stalled request holds the only slot.
+      let held: Awaited<ReturnType<typeof send>> | undefined;
+      for (let i = 0; i < 50 && held?.status !== 503; i++) {
+        held = await send(at.port, { headers: JSON_TYPE, body: '{}' });
+        if (held.status !== 503) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal(held?.status, 503, 'the stalled request holds the only slot');
+      assert.match(await answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+      // The slot is freed when the server side of the connection closes, just after the client saw it close.
+      await waitFor(() => slow.counters()['requests.aborted'] === 1);
+      const after = await send(at.port, { headers: JSON_TYPE, body: '{}' });
+      assert.equal(after.status, 200, 'the slot is free again');
+      const counters = slow.counters();
+      assert.equal(counters['requests.timed_out'], 1);
+      assert.equal(counters['requests.malformed_http'], undefined, 'a slow client is not malformed HTTP');
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('validates its options', () => {
     assert.throws(
       () => new OtlpHttpReceiver({ port: 70000, onRecords: () => Promise.resolve() }),
@@ -291,6 +331,10 @@ describe('OtlpHttpReceiver', () => {
     assert.throws(
       () => new OtlpHttpReceiver({ maxInFlightRequests: 0, onRecords: () => Promise.resolve() }),
       /maxInFlightRequests/,
+    );
+    assert.throws(
+      () => new OtlpHttpReceiver({ requestTimeoutMs: 0, onRecords: () => Promise.resolve() }),
+      /requestTimeoutMs must be a positive integer, got 0/,
     );
   });
 });
