@@ -191,6 +191,14 @@ const hashing = z
   .describe('SHA-256 of executables.');
 
 const schema = z.strictObject({
+  max_clock_skew_ms: z
+    .number()
+    .int()
+    .min(0)
+    .default(3_600_000)
+    .describe(
+      "A record dated more than this ahead of processing time (a host whose clock is wrong) is still attributed but does not move its host's event time, against which exited processes, join candidates and held records age; counted as `future_event_time`. 0 turns the bound off. Default: 3600000.",
+    ),
   rules: z
     .array(z.enum(ATTRIBUTION_RULES))
     .min(1)

@@ -345,7 +345,15 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     const attrs = record.attributes;
     const host = hostName(record) ?? '';
     const timeMs = eventTimeMs(record);
-    if (timeMs !== undefined) {
+    const skew = this.config.max_clock_skew_ms;
+    if (timeMs !== undefined && skew > 0 && timeMs > this.context.now() + skew) {
+      // One record from a host whose clock is far ahead would otherwise sweep that host's exited processes and
+      // join candidates and release its held records at once.
+      this.report(
+        'future_event_time',
+        `${String(record.eventName)} record of ${host || '(no host)'} dated ${new Date(timeMs).toISOString()}, more than ${skew} ms ahead of now: not used as the host's clock`,
+      );
+    } else if (timeMs !== undefined) {
       this.table.observe(host, timeMs);
       this.join.observe(host, timeMs);
     }

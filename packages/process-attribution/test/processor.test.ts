@@ -449,3 +449,30 @@ void describe('hashing by path', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a host whose clock is far ahead', () => {
+  it('does not sweep the processes and join candidates of that host', async () => {
+    const reasons: string[] = [];
+    const previous = getErrorHandler();
+    setErrorHandler((e) => reasons.push(e.reason));
+    try {
+      const p = create({}, () => T0 + 2_000);
+      await p.process([exec(4242, '/usr/bin/curl', 0), exit(4242, 1_000)]);
+      // A record of the same host from a clock in 2037, then the connection the exec explains.
+      const future = makeConnection(
+        { [NetworkAttr.DESTINATION_ADDRESS]: '203.0.113.5', [NetworkAttr.DESTINATION_PORT]: 80 },
+        { timeMs: Date.UTC(2037, 0, 1), host: HOST },
+      );
+      await p.process([future]);
+      const [conn] = await p.process([pidOnly(4242, 500)]);
+      assert.equal(
+        conn!.attributes[ProcessAttr.EXECUTABLE_PATH],
+        '/usr/bin/curl',
+        'the exited process is still in the table',
+      );
+      assert.ok(reasons.includes('future_event_time'));
+    } finally {
+      setErrorHandler(previous);
+    }
+  });
+});
