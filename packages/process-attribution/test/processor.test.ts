@@ -466,7 +466,7 @@ describe('a host whose clock is far ahead', () => {
       await p.process([future]);
       const [conn] = await p.process([pidOnly(4242, 500)]);
       assert.equal(
-        conn!.attributes[ProcessAttr.EXECUTABLE_PATH],
+        conn.attributes[ProcessAttr.EXECUTABLE_PATH],
         '/usr/bin/curl',
         'the exited process is still in the table',
       );
