@@ -168,6 +168,8 @@ interface Attempt {
   candidates: number | undefined;
   /** The join found nothing yet and a partner may still arrive. */
   joinPending: boolean;
+  /** The table knows nothing of the record's pid yet and its exec may still arrive. */
+  tablePending: boolean;
 }
 
 /** The process-attribution processor. */
@@ -453,10 +455,31 @@ export class ProcessAttributionProcessor extends BaseProcessor {
         local && this.rules.includes('procfs') ? this.liveProcess(pid, timeMs, record) : undefined;
       const live = liveOrReused === 'reused' ? undefined : liveOrReused;
       if (live) fillFromProcfs(record, live);
+      else if (
+        found.kind === 'unknown' &&
+        get(attrs, ProcessAttr.EXECUTABLE_PATH) === undefined &&
+        this.waitsForExec()
+      ) {
+        // The sensor named only the comm (tcplife, ss): the exec that gives the path may come in a later batch.
+        this.hold({
+          record,
+          host,
+          timeMs,
+          heldAtMs: this.context.now(),
+          failure: undefined,
+          candidates: undefined,
+        });
+        return 'held';
+      }
       this.finish(record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, host, live);
       return 'done';
     }
-    const attempt: Attempt = { failure: undefined, candidates: undefined, joinPending: false };
+    const attempt: Attempt = {
+      failure: undefined,
+      candidates: undefined,
+      joinPending: false,
+      tablePending: false,
+    };
     for (const rule of this.rules) {
       switch (rule) {
         case 'pid': {
@@ -473,6 +496,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
             return 'done';
           }
           if (found.kind === 'gone') attempt.failure ??= AttributionReason.PROCESS_GONE;
+          else attempt.tablePending = this.waitsForExec();
           break;
         }
         case 'join': {
@@ -500,7 +524,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
         }
       }
     }
-    if (attempt.joinPending && this.hasDestination(record)) {
+    if ((attempt.joinPending && this.hasDestination(record)) || attempt.tablePending) {
       this.hold({
         record,
         host,
@@ -687,7 +711,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     if (this.waiting.length >= this.config.join.max_held) {
       const oldest = this.waiting.shift()!;
       this.stats.count('join_hold_overflow');
-      this.unattributed(oldest.record, oldest.failure, oldest.candidates);
+      this.settle(oldest);
       this.emitLater([oldest.record]);
     }
     this.waiting.push(held);
@@ -715,13 +739,58 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     if (keep.length === 0) this.stopTimer();
     const out: PipelineRecord[] = [];
     for (const h of due) {
-      const attempt: Attempt = { failure: h.failure, candidates: h.candidates, joinPending: false };
-      if (!this.tryJoin(h.record, h.host, h.timeMs, attempt)) {
-        this.unattributed(h.record, attempt.failure, attempt.candidates);
-      }
+      this.settle(h);
       out.push(h.record);
     }
     return out;
+  }
+
+  /** Whether a record whose pid the table does not know yet waits for its exec (`join.wait_ms` > 0). */
+  private waitsForExec(): boolean {
+    return this.config.join.wait_ms > 0 && this.rules.includes('pid');
+  }
+
+  /**
+   * Gives a held record its final attribution: a record with a pid from the table (its exec may have arrived while
+   * it waited), else the join.
+   */
+  private settle(h: Held): void {
+    const attrs = h.record.attributes;
+    const pid = processPid(attrs);
+    if (pid !== undefined) {
+      const found = this.table.lookup(h.host, pid, h.timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
+      const named =
+        (get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME)) !== undefined;
+      if (found.kind === 'found') {
+        fillFromEntry(h.record, found.entry);
+        const confidence = named
+          ? ATTRIBUTION_CONFIDENCE.EVENT
+          : found.exact
+            ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
+            : found.inSlack
+              ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
+              : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
+        this.finish(h.record, AttributionMethod.EVENT, confidence, h.host, undefined);
+      } else if (named) {
+        this.finish(h.record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, h.host, undefined);
+      } else {
+        this.unattributed(
+          h.record,
+          found.kind === 'gone' ? AttributionReason.PROCESS_GONE : h.failure,
+          undefined,
+        );
+      }
+      return;
+    }
+    const attempt: Attempt = {
+      failure: h.failure,
+      candidates: h.candidates,
+      joinPending: false,
+      tablePending: false,
+    };
+    if (!this.tryJoin(h.record, h.host, h.timeMs, attempt)) {
+      this.unattributed(h.record, attempt.failure, attempt.candidates);
+    }
   }
 
   private ensureTimer(): void {

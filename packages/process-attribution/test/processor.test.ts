@@ -67,7 +67,8 @@ const attrs = (records: PipelineRecord[]) => records.map((r) => r.attributes);
 
 void describe('process table: pid reuse', () => {
   void it('gives two processes with the same pid at different times their own identities', async () => {
-    const p = create({ process_table: { exit_retention_ms: 60_000 } });
+    // join.wait_ms 0: every answer now, without waiting for an exec that may still come.
+    const p = create({ process_table: { exit_retention_ms: 60_000 }, join: { wait_ms: 0 } });
     // Connections first in the batch: the table is fed before any record is attributed.
     const out = attrs(
       await p.process([
@@ -370,7 +371,7 @@ void describe('join across sensor formats', () => {
 
 void describe('bounds', () => {
   void it('evicts the least recently used processes past max_entries and counts it', async () => {
-    const p = create({ process_table: { max_entries: 2 } });
+    const p = create({ process_table: { max_entries: 2 }, join: { wait_ms: 0 } });
     await p.process([exec(1, '/a', 0), exec(2, '/b', 1), exec(3, '/c', 2)]);
     const c = p.counters();
     assert.equal(c.events.process_table_evicted, 1);
@@ -394,7 +395,7 @@ void describe('bounds', () => {
     const previous = getErrorHandler();
     setErrorHandler((e) => reported.push(e));
     try {
-      const p = create();
+      const p = create({ join: { wait_ms: 0 } });
       const out = await p.process([makeProcessExec({ [ProcessAttr.EXECUTABLE_PATH]: '/x' }), pidOnly(1, 0)]);
       assert.equal(out.length, 2);
       assert.equal(p.counters().events.malformed_record, 1);
@@ -474,5 +475,51 @@ describe('a host whose clock is far ahead', () => {
     } finally {
       setErrorHandler(previous);
     }
+  });
+});
+
+describe('an exec that arrives after its connections', () => {
+  it('fills the path of connections that named only the pid or the comm, once the exec comes in a later batch', async () => {
+    const p = create();
+    const comm = makeConnection(
+      {
+        [ProcessAttr.PID]: 777,
+        [ProcessAttr.EXECUTABLE_NAME]: 'kworkerd',
+        [NetworkAttr.DESTINATION_ADDRESS]: '203.0.113.7',
+        [NetworkAttr.DESTINATION_PORT]: 80,
+      },
+      at(1_000),
+    );
+    assert.deepEqual(await p.process([comm, pidOnly(777, 1_200)]), [], 'both wait for the exec');
+    // The exec, then the host's clock moves past join.wait_ms: the two are released with the path.
+    const out = attrs(await p.process([exec(777, '/tmp/.x/kworkerd', 0), pidOnly(1, 10_000)]));
+    const released = out.filter(
+      (a) => a[ProcessAttr.PID] === 777 && a[NetworkAttr.DESTINATION_ADDRESS] !== undefined,
+    );
+    assert.equal(released.length, 2);
+    for (const a of released) {
+      assert.equal(a[ProcessAttr.EXECUTABLE_PATH], '/tmp/.x/kworkerd');
+      assert.equal(a[AttributionAttr.METHOD], AttributionMethod.EVENT);
+    }
+    await p.shutdown();
+  });
+
+  it('gives up at flush with what the sensor said', async () => {
+    const p = create();
+    const comm = makeConnection(
+      {
+        [ProcessAttr.PID]: 778,
+        [ProcessAttr.EXECUTABLE_NAME]: 'curl',
+        [NetworkAttr.DESTINATION_ADDRESS]: '203.0.113.7',
+        [NetworkAttr.DESTINATION_PORT]: 80,
+      },
+      at(1_000),
+    );
+    assert.deepEqual(await p.process([comm]), []);
+    const [out] = attrs(await p.flush());
+    assert.equal(out[AttributionAttr.METHOD], AttributionMethod.EVENT);
+    assert.equal(out[ProcessAttr.EXECUTABLE_NAME], 'curl');
+    assert.equal(out[AttributionAttr.REASON], 'no_executable');
+    await p.shutdown();
   });
 });
