@@ -47,5 +47,4 @@ export {
   coverageReportFactory,
   coverageReportMetadata,
 } from './coverage-report.ts';
-export { CoverageTally, UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf, formatCoverageTable } from './coverage.ts';
-export type { CoverageRow } from './coverage.ts';
+export { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';

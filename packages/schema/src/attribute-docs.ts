@@ -812,7 +812,7 @@ export const ATTRIBUTE_DOCS = [
     CoverageAttr.MALFORMED,
     'int',
     '{line}',
-    'Input lines of this source format that could not be read.',
+    'Input lines of this source format that could not be read, when the writer saw them (a reader does; the coverage_report stage, after normalize, cannot).',
     ['coverage-report'],
     [],
     COV,

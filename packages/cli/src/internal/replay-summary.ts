@@ -84,7 +84,7 @@ export function formatReplaySummary(result: ReplayResult, reported: ReportedCoun
     out.push(
       '',
       'Blind spots (connections lacking a process, bytes or HTTP):',
-      formatCoverageRows(coverageRows(result.coverage)),
+      formatCoverageRows(coverageRows(result.coverage, result.malformed)),
     );
   }
   return `${out.join('\n')}\n`;

@@ -4,12 +4,13 @@
  * normalize; output is OTLP JSON lines, one line per batch that left the chain.
  */
 import { createReadStream, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import type { ProcessorCounters } from '@egressguard/core';
-import { readSensorFile } from '@egressguard/normalize';
+import { getFormat, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
 
@@ -72,6 +73,18 @@ export interface ReplayResult {
   readonly detectionCount: number;
   /** Coverage (blind-spot) records that left the chain (at most `keepRecords`). */
   readonly coverage: readonly PipelineRecord[];
+  /**
+   * Sensor input lines no parser could read, by host and source format: they never became records, so the coverage
+   * report inside the chain cannot count them; the blind-spot table adds them here.
+   */
+  readonly malformed: readonly MalformedInput[];
+}
+
+/** Unreadable sensor lines of one host and source format. */
+export interface MalformedInput {
+  readonly host: string;
+  readonly source: string;
+  readonly count: number;
 }
 
 const MAX_PROBLEMS = 20;
@@ -85,6 +98,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const problems: InputProblem[] = [];
   const detections: PipelineRecord[] = [];
   const coverage: PipelineRecord[] = [];
+  const malformed = new Map<string, MalformedInput>();
   let recordsIn = 0;
   let recordsOut = 0;
   let detectionCount = 0;
@@ -137,7 +151,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
-    else await readSensor(file, options.format, options.host, run, reject);
+    else await readSensor(file, options.format, options.host, run, reject, malformed);
     doneBefore += size;
     report(0);
   }
@@ -156,6 +170,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     detections,
     detectionCount,
     coverage,
+    malformed: [...malformed.values()],
   };
 }
 
@@ -223,9 +238,18 @@ async function readSensor(
   host: string | undefined,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
+  malformed: Map<string, MalformedInput>,
 ): Promise<void> {
-  for await (const batch of readSensorFile(file, format, host !== undefined ? { host } : {})) {
+  const reader = readSensorFile(file, format, host !== undefined ? { host } : {});
+  for await (const batch of reader) {
     for (const e of batch.errors) reject(file, e.line, 'unreadable_line', e.reason);
     if (batch.records.length > 0) await run(batch.records);
+  }
+  // Counted under the source format the format's records carry, so that they land on the coverage report's row.
+  const onHost = host ?? hostname();
+  for (const [name, count] of Object.entries(reader.summary.malformedByFormat)) {
+    const source = getFormat(name)?.sourceFormats[0] ?? name;
+    const key = `${onHost}\u0000${source}`;
+    malformed.set(key, { host: onHost, source, count: (malformed.get(key)?.count ?? 0) + count });
   }
 }

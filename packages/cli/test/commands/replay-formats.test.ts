@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
+import { readSensorFile } from '@egressguard/normalize';
+
 import { REPO_ROOT, runCli } from '../support/cli.ts';
 
 const FIXTURES = join(REPO_ROOT, 'packages', 'normalize', 'test', 'fixtures');
@@ -40,6 +42,12 @@ describe('replay prints the blind-spot table for every sensor format', () => {
       assert.ok(r.stderr.includes('Blind spots'), r.stderr);
       assert.match(table, /HOST\s+SOURCE\s+CONNECTIONS\s+NO PROCESS\s+NO BYTES\s+NO HTTP/);
       assert.match(table, source, table);
+      // Unreadable lines land on the format's row: as many as the reader itself counts in the fixture.
+      const reader = readSensorFile(join(FIXTURES, file), format, { host: 'sensor-host' });
+      for await (const _batch of reader);
+      const row = table.split('\n').find((l) => source.test(`${l}\n`) && l.startsWith('sensor-host'));
+      assert.ok(row, table);
+      assert.equal(Number(row.trim().split(/\s+/).at(-1)?.replace(/,/g, '')), reader.summary.malformed, row);
     });
   }
 });
