@@ -62,5 +62,5 @@ export {
   getString,
   getStringArray,
 } from './accessors.ts';
-export { STAGE_REQUIREMENTS, validateRecord, documentedNames, HAS_PROCESS_KEYS } from './validate.ts';
+export { STAGE_REQUIREMENTS, validateRecord, HAS_PROCESS_KEYS } from './validate.ts';
 export type { SchemaProblem, StageRequirement } from './validate.ts';

@@ -2,7 +2,7 @@
  * Says what a record lacks for a given stage. Stages call it to count and report unusable records; the CLI's
  * `validate` and tests use it to check fixtures.
  */
-import { ATTRIBUTE_DOCS, attributeDoc, type Stage } from './attribute-docs.ts';
+import { attributeDoc, type Stage } from './attribute-docs.ts';
 import { isReadableAs } from './accessors.ts';
 import { EventName, NetworkAttr, ProcessAttr, ResourceAttr, FlowAttr } from './names.ts';
 import type { ReadonlyPipelineRecord } from './record.ts';
@@ -126,11 +126,6 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Uint8Array) return 'bytes';
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 40) ?? ''}`;
-}
-
-/** Names of every documented attribute (for docs and completeness tests). */
-export function documentedNames(): string[] {
-  return ATTRIBUTE_DOCS.map((doc) => doc.name);
 }
 
 /** Attributes whose presence means a connection record has a process (used by the blind-spot report). */
