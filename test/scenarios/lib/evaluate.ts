@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
 
-import { scoreScenario, summarise, type ScenarioLabels, type ScenarioScore } from './score.ts';
+import type { PipelineRecord } from '@egressguard/schema';
+
+import { actorOf, scoreScenario, summarise, type ScenarioLabels, type ScenarioScore } from './score.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The folder that holds one sub-folder per scenario. */
@@ -61,6 +63,11 @@ export const THRESHOLDS = {
 /** One scenario scored with one sensor set. */
 export interface SetScore extends ScenarioScore {
   readonly sensorSet: string;
+  /** The detection records the replay produced, with the actor each is about (undefined: none matched). */
+  readonly detectionRecords: readonly {
+    readonly record: PipelineRecord;
+    readonly actor: string | undefined;
+  }[];
 }
 
 /** The scenarios present beside the generator (folders with a labels.json). */
@@ -92,7 +99,14 @@ export async function evaluateScenario(
   const starts = labels.actors.map((a) => a.firstStartMs);
   const spanMs = Math.max(...starts) - Math.min(...starts) + 60_000;
   const first = new Map(labels.actors.map((a) => [a.name, a.firstStartMs]));
-  return { sensorSet: set.name, ...scoreScenario(labels, result.detections, spanMs, first) };
+  return {
+    sensorSet: set.name,
+    ...scoreScenario(labels, result.detections, spanMs, first),
+    detectionRecords: result.detections.map((record) => ({
+      record,
+      actor: actorOf(record, labels.actors)?.name,
+    })),
+  };
 }
 
 /** Every scenario with every sensor set. */
