@@ -23,20 +23,19 @@ import {
   ResourceAttr,
 } from '@egressguard/schema';
 
-import { REPO_ROOT } from '../../../packages/cli/test/support/cli.ts';
 import { loadCollectorConfig, type Options } from './support/collector-config.ts';
 import {
   fileLogRecords,
   sendAsCollector,
-  startEgressguard,
+  AUDIT_LOG,
+  IMPLANT,
+  startExample,
   startResultsReceiver,
   stopEgressguard,
   type ResultsReceiver,
 } from './support/egressguard-stage.ts';
 
 const EXAMPLE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const AUDIT_LOG = resolve(REPO_ROOT, 'test', 'scenarios', 'failing-implant', 'auditd.log');
-const IMPLANT = '/tmp/.ssh-agent-cache/ssh-agent';
 const HOST = 'audit-host-1';
 
 describe('collector-auditd end to end: filelog lines in, detections and the blind-spot report back', () => {
@@ -57,11 +56,7 @@ describe('collector-auditd end to end: filelog lines in, detections and the blin
       t.skip(`the recorded scenario ${AUDIT_LOG} is not present`);
       return;
     }
-    const run = await startEgressguard(resolve(EXAMPLE, 'egressguard.yaml'), {
-      EGRESSGUARD_OTLP_PORT: '0',
-      EGRESSGUARD_RESULTS_PORT: String(results.port),
-      EGRESSGUARD_STATE_DIR: join(dir, 'state'),
-    });
+    const run = await startExample(EXAMPLE, dir, results);
     try {
       // Batches as the Collector's batch/egressguard processor cuts them.
       const otelcol = loadCollectorConfig(resolve(EXAMPLE, 'otelcol.yaml'));

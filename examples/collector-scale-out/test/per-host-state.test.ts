@@ -21,19 +21,18 @@ import {
   type PipelineRecord,
 } from '@egressguard/schema';
 
-import { REPO_ROOT } from '../../../packages/cli/test/support/cli.ts';
 import {
   fileLogRecords,
   sendAsCollector,
-  startEgressguard,
+  AUDIT_LOG,
+  IMPLANT,
+  startExample,
   startResultsReceiver,
   stopEgressguard,
   type ResultsReceiver,
 } from '../../collector-auditd/test/support/egressguard-stage.ts';
 
 const EXAMPLE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const AUDIT_LOG = resolve(REPO_ROOT, 'test', 'scenarios', 'failing-implant', 'auditd.log');
-const IMPLANT = '/tmp/.ssh-agent-cache/ssh-agent';
 const HOSTS = ['web-1', 'web-2'];
 
 function ofHost(records: readonly PipelineRecord[], host: string, eventName: string): PipelineRecord[] {
@@ -58,11 +57,7 @@ describe('collector-scale-out: one instance, several hosts', () => {
       t.skip(`the recorded scenario ${AUDIT_LOG} is not present`);
       return;
     }
-    const run = await startEgressguard(resolve(EXAMPLE, 'egressguard.yaml'), {
-      EGRESSGUARD_OTLP_PORT: '0',
-      EGRESSGUARD_RESULTS_PORT: String(results.port),
-      EGRESSGUARD_STATE_DIR: join(dir, 'state'),
-    });
+    const run = await startExample(EXAMPLE, dir, results);
     try {
       const lines = readFileSync(AUDIT_LOG, 'utf8')
         .split('\n')

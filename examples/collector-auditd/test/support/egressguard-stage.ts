@@ -5,53 +5,57 @@
  * examples.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
 
-import { decodeLogsJson, decodeLogsProto } from '@egressguard/otlp';
-import { ResourceAttr, type PipelineRecord } from '@egressguard/schema';
+import { ResourceAttr } from '@egressguard/schema';
 import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 
-import { collect, startCli, type CliResult } from '../../../../packages/cli/test/support/cli.ts';
+import {
+  startRun,
+  startSink,
+  type RunningService,
+  type Sink,
+} from '../../../../packages/cli/test/support/run-service.ts';
+import { REPO_ROOT } from '../../../../packages/cli/test/support/cli.ts';
 
-/** A running `egressguard run`. */
-export interface RunningEgressguard {
-  readonly child: ChildProcessWithoutNullStreams;
-  /** The receiver's logs URL, as printed on start. */
-  readonly url: string;
-  /** Resolves when the child has exited. */
-  readonly done: Promise<CliResult>;
-}
+/** A running `egressguard run` (the CLI tests' helper). */
+export type RunningEgressguard = RunningService;
 
 /**
- * Starts `egressguard run --config FILE` with the given environment; resolves once it prints where its `otlp`
- * receiver listens. The caller owns the child.
+ * Starts `egressguard run --config FILE` with the given environment (the example's ports come from it); resolves
+ * once it prints where its `otlp` receiver listens. The caller owns the child.
  */
-export async function startEgressguard(
+export function startEgressguard(
   configFile: string,
   env: Record<string, string>,
 ): Promise<RunningEgressguard> {
-  const child = startCli(['run', '--config', configFile], { env });
-  child.stdin.end();
-  const done = collect(child);
-  let stderr = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.stderr.on('data', (d: Buffer | string) => {
-      stderr += String(d);
-      const m = /receiver otlp listening on (\S+):(\d+)/.exec(stderr);
-      if (m) resolveUrl(`http://${m[1]}:${m[2]}/v1/logs`);
-    });
-    child.once('exit', () => reject(new Error(`egressguard run exited early:\n${stderr}`)));
-  });
-  return { child, url, done };
+  return startRun(configFile, { env, listen: null });
 }
+
+/**
+ * Starts an example's own `egressguard.yaml` the way both Collector examples run it: the `otlp` receiver on a free
+ * port, exporting to `results`, state under `dir`.
+ */
+export function startExample(
+  exampleDir: string,
+  dir: string,
+  results: ResultsReceiver,
+): Promise<RunningEgressguard> {
+  return startEgressguard(resolve(exampleDir, 'egressguard.yaml'), {
+    EGRESSGUARD_OTLP_PORT: '0',
+    EGRESSGUARD_RESULTS_PORT: String(results.port),
+    EGRESSGUARD_STATE_DIR: join(dir, 'state'),
+  });
+}
+
+/** The recorded audit log both Collector examples feed egressguard (the failing-implant scenario). */
+export const AUDIT_LOG = resolve(REPO_ROOT, 'test', 'scenarios', 'failing-implant', 'auditd.log');
+/** The implant of that scenario. */
+export const IMPLANT = '/tmp/.ssh-agent-cache/ssh-agent';
 
 /** SIGTERM (egressguard flushes open windows and exports its queue), then the exit code must be 0. */
 export async function stopEgressguard(run: RunningEgressguard): Promise<void> {
@@ -60,35 +64,11 @@ export async function stopEgressguard(run: RunningEgressguard): Promise<void> {
   assert.equal(exit.code, 0, exit.stderr);
 }
 
-/** An OTLP/HTTP logs receiver on 127.0.0.1 that keeps every record it receives. */
-export interface ResultsReceiver {
-  readonly server: Server;
-  readonly port: number;
-  readonly records: PipelineRecord[];
-}
+/** The Collector's otlp/egressguard-results receiver: an OTLP/HTTP server that keeps what egressguard exports. */
+export type ResultsReceiver = Sink;
 
-/** Starts a {@link ResultsReceiver}: decodes protobuf or JSON by content type, gzip by content encoding. */
-export async function startResultsReceiver(): Promise<ResultsReceiver> {
-  const records: PipelineRecord[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body = Buffer.concat(chunks);
-      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
-      const json = (req.headers['content-type'] ?? '').startsWith('application/json');
-      const decoded = json ? decodeLogsJson(body.toString('utf8')) : decodeLogsProto(body);
-      records.push(...decoded.records);
-      const ok = decoded.rejected.length === 0;
-      // An empty ExportLogsServiceResponse is an empty body in protobuf and `{}` in JSON.
-      res.writeHead(ok ? 200 : 400, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
-      res.end(json ? '{}' : undefined);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, records };
-}
+/** Starts a {@link ResultsReceiver}. */
+export const startResultsReceiver: () => Promise<ResultsReceiver> = startSink;
 
 /**
  * What the filelog receiver (no operators, `include_file_name: true`) followed by the resourcedetection processor
