@@ -97,11 +97,18 @@ export class AuditCapture {
     }
     // The kernel's default backlog of 64 drops events under load.
     execFileSync('auditctl', ['-b', '16384'], { stdio: 'ignore' });
+    // A run that died before stop() leaves its rules behind, and auditctl refuses to add a rule twice.
+    this.removeRules();
     for (const rule of AuditCapture.RULES) execFileSync('auditctl', rule, { stdio: 'ignore' });
     this.offset = existsSync(this.log) ? statSync(this.log).size : 0;
   }
 
   stop(): void {
+    this.removeRules();
+    if (this.startedDaemon !== undefined) process.kill(this.startedDaemon, 'SIGTERM');
+  }
+
+  private removeRules(): void {
     for (const rule of AuditCapture.RULES) {
       try {
         execFileSync('auditctl', ['-d', ...rule.slice(1)], { stdio: 'ignore' });
@@ -109,7 +116,6 @@ export class AuditCapture {
         // already gone
       }
     }
-    if (this.startedDaemon !== undefined) process.kill(this.startedDaemon, 'SIGTERM');
   }
 
   /**
@@ -179,6 +185,7 @@ export class TcpLifeTracer {
   }
 
   async start(): Promise<void> {
+    mountTracefs();
     const child = spawn('bpftrace', [join(here, '..', 'programs', 'tcplife.bt')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -210,6 +217,19 @@ export class TcpLifeTracer {
     const header = lines.find((l) => l.startsWith('START_UNIX')) ?? '';
     const rows = lines.filter((l) => /^\d/.test(l) && pids.has(Number(l.split(',')[1])));
     return `${[header, ...rows].join('\n')}\n`;
+  }
+}
+
+/**
+ * bpftrace finds tracepoints through tracefs; a freshly booted machine may not have it mounted, and bpftrace then
+ * reports "tracepoint not found". Mount it where it is missing (we run as root whenever the tracer is available).
+ */
+function mountTracefs(): void {
+  if (existsSync('/sys/kernel/tracing/events')) return;
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing'], { stdio: 'ignore' });
+  } catch {
+    // bpftrace's own error then says what is missing
   }
 }
 
