@@ -11,5 +11,7 @@ export { OtlpHttpReceiver, SaturatedError } from './receiver.ts';
 export type { OtlpHttpReceiverOptions } from './receiver.ts';
 export { createOtlpExporter, JsonLinesExporter } from './exporter.ts';
 export type { OtlpExporterOptions, RecordExporter } from './exporter.ts';
+export { ExportError, isRetryable } from './export-error.ts';
+export type { ExportErrorOptions, ExportFailureKind } from './export-error.ts';
 export { ExportQueue } from './export-queue.ts';
 export type { ExportQueueCounters, ExportQueueOptions } from './export-queue.ts';
