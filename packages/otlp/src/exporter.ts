@@ -8,6 +8,7 @@ import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 
 import { encodeLogsJson } from './encoder.ts';
+import { ExportError } from './export-error.ts';
 
 /** Something records can be exported to. */
 export interface RecordExporter {
@@ -81,12 +82,12 @@ class SdkRecordExporter implements RecordExporter {
   }
 
   export(records: PipelineRecord[]): Promise<void> {
-    if (this.#shutdown) return Promise.reject(new Error('OTLP exporter is shut down'));
+    if (this.#shutdown) return Promise.reject(new ExportError('permanent', 'OTLP exporter is shut down'));
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#exporter.export(records, (result: ExportResult) => {
         if (result.code === ExportResultCode.SUCCESS) resolve();
-        else reject(result.error ?? new Error('OTLP export failed'));
+        else reject(httpExportError(result.error));
       });
     });
   }
@@ -99,6 +100,25 @@ class SdkRecordExporter implements RecordExporter {
     this.#shutdown ??= this.#exporter.shutdown();
     return this.#shutdown;
   }
+}
+
+/** HTTP statuses the OTLP/HTTP specification calls retryable. */
+const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
+
+/**
+ * The {@link ExportError} of a failed OTLP/HTTP export. The SDK exporter gives up after its own retries and reports
+ * the last HTTP status as `code` (none for a network error, which may be retried).
+ */
+function httpExportError(error: Error | undefined): ExportError {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const status = typeof code === 'number' ? code : undefined;
+  const retryable = status === undefined || RETRYABLE_HTTP.has(status);
+  const text = error?.message ?? 'OTLP export failed';
+  return new ExportError(
+    retryable ? 'retryable' : 'permanent',
+    status === undefined ? text : `HTTP ${status}: ${text}`,
+    error ? { cause: error } : {},
+  );
 }
 
 /**
