@@ -13,6 +13,7 @@ import { SENSOR_FORMAT_NAMES } from '@egressguard/normalize';
 
 import {
   fileExporterConfig,
+  otlpGrpcExporterConfig,
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
@@ -34,6 +35,7 @@ function between(start: string, end: string): string {
 describe('README', () => {
   const tables = {
     otlp: otlpReceiverConfig,
+    'otlp-exporter': otlpGrpcExporterConfig,
     otlphttp: otlpHttpExporterConfig,
     file: fileExporterConfig,
     service: serviceConfig,

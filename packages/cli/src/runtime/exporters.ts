@@ -4,9 +4,20 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
-import { ExportQueue, JsonLinesExporter, createOtlpExporter, type RecordExporter } from '@egressguard/otlp';
+import {
+  ExportQueue,
+  JsonLinesExporter,
+  createOtlpExporter,
+  createOtlpGrpcExporter,
+  type RecordExporter,
+} from '@egressguard/otlp';
 
-import { durationMs, type FileExporterConfig, type OtlpHttpExporterConfig } from '../config/components.ts';
+import {
+  durationMs,
+  type FileExporterConfig,
+  type OtlpGrpcExporterConfig,
+  type OtlpHttpExporterConfig,
+} from '../config/components.ts';
 import type { ComponentConfig, ResolvedConfig } from '../config/load-config.ts';
 
 /** An exporter and its queue. */
@@ -68,6 +79,17 @@ function createExporter(component: ComponentConfig, streams: ExporterStreams): R
         protocol: config.encoding === 'json' ? 'http/json' : 'http/protobuf',
         ...(endpoint ? { endpoint } : {}),
         ...(config.headers ? { headers: config.headers } : {}),
+        timeoutMs: durationMs(config.timeout),
+      });
+    }
+    case 'otlp': {
+      const config = component.config as OtlpGrpcExporterConfig;
+      return createOtlpGrpcExporter({
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...(config.tls ? { insecure: config.tls.insecure } : {}),
+        ...(config.tls?.ca_file ? { caFile: config.tls.ca_file } : {}),
+        ...(config.headers ? { headers: config.headers } : {}),
+        compression: config.compression,
         timeoutMs: durationMs(config.timeout),
       });
     }

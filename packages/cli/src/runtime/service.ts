@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 
 import { reportError } from '@egressguard/core';
-import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
+import { OtlpGrpcReceiver, OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
 import { cloneRecord, type PipelineRecord } from '@egressguard/schema';
 
 import { parseHostPort, type OtlpReceiverConfig } from '../config/components.ts';
@@ -31,6 +31,8 @@ export interface ServiceOptions {
 /** A receiver's bound address. */
 export interface BoundReceiver {
   readonly id: string;
+  /** `http` or `grpc`. */
+  readonly protocol: 'http' | 'grpc';
   readonly host: string;
   readonly port: number;
 }
@@ -48,7 +50,7 @@ export class Service {
   private readonly options: ServiceOptions;
   private readonly exporters = new Map<string, QueuedExporter>();
   private readonly pipelines: RunningPipeline[] = [];
-  private readonly receivers: { id: string; receiver: OtlpHttpReceiver }[] = [];
+  private readonly receivers: { id: string; receiver: OtlpHttpReceiver | OtlpGrpcReceiver }[] = [];
   /**
    * Records admitted by `accept` and still in the chain, per exporter: requests overlap while a stage awaits, and
    * each must see the room the others already took.
@@ -97,35 +99,64 @@ export class Service {
     this.restored = true;
     const bound: BoundReceiver[] = [];
     for (const id of receiverIds) {
-      const receiverConfig = config.receivers.get(id)!.config as OtlpReceiverConfig;
-      const http = receiverConfig.protocols.http;
-      const address = parseHostPort(this.options.listen ?? http.endpoint);
-      if (!address) throw new Error(`egressguard: --listen ${this.options.listen}: must be host:port`);
+      const { http, grpc } = (config.receivers.get(id)!.config as OtlpReceiverConfig).protocols;
       const targets = this.pipelines.filter((p) => p.config.receivers.includes(id));
-      const receiver = new OtlpHttpReceiver({
-        host: address.host,
-        port: address.port,
-        maxBodyBytes: http.max_request_body_size,
-        maxInFlightRequests: http.max_in_flight_requests,
-        ...(http.auth ? { bearerToken: http.auth.bearer_token } : {}),
-        ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
-        onRecords: (records: PipelineRecord[]) => this.accept(targets, records),
-      });
-      let at;
-      try {
-        at = await receiver.start();
-      } catch (cause) {
-        const where = address.host.includes(':')
-          ? `[${address.host}]:${address.port}`
-          : `${address.host}:${address.port}`;
-        throw new Error(`egressguard: receiver ${id} cannot listen on ${where}`, { cause });
+      // Both protocols hand their records to the same acceptance path.
+      const onRecords = (records: PipelineRecord[]) => this.accept(targets, records);
+      // --listen moves the HTTP endpoint, or the gRPC one when only gRPC is served.
+      const listen = this.options.listen;
+      if (http) {
+        const address = parseHostPort(listen ?? http.endpoint);
+        if (!address) throw new Error(`egressguard: --listen ${listen}: must be host:port`);
+        const receiver = new OtlpHttpReceiver({
+          host: address.host,
+          port: address.port,
+          maxBodyBytes: http.max_request_body_size,
+          maxInFlightRequests: http.max_in_flight_requests,
+          ...(http.auth ? { bearerToken: http.auth.bearer_token } : {}),
+          ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
+          onRecords,
+        });
+        bound.push(await this.startReceiver(id, 'http', receiver, address));
       }
-      this.receivers.push({ id, receiver });
-      bound.push({ id, host: at.host, port: at.port });
+      if (grpc) {
+        const address = parseHostPort(http || listen === undefined ? grpc.endpoint : listen);
+        if (!address) throw new Error(`egressguard: --listen ${listen}: must be host:port`);
+        const receiver = new OtlpGrpcReceiver({
+          host: address.host,
+          port: address.port,
+          maxBodyBytes: grpc.max_recv_msg_size_mib * 1024 * 1024,
+          maxInFlightRequests: grpc.max_in_flight_requests,
+          ...(grpc.auth ? { bearerToken: grpc.auth.bearer_token } : {}),
+          ...(grpc.tls ? { tls: { certFile: grpc.tls.cert_file, keyFile: grpc.tls.key_file } } : {}),
+          onRecords,
+        });
+        bound.push(await this.startReceiver(id, 'grpc', receiver, address));
+      }
     }
     this.snapshotTimer = setInterval(() => void this.saveState(), config.state.snapshot_interval_ms);
     this.snapshotTimer.unref();
     return bound;
+  }
+
+  private async startReceiver(
+    id: string,
+    protocol: 'http' | 'grpc',
+    receiver: OtlpHttpReceiver | OtlpGrpcReceiver,
+    address: { host: string; port: number },
+  ): Promise<BoundReceiver> {
+    let at;
+    try {
+      at = await receiver.start();
+    } catch (cause) {
+      const where = address.host.includes(':')
+        ? `[${address.host}]:${address.port}`
+        : `${address.host}:${address.port}`;
+      const name = protocol === 'grpc' ? `${id} (grpc)` : id;
+      throw new Error(`egressguard: receiver ${name} cannot listen on ${where}`, { cause });
+    }
+    this.receivers.push({ id, receiver });
+    return { id, protocol, host: at.host, port: at.port };
   }
 
   /** Counters of the export queues and the pipelines' stages. */
