@@ -47,7 +47,8 @@ const HOSTS = [
 const BATCH = 400;
 /**
  * How the restarted instance is stopped. SIGTERM: egressguard flushes its open windows, exports what it accepted and
- * saves its state before it exits, and the gateway holds and retries what it sends meanwhile.
+ * saves its state before it exits, and the gateway holds and retries what it sends meanwhile. (A SIGKILL loses the
+ * instance's in-memory windows and export queue until the write-ahead log makes acceptance durable.)
  */
 const RESTART_SIGNAL = 'SIGTERM';
 
@@ -96,6 +97,30 @@ async function waitFor(
       assert.fail(`timed out waiting for ${what}\nCollector log:\n${log().slice(-4000)}`);
     await sleep(250);
   }
+}
+
+/** Waits until the file has stopped growing for `quietMs`. */
+async function settleFile(
+  file: string,
+  quietMs: number,
+  timeoutMs: number,
+  log: () => string,
+): Promise<void> {
+  let size = -1;
+  let since = Date.now();
+  await waitFor(
+    'the results to settle',
+    () => {
+      const now = existsSync(file) ? readFileSync(file).length : 0;
+      if (now !== size) {
+        size = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    },
+    timeoutMs,
+    log,
+  );
 }
 
 describe('collector-scale-out with the real Collector: load balancing straight to three instances over gRPC', () => {
@@ -156,8 +181,19 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         const half = Math.floor(lines.length / 2);
         await send(0, half);
 
-        // Instance 2 goes away in the middle of the run and comes back on the same address and state directory;
-        // meanwhile the agents go on sending and the gateway holds what is for that instance.
+        // Instance 2 goes away in the middle of the run, once the gateway has delivered what it held (every host's
+        // connections are coming back), and comes back on the same address and state directory; meanwhile the agents
+        // go on sending and the gateway holds and retries what is routed to that instance.
+        await waitFor(
+          'connection records of every host',
+          () =>
+            HOSTS.every((h) =>
+              readResults(resultsFile).some((r) => r.eventName === EventName.CONNECTION && hostName(r) === h),
+            ),
+          300_000,
+          gateway.log,
+        );
+        await settleFile(resultsFile, 5_000, 180_000, gateway.log);
         instances[1].child.kill(RESTART_SIGNAL);
         const stopped = await instances[1].done;
         restartStderr = stopped.stderr;
