@@ -34,6 +34,7 @@ function inChild(body: string, heapMb: number): unknown {
     ],
     { encoding: 'utf8', timeout: LIMIT_MS, killSignal: 'SIGKILL', maxBuffer: 1 << 20 },
   );
+  assert.ifError(r.error);
   assert.equal(r.signal, null, `killed by ${r.signal} (limit ${LIMIT_MS} ms): ${r.stderr.slice(-400)}`);
   assert.equal(r.status, 0, r.stderr.slice(-1000));
   return JSON.parse(r.stdout);
@@ -79,6 +80,31 @@ describe('hostile input', () => {
       [0, ['Sysmon XML has no numeric <EventID>']],
       [0, ['Sysmon XML has no numeric <EventID>']],
     ]);
+  });
+
+  it('parsing stays linear in long runs of digits and NULs (no pattern that backtracks across a value)', () => {
+    // A Zeek JSON number given as a string of 400,000 digits that is not a number, and an auditd PROCTITLE whose
+    // 400,000 NULs do not end it: `\d+\.?\d*` and `/\0+$/` retried from every position of the run.
+    const digits = `{"ts":1764460800.5,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":40000,"id.resp_h":"198.51.100.7","id.resp_p":80,"proto":"tcp","conn_state":"SF","duration":"${'1'.repeat(400_000)}x"}`;
+    const proctitle = `type=PROCTITLE msg=audit(1764460800.101:5001): proctitle=${'00'.repeat(400_000)}41`;
+    const file = path.join(dir, 'runs.txt');
+    writeFileSync(file, `${digits}\n${proctitle}\n`);
+    const result = inChild(
+      `const [digits, proctitle] = (await import('node:fs')).readFileSync(${JSON.stringify(file)}, 'utf8').split('\\n');
+       const { zeekFormat } = await import(src + '/formats/zeek.ts');
+       const { auditdFormat } = await import(src + '/formats/auditd.ts');
+       const { createResource } = await import('@egressguard/schema');
+       const resource = createResource({ 'host.name': 'h' });
+       const options = { defaultResource: resource, resourceFor: () => resource };
+       const zeek = zeekFormat.createParser(options);
+       zeek.push(digits, 1);
+       const auditd = auditdFormat.createParser(options);
+       auditd.push(proctitle, 1);
+       auditd.push('type=EOE msg=audit(1764460800.101:5001):', 2);
+       return [zeek.end().records.length, auditd.end().errors.length];`,
+      256,
+    );
+    assert.deepEqual(result, [1, 0]);
   });
 
   it('a far-future timestamp in any sensor format is dropped as time_out_of_range, never passed on', () => {
