@@ -250,7 +250,11 @@ try {
     text.length > 3000
       ? `${text.slice(0, 1000)}\n[… ${text.length - 3000} characters …]\n${text.slice(-2000)}`
       : text;
-  process.stderr.write(`fuzz: FAILED (seed ${seed}, --runs ${runs}): ${shown}\n`);
+  const cause = (error as Error).cause;
+  const why = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+  process.stderr.write(
+    `fuzz: FAILED (seed ${seed}, --runs ${runs}): ${shown}\nfailure: ${why.slice(0, 3000)}\n`,
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exit(1);
 }
