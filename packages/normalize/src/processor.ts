@@ -111,6 +111,7 @@ export class NormalizeProcessor extends BaseProcessor {
   private readonly hostResources = new LRUCache<string, RecordResource>({ max: MAX_HOST_RESOURCES });
   /** Parser counters of parsers already ended, so that counters survive eviction and flush. */
   private readonly retired = new Tally();
+  private readonly lastFormat: LRUCache<string, SensorFormat>;
   private unrecognized = 0;
   private tooLongLines = 0;
   private outOfRange = 0;
@@ -119,6 +120,7 @@ export class NormalizeProcessor extends BaseProcessor {
     super(context);
     this.config = config;
     this.formats = configuredFormats(config);
+    this.lastFormat = new LRUCache({ max: config.max_parsers });
     this.fixed = config.format === 'auto' ? undefined : this.formats.find((f) => f.name === config.format);
   }
 
@@ -146,7 +148,7 @@ export class NormalizeProcessor extends BaseProcessor {
           );
         continue;
       }
-      const format = this.fixed ?? recognizeFormat(input, this.formats);
+      const format = this.fixed ?? this.formatOf(input, record.resource);
       if (!format) {
         this.unrecognized++;
         if (this.config.on_unrecognized === 'pass') {
@@ -267,6 +269,23 @@ export class NormalizeProcessor extends BaseProcessor {
           `a ${record.eventName ?? 'record'} was dropped (${this.outOfRange} so far): ${problem}`,
         );
     }
+  }
+
+  /**
+   * `auto`: the format that recognises the input, else the format last recognised on this resource's stream (the
+   * data rows under a tcplife or Zeek header, ss info lines: lines no format recognises alone), else none.
+   */
+  private formatOf(
+    input: string | Readonly<Record<string, unknown>>,
+    resource: RecordResource,
+  ): SensorFormat | undefined {
+    const key = JSON.stringify(resource.attributes);
+    const recognised = recognizeFormat(input, this.formats);
+    if (recognised) {
+      this.lastFormat.set(key, recognised);
+      return recognised;
+    }
+    return this.lastFormat.get(key);
   }
 
   private malformed(error: ParseError, format?: string): void {
