@@ -46,7 +46,6 @@ export interface ResolvedConfig {
     /** Whether the file set `service.state.directory` (replay uses a temporary directory otherwise). */
     readonly explicit: boolean;
   };
-  readonly queue: ServiceSection['queue'];
 }
 
 /** Options of {@link parseConfigText}. */
@@ -217,7 +216,6 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Reso
       path: resolve(options.cwd ?? process.cwd(), s.state.directory),
       explicit: 'directory' in stateSection,
     },
-    queue: s.queue,
   };
 }
 

@@ -76,7 +76,8 @@ export class Service {
       );
     }
     for (const p of config.pipelines) {
-      const exporters = p.exporters.map((id) => this.exporter(id));
+      const exporters: QueuedExporter[] = [];
+      for (const id of p.exporters) exporters.push(await this.exporter(id));
       const built = buildPipeline(config, p, (records) => this.deliver(exporters, records, false));
       this.pipelines.push({ ...built, exporters });
     }
@@ -182,10 +183,10 @@ export class Service {
     this.lastSaveFailed = failed;
   }
 
-  private exporter(id: string): QueuedExporter {
+  private async exporter(id: string): Promise<QueuedExporter> {
     let e = this.exporters.get(id);
     if (!e) {
-      e = createQueuedExporter(this.config.exporters.get(id)!, this.config.queue, this.options.streams);
+      e = await createQueuedExporter(this.config.exporters.get(id)!, this.config.state.path, this.options.streams);
       this.exporters.set(id, e);
     }
     return e;
@@ -195,12 +196,12 @@ export class Service {
   private async accept(targets: readonly RunningPipeline[], records: PipelineRecord[]): Promise<void> {
     // Refuse before processing when a queue could not take the batch: the client retries and the stateful stages
     // never see a batch twice. (A stage may still emit more than it got; `deliver` catches that case.)
-    const max = this.config.queue.max_queue_records;
     const exporters = [...new Set(targets.flatMap((t) => t.exporters))];
+    const need = new Map(exporters.map((e) => [e, e.queue.estimateBytes(records)]));
     const room = (e: QueuedExporter) =>
-      max - e.queue.counters().queued - (this.reserved.get(e) ?? 0) >= records.length;
+      Math.max(0, e.queue.freeBytes() - (this.reserved.get(e) ?? 0)) >= need.get(e)!;
     if (!exporters.every(room)) throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);
-    for (const e of exporters) this.reserved.set(e, (this.reserved.get(e) ?? 0) + records.length);
+    for (const e of exporters) this.reserved.set(e, (this.reserved.get(e) ?? 0) + need.get(e)!);
     try {
       for (let i = 0; i < targets.length; i++) {
         const target = targets[i];
@@ -210,7 +211,7 @@ export class Service {
         this.deliver(target.exporters, out, true);
       }
     } finally {
-      for (const e of exporters) this.reserved.set(e, this.reserved.get(e)! - records.length);
+      for (const e of exporters) this.reserved.set(e, this.reserved.get(e)! - need.get(e)!);
     }
   }
 
@@ -221,7 +222,7 @@ export class Service {
   ): void {
     if (records.length === 0) return;
     let refused = false;
-    for (const e of exporters) if (!e.queue.enqueue(records)) refused = true;
+    for (const e of exporters) if (!e.queue.tryEnqueue(records)) refused = true;
     // A batch the queue refused mid-request is reported to the client as saturation so that it retries; records
     // emitted by a timer have no client and are counted as dropped by the queue itself.
     if (refused && fromRequest) throw new SaturatedError('export queue full', RETRY_AFTER_SECONDS);

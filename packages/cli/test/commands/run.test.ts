@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { decodeLogsJson, estimateRecordBytes } from '@egressguard/otlp';
 import { EventName, FlowAttr, getInt } from '@egressguard/schema';
 
 import { startRun, startSink } from '../support/run-service.ts';
@@ -15,7 +16,7 @@ import { connectionRequest } from '../support/otlp-json.ts';
 
 const BASE_MS = Date.UTC(2025, 10, 30, 9, 0, 0);
 
-function config(dir: string, sinkUrl: string, queue: string): string {
+function config(dir: string, sinkUrl: string, sendingQueue: string): string {
   const file = join(dir, 'egressguard.yaml');
   writeFileSync(
     file,
@@ -28,11 +29,11 @@ exporters:
     endpoint: ${sinkUrl}
     encoding: json
     timeout: 5s
+    sending_queue:
+${sendingQueue}
 service:
   state:
     directory: ${join(dir, 'state')}
-  queue:
-${queue}
   pipelines:
     logs:
       receivers: [otlp]
@@ -62,7 +63,7 @@ describe('egressguard run', () => {
   it('exports everything it accepted when SIGTERM arrives, open windows included, and saves state', async () => {
     sink.records.length = 0;
     // A long flush interval: nothing leaves the queue before SIGTERM, so the test proves the shutdown drain.
-    const file = config(dir, sink.url, '    max_batch_records: 1000\n    flush_interval_ms: 600000');
+    const file = config(dir, sink.url, '      batch: { max_records: 1000, flush_timeout: 10m }');
     const run = await startRun(file);
     for (let i = 0; i < 3; i++) {
       const res = await post(run.url, connectionRequest('web-1', i * 10, 10, BASE_MS));
@@ -100,10 +101,14 @@ describe('egressguard run', () => {
 
   it('answers 503 with Retry-After when the export queue is full, and still loses nothing accepted', async () => {
     sink.records.length = 0;
+    // Room for the first request's 8 records (their estimated size, with a margin) but not for 5 more.
+    const eight = estimateRecordBytes(
+      decodeLogsJson(Buffer.from(connectionRequest('web-2', 0, 8, BASE_MS))).records,
+    );
     const file = config(
       dir,
       sink.url,
-      '    max_queue_records: 10\n    max_batch_records: 1000\n    flush_interval_ms: 600000',
+      `      queue_size_bytes: ${Math.ceil(eight * 1.1) + 100}\n      batch: { max_records: 1000, flush_timeout: 10m }`,
     );
     const run = await startRun(file);
     const first = await post(run.url, connectionRequest('web-2', 0, 8, BASE_MS));

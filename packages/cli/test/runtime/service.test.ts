@@ -15,6 +15,7 @@ import {
   type ProcessorFactory,
   type ProcessorMetadata,
 } from '@egressguard/core';
+import { decodeLogsJson, estimateRecordBytes } from '@egressguard/otlp';
 import type { PipelineRecord } from '@egressguard/schema';
 import { z } from 'zod';
 
@@ -63,6 +64,10 @@ describe('Service', () => {
 
   it('refuses an overlapping request the queue cannot take before the chain sees it', async () => {
     const registry = testRegistry().register(slowFactory);
+    // Room for one 8-record request (its estimated size, with a margin), not two.
+    const eight = estimateRecordBytes(
+      decodeLogsJson(Buffer.from(connectionRequest('web-1', 0, 8, Date.UTC(2025, 10, 30, 9)))).records,
+    );
     const config = parseConfigText(
       `receivers:
   otlp:
@@ -70,13 +75,12 @@ processors:
   slow:
 exporters:
   stdout:
+    sending_queue:
+      queue_size_bytes: ${Math.ceil(eight * 1.5)}
+      batch: { max_records: 1000, flush_timeout: 10m }
 service:
   state:
     directory: ${join(dir, 'state')}
-  queue:
-    max_queue_records: 10
-    max_batch_records: 1000
-    flush_interval_ms: 600000
   pipelines:
     logs:
       receivers: [otlp]

@@ -19,13 +19,23 @@ export interface Sink {
   }[];
   /** Status to answer with; 200 by default. */
   status: number;
+  /** `Retry-After` header sent with a non-200 answer, when set. */
+  retryAfter: string | undefined;
+  /** Answers 200 with an OTLP partial success rejecting this many records, when set. */
+  partialRejected: number | undefined;
   close(): Promise<void>;
 }
 
 export async function startSink(): Promise<Sink> {
   const records: PipelineRecord[] = [];
   const requests: Sink['requests'] = [];
-  const sink = { records, requests, status: 200 } as Sink & { url: string };
+  const sink = {
+    records,
+    requests,
+    status: 200,
+    retryAfter: undefined,
+    partialRejected: undefined,
+  } as Sink & { url: string };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,7 +45,12 @@ export async function startSink(): Promise<Sink> {
       const encoding = req.headers['content-encoding'] ?? '';
       requests.push({ contentType, encoding, headers: req.headers });
       if (sink.status !== 200) {
-        res.writeHead(sink.status, { 'Content-Type': contentType }).end();
+        res
+          .writeHead(sink.status, {
+            'Content-Type': contentType,
+            ...(sink.retryAfter !== undefined ? { 'Retry-After': sink.retryAfter } : {}),
+          })
+          .end();
         return;
       }
       if (encoding === 'gzip') body = gunzipSync(body);
@@ -43,9 +58,15 @@ export async function startSink(): Promise<Sink> {
         ? decodeLogsJson(body)
         : decodeLogsProto(body);
       records.push(...decoded.records);
-      res
-        .writeHead(200, { 'Content-Type': contentType })
-        .end(contentType.startsWith('application/json') ? '{}' : undefined);
+      const json = contentType.startsWith('application/json');
+      const rejected = sink.partialRejected;
+      let answer: string | Buffer | undefined = json ? '{}' : undefined;
+      if (rejected !== undefined) {
+        answer = json
+          ? JSON.stringify({ partialSuccess: { rejectedLogRecords: rejected, errorMessage: 'too old' } })
+          : partialSuccessProto(rejected, 'too old');
+      }
+      res.writeHead(200, { 'Content-Type': contentType }).end(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,4 +77,23 @@ export async function startSink(): Promise<Sink> {
       server.closeAllConnections();
     });
   return sink;
+}
+
+/**
+ * An `ExportLogsServiceResponse` with `partial_success` (field 1) holding `rejected_log_records` (field 1, int64)
+ * and `error_message` (field 2), written byte by byte so that the test does not use the decoder it checks.
+ */
+function partialSuccessProto(rejected: number, message: string): Buffer {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    out.push(n);
+    return out;
+  };
+  const text = Buffer.from(message);
+  const inner = Buffer.from([0x08, ...varint(rejected), 0x12, ...varint(text.length), ...text]);
+  return Buffer.from([0x0a, ...varint(inner.length), ...inner]);
 }
