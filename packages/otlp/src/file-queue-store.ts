@@ -78,7 +78,7 @@ export class FileQueueStore {
   #syncWanted = 0;
   #dirDirty = false;
   #writing: Promise<void> | undefined;
-  #writeError: unknown;
+  #writeError: Error | undefined;
   #syncWaiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   #ackedSeq: number;
   #ackWriting: Promise<void> | undefined;
@@ -188,7 +188,7 @@ export class FileQueueStore {
 
   /** Resolves when every entry appended so far is written and synced to disk; rejects when a write failed. */
   sync(): Promise<void> {
-    if (this.#writeError) return Promise.reject(this.#writeError as Error);
+    if (this.#writeError) return Promise.reject(this.#writeError);
     const seq = this.#appendedSeq;
     if (this.#syncedSeq >= seq && !this.#dirDirty) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -201,7 +201,7 @@ export class FileQueueStore {
   /** Reads one entry's payload (waiting for its write when it is still pending). */
   async read(seq: number, location: FrameLocation): Promise<Uint8Array> {
     while (this.#writtenSeq < seq) {
-      if (this.#writeError) throw this.#writeError as Error;
+      if (this.#writeError) throw this.#writeError;
       await (this.#writing ?? Promise.resolve());
       if (!this.#writing && this.#writtenSeq < seq) this.#kick();
     }
@@ -259,7 +259,6 @@ export class FileQueueStore {
     return { segment: last.path, offset, length };
   }
 
-
   #kick(): void {
     this.#writing ??= this.#writeLoop().finally(() => {
       this.#writing = undefined;
@@ -302,7 +301,7 @@ export class FileQueueStore {
         }
       }
     } catch (error) {
-      this.#writeError = error;
+      this.#writeError = error instanceof Error ? error : new Error(String(error));
       reportError({
         component: this.#name,
         reason: 'queue_write_failed',
@@ -320,7 +319,8 @@ export class FileQueueStore {
   }
 
   #segmentOf(seq: number): Segment {
-    for (let i = this.#segments.length - 1; i >= 0; i--) if (this.#segments[i].firstSeq <= seq) return this.#segments[i];
+    for (let i = this.#segments.length - 1; i >= 0; i--)
+      if (this.#segments[i].firstSeq <= seq) return this.#segments[i];
     return this.#segments[0];
   }
 

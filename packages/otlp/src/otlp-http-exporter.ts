@@ -74,11 +74,15 @@ export class OtlpHttpExporter implements RecordExporter {
   constructor(options: OtlpHttpExporterOptions = {}) {
     const protocol = options.protocol ?? 'http/protobuf';
     if (protocol !== 'http/protobuf' && protocol !== 'http/json')
-      throw new RangeError(`OtlpHttpExporter: protocol must be http/protobuf or http/json, got ${String(protocol)}`);
+      throw new RangeError(
+        `OtlpHttpExporter: protocol must be http/protobuf or http/json, got ${String(protocol)}`,
+      );
     if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0))
       throw new RangeError(`OtlpHttpExporter: timeoutMs must be a number above 0, got ${options.timeoutMs}`);
     if (options.compression !== undefined && options.compression !== 'gzip' && options.compression !== 'none')
-      throw new RangeError(`OtlpHttpExporter: compression must be gzip or none, got ${String(options.compression)}`);
+      throw new RangeError(
+        `OtlpHttpExporter: compression must be gzip or none, got ${String(options.compression)}`,
+      );
     this.#json = protocol === 'http/json';
     const contentType = this.#json ? 'application/json' : 'application/x-protobuf';
     // The SDK's own merge of code options, OTEL_EXPORTER_OTLP_* variables and the specification's defaults.
@@ -121,7 +125,8 @@ export class OtlpHttpExporter implements RecordExporter {
 
   /** Posts one request; resolves when the backend accepted every record, else rejects with an {@link ExportError}. */
   export(records: PipelineRecord[]): Promise<void> {
-    if (this.#shutdown) return Promise.reject(new ExportError('permanent', 'OTLP/HTTP exporter is shut down'));
+    if (this.#shutdown)
+      return Promise.reject(new ExportError('permanent', 'OTLP/HTTP exporter is shut down'));
     if (records.length === 0) return Promise.resolve();
     const sent = this.#send(records);
     const tracked = sent.then(
@@ -258,10 +263,10 @@ function post(
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const retryAfter = res.headers['retry-after'];
+        const retryAfter: string | string[] | undefined = res.headers['retry-after'];
         resolve({
           status: res.statusCode ?? 0,
-          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+          retryAfter: typeof retryAfter === 'string' ? retryAfter : retryAfter?.[0],
           response: Buffer.concat(chunks),
         });
       });

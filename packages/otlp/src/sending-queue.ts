@@ -532,7 +532,8 @@ export function estimateRecordBytes(records: readonly PipelineRecord[]): number 
     for (const key in r.attributes) bytes += 6 + key.length + valueBytes(r.attributes[key]);
     if (!resources.has(r.resource)) {
       resources.add(r.resource);
-      for (const key in r.resource.attributes) bytes += 6 + key.length + valueBytes(r.resource.attributes[key]);
+      for (const key in r.resource.attributes)
+        bytes += 6 + key.length + valueBytes(r.resource.attributes[key]);
       bytes += 16 + (r.instrumentationScope.name?.length ?? 0);
     }
   }

@@ -3,6 +3,7 @@
  * the package's decoders and can be told to fail.
  */
 import { createServer, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { PipelineRecord } from '@egressguard/schema';
@@ -13,12 +14,18 @@ export interface Sink {
   readonly url: string;
   readonly records: PipelineRecord[];
   readonly requests: {
+    /** When the request's body had arrived (`performance.now()`). */
+    at: number;
+    /** The status answered. */
+    status: number;
     contentType: string;
     encoding: string;
     headers: Record<string, string | string[] | undefined>;
   }[];
   /** Status to answer with; 200 by default. */
   status: number;
+  /** Statuses for the next requests, taken one per request before `status` applies. */
+  readonly answers: number[];
   /** `Retry-After` header sent with a non-200 answer, when set. */
   retryAfter: string | undefined;
   /** Answers 200 with an OTLP partial success rejecting this many records, when set. */
@@ -26,13 +33,15 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export async function startSink(): Promise<Sink> {
+/** Starts a sink on 127.0.0.1, on `port` when given (to bring a backend back where it was), else a free port. */
+export async function startSink(port = 0): Promise<Sink> {
   const records: PipelineRecord[] = [];
   const requests: Sink['requests'] = [];
   const sink = {
     records,
     requests,
     status: 200,
+    answers: [],
     retryAfter: undefined,
     partialRejected: undefined,
   } as Sink & { url: string };
@@ -43,10 +52,11 @@ export async function startSink(): Promise<Sink> {
       let body = Buffer.concat(chunks);
       const contentType = req.headers['content-type'] ?? '';
       const encoding = req.headers['content-encoding'] ?? '';
-      requests.push({ contentType, encoding, headers: req.headers });
-      if (sink.status !== 200) {
+      const status = sink.answers.shift() ?? sink.status;
+      requests.push({ at: performance.now(), status, contentType, encoding, headers: req.headers });
+      if (status !== 200) {
         res
-          .writeHead(sink.status, {
+          .writeHead(status, {
             'Content-Type': contentType,
             ...(sink.retryAfter !== undefined ? { 'Retry-After': sink.retryAfter } : {}),
           })
@@ -69,7 +79,7 @@ export async function startSink(): Promise<Sink> {
       res.writeHead(200, { 'Content-Type': contentType }).end(answer);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   sink.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs`;
   sink.close = () =>
     new Promise<void>((resolve) => {
