@@ -121,7 +121,11 @@ function sendingQueue(defaultStorage: 'file' | 'memory') {
           flush_timeout: duration
             .default('1s')
             .describe('Longest a record waits for its batch to fill before it is sent. Default: 1s.'),
-          max_records: z.int().positive().default(1000).describe('Records per export request at most. Default: 1000.'),
+          max_records: z
+            .int()
+            .positive()
+            .default(1000)
+            .describe('Records per export request at most. Default: 1000.'),
         })
         .prefault({})
         .describe('How queued records are grouped into export requests.'),
@@ -137,7 +141,9 @@ const retryOnFailure = z
     enabled: z
       .boolean()
       .default(true)
-      .describe('Whether a retryable failure (no answer, HTTP 429/502/503/504) is tried again. Default: true.'),
+      .describe(
+        'Whether a retryable failure (no answer, HTTP 429/502/503/504) is tried again. Default: true.',
+      ),
     initial_interval: duration.default('5s').describe('Wait after the first failure. Default: 5s.'),
     max_interval: duration.default('30s').describe('Upper bound of one wait. Default: 30s.'),
     max_elapsed_time: durationOrZero
@@ -159,7 +165,7 @@ const retryOnFailure = z
     path: ['max_interval'],
   })
   .describe(
-    'Retries of a failed export (the Collector\'s exporterhelper `retry_on_failure`), exponential with jitter; a server\'s Retry-After lengthens the wait. Any other 4xx (and a partial success\'s rejected records) is not retried and counted as rejected.',
+    "Retries of a failed export (the Collector's exporterhelper `retry_on_failure`), exponential with jitter; a server's Retry-After lengthens the wait. Any other 4xx (and a partial success's rejected records) is not retried and counted as rejected.",
   );
 
 /** Configuration of the `otlphttp` exporter. */
