@@ -7,7 +7,7 @@
  * `sync()` after every batch (what also survives a power loss; one fdatasync per batch here, since nothing runs
  * concurrently to share it).
  *
- *   npm run bench -w @egressguard/otlp        (BENCH_QUEUE_BATCHES=N to change the 150 batches)
+ *   npm run bench -w @egressguard/otlp        (BENCH_QUEUE_BATCHES=N to change the 60 batches per case and round)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ import { EventName, PipelineRecord, createResource } from '@egressguard/schema';
 
 import { encodeLogsProto, SendingQueue, type RecordExporter } from '../src/index.ts';
 
-const BATCHES = Number(process.env['BENCH_QUEUE_BATCHES'] ?? 150);
+const BATCHES = Number(process.env['BENCH_QUEUE_BATCHES'] ?? 60);
 const PER_BATCH = 1000;
 
 function batch(first: number): PipelineRecord[] {
@@ -101,21 +101,30 @@ async function runCase(name: string, directory: string | undefined, syncEach: bo
   return { name, recordsPerSecond };
 }
 
+const ROUNDS = 3;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'egressguard-queue-bench-'));
 try {
   console.log(
-    `\nSendingQueue, ${BATCHES} batches of ${PER_BATCH} records through an encoding, at-once exporter (${tmpdir()})`,
+    `\nSendingQueue, ${BATCHES} batches of ${PER_BATCH} records through an encoding, at-once exporter (${tmpdir()}); ` +
+      `${ROUNDS} rounds, each case once per round; ratios are the median of the per-round ratios`,
   );
-  const memory = await runCase('baseline: memory storage', undefined, false);
-  const file = await runCase('file storage', join(dir, 'file'), false);
-  const synced = await runCase('file storage, sync() after every batch', join(dir, 'synced'), true);
-  const memoryAgain = await runCase('baseline again: memory storage', undefined, false);
-  const base = (memory.recordsPerSecond + memoryAgain.recordsPerSecond) / 2;
+  const fileRatios: number[] = [];
+  const syncedRatios: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const memory = await runCase(`round ${round}: baseline: memory storage`, undefined, false);
+    const file = await runCase(`round ${round}: file storage`, join(dir, `file-${round}`), false);
+    const synced = await runCase(
+      `round ${round}: file storage, sync() after every batch`,
+      join(dir, `synced-${round}`),
+      true,
+    );
+    fileRatios.push(file.recordsPerSecond / memory.recordsPerSecond);
+    syncedRatios.push(synced.recordsPerSecond / memory.recordsPerSecond);
+  }
   console.log('');
-  console.log(`file / memory throughput:                      ${(file.recordsPerSecond / base).toFixed(2)}x`);
-  console.log(
-    `file with sync per batch / memory throughput:  ${(synced.recordsPerSecond / base).toFixed(2)}x`,
-  );
+  console.log(`file / memory throughput:                      ${median(fileRatios).toFixed(2)}x`);
+  console.log(`file with sync per batch / memory throughput:  ${median(syncedRatios).toFixed(2)}x`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
