@@ -40,6 +40,15 @@ const duration = z.string().refine((v) => DURATION.test(v) && durationMs(v) > 0,
   message: 'must be a duration above 0: an integer with unit ms, s, m or h (for example 10s)',
 });
 
+function bothDurations(r: { initial_interval: unknown; max_interval: unknown }): boolean {
+  return (
+    typeof r.initial_interval === 'string' &&
+    typeof r.max_interval === 'string' &&
+    DURATION.test(r.initial_interval) &&
+    DURATION.test(r.max_interval)
+  );
+}
+
 const durationOrZero = z.string().refine((v) => DURATION.test(v), {
   message: 'must be a duration: an integer with unit ms, s, m or h (for example 300s; 0s for none)',
 });
@@ -160,7 +169,8 @@ const retryOnFailure = z
       .describe('Spread of each wait, ± this fraction. Default: 0.5.'),
   })
   .prefault({})
-  .refine((r) => durationMs(r.max_interval) >= durationMs(r.initial_interval), {
+  // A malformed duration is reported on its own key; the comparison only applies to two well-formed ones.
+  .refine((r) => !bothDurations(r) || durationMs(r.max_interval) >= durationMs(r.initial_interval), {
     message: 'max_interval must not be shorter than initial_interval',
     path: ['max_interval'],
   })
