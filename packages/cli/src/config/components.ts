@@ -275,17 +275,49 @@ export const serviceConfig = defineConfig(
           .min(1)
           .default('.egressguard/state')
           .describe(
-            'Directory of the pipelines’ state snapshots, relative to the working directory. Default: .egressguard/state.',
+            'Directory of the checkpoint and the write-ahead log, relative to the working directory. Default: .egressguard/state.',
           ),
-        snapshot_interval_ms: z
+        checkpoint_interval_ms: z
           .int()
-          .positive()
-          .default(60_000)
-          .describe('How often `run` saves state besides at shutdown, in milliseconds. Default: 60000.'),
+          .min(100)
+          .max(3_600_000)
+          .default(5_000)
+          .describe(
+            'How often `run` writes a checkpoint of every stage’s state (and cuts the write-ahead log it covers), besides at shutdown, in milliseconds: a restart replays at most this much of the log. Default: 5000.',
+          ),
+        write_ahead_log: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(true)
+              .describe(
+                'Whether a request is answered 200 only once its records are in the write-ahead log on disk. false answers once they are in the export queues: faster, but a crash loses what the last checkpoint does not cover. Default: true.',
+              ),
+            max_bytes: z
+              .int()
+              .min(1_048_576)
+              .default(268_435_456)
+              .describe(
+                'Bytes the log may hold (entries not yet covered by a checkpoint); when full the receiver answers 503 with Retry-After. Default: 268435456 (256 MiB).',
+              ),
+            segment_bytes: z
+              .int()
+              .min(65_536)
+              .default(16_777_216)
+              .describe(
+                'Size of one log segment file; whole segments are deleted once a checkpoint covers them. Default: 16777216 (16 MiB).',
+              ),
+          })
+          .prefault({})
+          .refine((w) => w.segment_bytes <= w.max_bytes, {
+            message: 'segment_bytes must not exceed max_bytes',
+            path: ['segment_bytes'],
+          })
+          .describe('The write-ahead log of accepted requests, under the state directory.'),
       })
       .prefault({})
       .describe(
-        'Where the stateful stages’ snapshots live (restored at start, saved periodically and at shutdown).',
+        'Where state lives: the checkpoints of every stateful stage and the write-ahead log they are replayed from after a crash.',
       ),
   }),
 );

@@ -51,7 +51,7 @@ ${exporter}
 service:
   state:
     directory: ${state}
-    snapshot_interval_ms: 100
+    checkpoint_interval_ms: 100
   pipelines:
     logs:
       receivers: [otlp]
@@ -150,7 +150,7 @@ describe('egressguard run when things fail', () => {
     }
   });
 
-  it('a state directory that becomes unwritable: reports each failed save naming it, keeps serving, exits 1', async (t) => {
+  it('a state directory that becomes unwritable: reports failed checkpoints and log writes naming it, refuses with 503, exits 1', async (t) => {
     const state = join(dir, 'state-lost');
     const out = join(dir, 'lost.jsonl');
     const run = await startRun(writeConfig(dir, 'lost.yaml', state, `  file:\n    path: ${out}`));
@@ -160,10 +160,16 @@ describe('egressguard run when things fail', () => {
     // A file where the directory was: as a full or read-only disk, every save now fails (root ignores modes).
     rmSync(state, { recursive: true, force: true });
     writeFileSync(state, 'not a directory');
-    await until('a failed save to be reported', () => /snapshot_write_failed/.test(stderr));
-    assert.match(stderr, new RegExp(`pipeline logs: snapshot_write_failed: state not saved to ${state}: `));
-    const res = await post(run.url, connectionRequest('web-2', 0, 3, BASE_MS));
-    assert.equal(res.status, 200, 'still serving');
+    await until('a failed checkpoint to be reported', () => /checkpoint_write_failed/.test(stderr));
+    assert.match(stderr, new RegExp(`service: checkpoint_write_failed: state not saved to ${state}: `));
+    // A request the log cannot keep is not acknowledged: 503 keeps it in the client, which retries.
+    for (let i = 0; i < 2; i++) {
+      const res = await post(run.url, connectionRequest('web-2', 0, 3, BASE_MS));
+      assert.equal(res.status, 503, 'refused, not acknowledged, and the server still answers');
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    }
+    await until('the log failure to be reported', () => /log_write_failed/.test(stderr));
+    assert.match(stderr, new RegExp(`service: log_write_failed: requests are refused until a restart: the write-ahead log in ${state}/wal cannot be written`));
 
     run.child.kill('SIGTERM');
     const result = await run.done;
@@ -185,10 +191,11 @@ describe('egressguard run when things fail', () => {
     );
   });
 
-  it('a state file that is not a snapshot stops the start, naming the file', async () => {
+  it('a checkpoint or state file that cannot be read stops the start, naming the file', async () => {
     const state = join(dir, 'state-corrupt');
     mkdirSync(state);
     const file = writeConfig(dir, 'corrupt.yaml', state, '  stdout:');
+    // A snapshot file of an earlier version (one per pipeline) is still read when there is no checkpoint.
     const snapshot = join(state, 'logs.json');
     const cases: [string, RegExp][] = [
       ['{"version":1,"stages":', /is not valid JSON/],
@@ -201,6 +208,25 @@ describe('egressguard run when things fail', () => {
       const r = await runCli(['run', '--config', file, '--listen', '127.0.0.1:0']);
       assert.equal(r.code, 1, `${content}: ${r.stderr}`);
       assert.ok(r.stderr.includes(`state file ${snapshot} `), `${content}: ${r.stderr}`);
+      assert.match(r.stderr, problem, content);
+    }
+    rmSync(snapshot);
+    const checkpoint = join(state, 'checkpoint.json');
+    const checkpointCases: [string, RegExp][] = [
+      ['{"version":1,"offset":', /is not valid JSON/],
+      ['[1]', /is not a checkpoint/],
+      ['{"version":2,"offset":0,"state":{}}', /has unknown version 2/],
+      ['{"version":1,"offset":-1,"state":{}}', /has no valid "offset"/],
+      [
+        '{"version":1,"offset":0,"written":"","state":{"logs":{"version":1,"stages":{"http_flow_aggregator":{"version":99}}}}}',
+        /cannot restore pipeline logs from/,
+      ],
+    ];
+    for (const [content, problem] of checkpointCases) {
+      writeFileSync(checkpoint, content);
+      const r = await runCli(['run', '--config', file, '--listen', '127.0.0.1:0']);
+      assert.equal(r.code, 1, `${content}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(checkpoint), `${content}: ${r.stderr}`);
       assert.match(r.stderr, problem, content);
     }
   });
