@@ -33,7 +33,12 @@ import { reportError } from '@egressguard/core';
 import { encodeLogsProto } from './encoder.ts';
 import { ExportError, isRetryable } from './export-error.ts';
 import type { RecordExporter } from './exporter.ts';
-import { FileQueueStore, FRAME_HEADER_BYTES, frame, type FrameLocation } from './file-queue-store.ts';
+import {
+  FileQueueStore,
+  FRAME_HEADER_BYTES,
+  frame,
+  type FrameLocation,
+} from './internal/file-queue-store.ts';
 import { decodeLogsProto } from './proto-decoder.ts';
 import { Backoff, checkRetryOptions, type RetryOptions } from './retry-policy.ts';
 
@@ -116,6 +121,9 @@ export class SendingQueue {
   #queuedBytes = 0;
   #queuedRecords = 0;
   #cachedBytes = 0;
+  /** Entries beyond the cache whose records go once written, in order (a FIFO read from `#toEvictHead`). */
+  #toEvict: Entry[] = [];
+  #toEvictHead = 0;
   #counts = { sent: 0, rejected: 0, retried: 0, failed: 0, queueFull: 0, stalled: 0 };
   /** Wakes the consumer: new records, a drain, a shutdown. */
   #wake: (() => void) | undefined;
@@ -226,7 +234,7 @@ export class SendingQueue {
       // With files, records beyond the cache are dropped from memory once written and read back when due.
       const evict = this.#store !== undefined && this.#cachedBytes + chunk.bytes > this.#cacheBytes;
       if (!evict) this.#cachedBytes += this.#store ? chunk.bytes : 0;
-      this.#entries.push({
+      const entry: Entry = {
         seq,
         count: chunk.records.length,
         bytes: chunk.bytes,
@@ -234,7 +242,9 @@ export class SendingQueue {
         records: chunk.records,
         location,
         evict,
-      });
+      };
+      this.#entries.push(entry);
+      if (evict) this.#toEvict.push(entry);
     }
     this.#queuedBytes += total;
     this.#queuedRecords += records.length;
@@ -491,29 +501,33 @@ export class SendingQueue {
 
   /** The records of a batch: from memory, or read back from the queue's files. */
   async #load(batch: Entry[]): Promise<PipelineRecord[]> {
+    const missing = batch.filter((e) => !e.records);
+    const payloads =
+      missing.length > 0
+        ? await this.#store!.readMany(missing.map((e) => ({ seq: e.seq, location: e.location! })))
+        : [];
+    const read = new Map<Entry, PipelineRecord[]>();
+    missing.forEach((e, i) => {
+      const decoded = decodeLogsProto(payloads[i]);
+      if (decoded.rejected.length > 0 || decoded.records.length !== e.count)
+        throw new Error(
+          `queue entry ${e.seq}: ${decoded.records.length} of ${e.count} records readable (${decoded.rejected[0]?.reason ?? 'count differs'})`,
+        );
+      read.set(e, decoded.records);
+    });
     const out: PipelineRecord[] = [];
-    for (const e of batch) {
-      let records = e.records;
-      if (!records) {
-        const payload = await this.#store!.read(e.seq, e.location!);
-        const decoded = decodeLogsProto(payload);
-        if (decoded.rejected.length > 0 || decoded.records.length !== e.count)
-          throw new Error(
-            `queue entry ${e.seq}: ${decoded.records.length} of ${e.count} records readable (${decoded.rejected[0]?.reason ?? 'count differs'})`,
-          );
-        records = decoded.records;
-      }
-      for (const r of records) out.push(r);
-    }
+    for (const e of batch) for (const r of e.records ?? read.get(e)!) out.push(r);
     return out;
   }
 
   /** Drops decoded records the cache has no room for, once their entries are on disk. */
   #evictWritten(seq: number): void {
-    for (let i = this.#head; i < this.#entries.length; i++) {
-      const e = this.#entries[i];
-      if (e.seq > seq) break;
-      if (e.evict && e.records) e.records = undefined;
+    while (this.#toEvictHead < this.#toEvict.length && this.#toEvict[this.#toEvictHead].seq <= seq) {
+      this.#toEvict[this.#toEvictHead++].records = undefined;
+    }
+    if (this.#toEvictHead > 1024 && this.#toEvictHead * 2 > this.#toEvict.length) {
+      this.#toEvict.splice(0, this.#toEvictHead);
+      this.#toEvictHead = 0;
     }
   }
 }

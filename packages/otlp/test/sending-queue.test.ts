@@ -14,13 +14,17 @@ import { after, before, describe, it } from 'node:test';
 
 import { setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
 
+import type { PipelineRecord } from '@egressguard/schema';
+
 import {
   createOtlpExporter,
+  encodeLogsProto,
   ExportError,
   SendingQueue,
   type RecordExporter,
   type SendingQueueOptions,
 } from '../src/index.ts';
+import { sampleRecords } from './support/sample-records.ts';
 import { range, seqRecords, seqs } from './support/seq-records.ts';
 import { startSink, type Sink } from './support/sink.ts';
 
@@ -359,6 +363,38 @@ describe('SendingQueue', () => {
       assert.deepEqual(calls, [2, 3, 3]);
       assert.equal(queue.counters().retried, 3);
       assert.equal(reports.length, 1);
+    } finally {
+      await queue.shutdown();
+    }
+  });
+
+  it('file: records read back from disk (beyond the memory cache) are sent as they were queued', async () => {
+    const exported: PipelineRecord[][] = [];
+    let down = true;
+    const exporter: RecordExporter = {
+      export: (records) => {
+        if (down) return Promise.reject(new ExportError('retryable', 'down'));
+        exported.push(records);
+        return Promise.resolve();
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    // No memory cache: every batch is written, dropped from memory, read back and decoded when its turn comes.
+    const queue = await open('file', { exporter, memoryCacheBytes: 0, maxBatchRecords: 6 });
+    try {
+      const batches = [sampleRecords(6), sampleRecords(6), sampleRecords(6)];
+      for (const b of batches) assert.equal(queue.tryEnqueue(b), true);
+      await queue.sync();
+      await until('a failed attempt', () => queue.counters().retried > 0);
+      down = false;
+      await until('delivery', () => queue.counters().sent === 18);
+      assert.equal(exported.length, 3);
+      for (let i = 0; i < 3; i++) {
+        // The first batch was taken for sending before its write; the others waited behind it, on disk only.
+        if (i > 0) assert.notEqual(exported[i][0], batches[i][0], `batch ${i} was read back`);
+        assert.deepEqual(encodeLogsProto(exported[i]), encodeLogsProto(batches[i]), `batch ${i}`);
+      }
     } finally {
       await queue.shutdown();
     }

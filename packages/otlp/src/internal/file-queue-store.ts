@@ -1,5 +1,5 @@
 /**
- * The on-disk half of a {@link SendingQueue} with file storage: an append-only log of framed entries in segment
+ * The on-disk half of a `SendingQueue` with file storage: an append-only log of framed entries in segment
  * files, and a cursor file naming the last acknowledged entry.
  *
  * Layout of the directory (one per queue):
@@ -198,22 +198,54 @@ export class FileQueueStore {
     });
   }
 
-  /** Reads one entry's payload (waiting for its write when it is still pending). */
-  async read(seq: number, location: FrameLocation): Promise<Uint8Array> {
-    while (this.#writtenSeq < seq) {
+  /**
+   * Reads entries' payloads, in the order given (waiting for their writes when still pending). Entries lying one
+   * after the other in one segment are read with one `read`.
+   */
+  async readMany(entries: readonly { seq: number; location: FrameLocation }[]): Promise<Uint8Array[]> {
+    if (entries.length === 0) return [];
+    const last = Math.max(...entries.map((e) => e.seq));
+    while (this.#writtenSeq < last) {
       if (this.#writeError) throw this.#writeError;
-      await (this.#writing ?? Promise.resolve());
-      if (!this.#writing && this.#writtenSeq < seq) this.#kick();
+      if (!this.#writing) this.#kick();
+      await this.#writing;
     }
-    const handle = await open(location.segment, 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(location.length);
-      const { bytesRead } = await handle.read(buffer, 0, location.length, location.offset);
-      if (bytesRead !== location.length) throw new Error(`${location.segment}: entry ${seq} is cut short`);
-      return buffer.subarray(FRAME_HEADER_BYTES);
-    } finally {
-      await handle.close();
+    const out: Uint8Array[] = [];
+    let i = 0;
+    while (i < entries.length) {
+      // A run of entries contiguous in one segment.
+      const first = entries[i].location;
+      let end = first.offset + first.length;
+      let j = i + 1;
+      while (
+        j < entries.length &&
+        entries[j].location.segment === first.segment &&
+        entries[j].location.offset === end
+      ) {
+        end += entries[j].location.length;
+        j++;
+      }
+      const handle = await open(first.segment, 'r');
+      try {
+        const buffer = Buffer.allocUnsafe(end - first.offset);
+        let read = 0;
+        while (read < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, read, buffer.length - read, first.offset + read);
+          if (bytesRead === 0) throw new Error(`${first.segment}: entry ${entries[i].seq} is cut short`);
+          read += bytesRead;
+        }
+        let at = 0;
+        for (let k = i; k < j; k++) {
+          const length = entries[k].location.length;
+          out.push(buffer.subarray(at + FRAME_HEADER_BYTES, at + length));
+          at += length;
+        }
+      } finally {
+        await handle.close();
+      }
+      i = j;
     }
+    return out;
   }
 
   /**
