@@ -169,7 +169,12 @@ describe('egressguard run when things fail', () => {
       assert.ok(Number(res.headers.get('retry-after')) >= 1);
     }
     await until('the log failure to be reported', () => /log_write_failed/.test(stderr));
-    assert.match(stderr, new RegExp(`service: log_write_failed: requests are refused until a restart: the write-ahead log in ${state}/wal cannot be written`));
+    assert.match(
+      stderr,
+      new RegExp(
+        `service: log_write_failed: requests are refused until a restart: the write-ahead log in ${state}/wal cannot be written`,
+      ),
+    );
 
     run.child.kill('SIGTERM');
     const result = await run.done;

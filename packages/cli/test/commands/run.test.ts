@@ -193,6 +193,10 @@ describe('egressguard run', () => {
     );
     const flows = sink.records.filter((r) => r.eventName === EventName.HTTP_FLOW);
     const counted = flows.reduce((n, f) => Math.max(n, getInt(f.attributes, FlowAttr.CONNECTIONS) ?? 0), 0);
-    assert.equal(counted, 50, 'the window restored from the checkpoint plus the replayed log counts every connection');
+    assert.equal(
+      counted,
+      50,
+      'the window restored from the checkpoint plus the replayed log counts every connection',
+    );
   });
 });

@@ -114,7 +114,11 @@ service:
     const counters = service.counters();
     assert.ok(counters.durability.log!.full >= 1, 'the refusal is counted');
     const stage = (counters.pipelines.logs as Record<string, { recordsIn: number }>).slow;
-    assert.equal(stage.recordsIn, accepted * 1000, 'every accepted record went through the chain once, at shutdown at the latest');
+    assert.equal(
+      stage.recordsIn,
+      accepted * 1000,
+      'every accepted record went through the chain once, at shutdown at the latest',
+    );
     assert.equal(counters.durability.processedOffset, accepted);
   });
 });

@@ -41,7 +41,7 @@ export async function startSink(port = 0): Promise<Sink> {
     records,
     requests,
     status: 200,
-    answers: [],
+    answers: [] as number[],
     retryAfter: undefined,
     partialRejected: undefined,
   } as Sink & { url: string };
