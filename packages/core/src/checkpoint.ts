@@ -41,7 +41,9 @@ export class CheckpointStore<S> {
     const value = this.store.load() as unknown;
     if (value === undefined) return undefined;
     const problem = (why: string) =>
-      new Error(`egressguard: checkpoint file ${this.path} ${why}; move it aside to start from an empty state`);
+      new Error(
+        `egressguard: checkpoint file ${this.path} ${why}; move it aside to start from an empty state`,
+      );
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw problem('is not a checkpoint (a JSON object with "version": 1)');
     const c = value as Record<string, unknown>;

@@ -21,7 +21,15 @@
  * else is corruption of acknowledged data and stops the open, naming the file and the byte position.
  */
 import { crc32 } from 'node:zlib';
-import { mkdir, open, readdir, readFile, rm, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  truncate as truncateFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Options of {@link WriteAheadLog.open}. */
@@ -136,7 +144,9 @@ export class WriteAheadLog {
     for (const key of ['maxBytes', 'segmentBytes', 'minNextOffset'] as const) {
       const value = resolved[key];
       if (!Number.isSafeInteger(value) || value < (key === 'minNextOffset' ? 0 : 1))
-        throw new RangeError(`WriteAheadLog: ${key} must be a ${key === 'minNextOffset' ? 'non-negative' : 'positive'} integer, got ${value}`);
+        throw new RangeError(
+          `WriteAheadLog: ${key} must be a ${key === 'minNextOffset' ? 'non-negative' : 'positive'} integer, got ${value}`,
+        );
     }
     if (resolved.segmentBytes > resolved.maxBytes)
       throw new RangeError(
@@ -304,7 +314,9 @@ export class WriteAheadLog {
         this.appended += batch.length;
         for (const w of batch) w.resolve();
       } catch (cause) {
-        this.failure = new Error(`egressguard: write-ahead log in ${this.directory} cannot be written`, { cause });
+        this.failure = new Error(`egressguard: write-ahead log in ${this.directory} cannot be written`, {
+          cause,
+        });
         for (const w of [...batch, ...this.waiting.splice(0)]) w.reject(this.failure);
       }
     }
@@ -341,10 +353,7 @@ function encodeFrame(offset: number, payload: Uint8Array): Buffer {
   return frame;
 }
 
-function readFrame(
-  data: Buffer,
-  pos: number,
-): { offset: number; payload: Buffer; end: number } | undefined {
+function readFrame(data: Buffer, pos: number): { offset: number; payload: Buffer; end: number } | undefined {
   if (data.length - pos < HEADER_BYTES) return undefined;
   const length = data.readUInt32LE(pos);
   const end = pos + HEADER_BYTES + length;

@@ -60,10 +60,12 @@ describe('WriteAheadLog', () => {
     assert.equal(log.counters().full, 1);
     assert.equal(log.freeBytes(), 0);
     // Segments roll at 300 bytes: [0..2] [3..5] [6..8] [9]; a checkpoint at 7 covers the first two.
-    assert.deepEqual(
-      readdirSync(directory).sort(),
-      ['00000000000000000000.wal', '00000000000000000003.wal', '00000000000000000006.wal', '00000000000000000009.wal'],
-    );
+    assert.deepEqual(readdirSync(directory).sort(), [
+      '00000000000000000000.wal',
+      '00000000000000000003.wal',
+      '00000000000000000006.wal',
+      '00000000000000000009.wal',
+    ]);
     assert.equal(await log.truncate(7), 2);
     assert.equal(log.counters().truncatedSegments, 2);
     assert.deepEqual(

@@ -22,7 +22,8 @@ export interface IntakeEntry {
 /** Encodes the records one receiver accepted in one request. */
 export function encodeIntakeEntry(receiverId: string, records: readonly PipelineRecord[]): Buffer {
   const id = utf8.encode(receiverId);
-  if (id.length > 255) throw new RangeError(`egressguard: receiver id ${receiverId} is longer than 255 bytes`);
+  if (id.length > 255)
+    throw new RangeError(`egressguard: receiver id ${receiverId} is longer than 255 bytes`);
   const body = encodeLogsProto(records);
   const out = Buffer.allocUnsafe(1 + id.length + body.length);
   out[0] = id.length;

@@ -185,7 +185,9 @@ export class Service {
       const end = this.wal.nextOffset;
       if (end > from) {
         this.options.log(`egressguard: replaying write-ahead log entries ${from} to ${end - 1}`);
-        this.schedule(() => this.replay(from, end));
+        // A replay that fails (an entry that cannot be read back) stops the processing: later entries wait in the
+        // log rather than being processed without the state the failed ones would have built.
+        this.schedule(() => this.replay(from, end)).catch((cause: unknown) => this.reportStall(cause, from));
       }
     }
     this.processed = from;
@@ -294,7 +296,12 @@ export class Service {
         }
         await this.writeCheckpoint(flushed ? await this.snapshots() : before);
       }).catch((cause: unknown) => {
-        reportError({ component: 'service', reason: 'shutdown_failed', message: 'final checkpoint not taken', cause });
+        reportError({
+          component: 'service',
+          reason: 'shutdown_failed',
+          message: 'final checkpoint not taken',
+          cause,
+        });
         this.lastCheckpointFailed = true;
       });
     } else if (this.stalled) {
@@ -346,7 +353,11 @@ export class Service {
   private async exporter(id: string): Promise<QueuedExporter> {
     let e = this.exporters.get(id);
     if (!e) {
-      e = await createQueuedExporter(this.config.exporters.get(id)!, this.config.state.path, this.options.streams);
+      e = await createQueuedExporter(
+        this.config.exporters.get(id)!,
+        this.config.state.path,
+        this.options.streams,
+      );
       this.exporters.set(id, e);
     }
     return e;

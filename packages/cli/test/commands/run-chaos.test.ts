@@ -69,7 +69,10 @@ async function scenarioRecords(): Promise<PipelineRecord[]> {
     for await (const batch of readSensorFile(path, 'auto', { host: 'vm' })) records.push(...batch.records);
   }
   const ms = (r: PipelineRecord) => r.hrTime[0] * 1000 + r.hrTime[1] / 1e6;
-  return records.map((r, i) => ({ r, i })).sort((a, b) => ms(a.r) - ms(b.r) || a.i - b.i).map(({ r }) => r);
+  return records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => ms(a.r) - ms(b.r) || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 /** An OTLP/HTTP backend on a fixed loopback port that can go down (stop listening) and come back. */
@@ -302,7 +305,9 @@ describe('egressguard run under chaos', () => {
     t.diagnostic(`seed ${seed} (EGRESSGUARD_CHAOS_SEED=${seed} repeats this run)`);
     const input = await scenarioRecords();
     const detections = (records: PipelineRecord[]) =>
-      records.filter((r) => r.eventName === EventName.DETECTION).map((r) => getString(r.attributes, DetectionAttr.ID)!);
+      records
+        .filter((r) => r.eventName === EventName.DETECTION)
+        .map((r) => getString(r.attributes, DetectionAttr.ID)!);
 
     const calm = await stream(dir, 'calm', input, undefined);
     const calmIds = new Set(detections(calm.backend));
@@ -332,7 +337,11 @@ describe('egressguard run under chaos', () => {
       'the chain dropped the same records in both runs',
     );
     assert.ok(calmIds.size > 0, 'the scenarios fire detections');
-    assert.deepEqual([...chaosIds].sort(), [...calmIds].sort(), 'the same detections as the uninterrupted run');
+    assert.deepEqual(
+      [...chaosIds].sort(),
+      [...calmIds].sort(),
+      'the same detections as the uninterrupted run',
+    );
     assert.equal(calm.acked.size, calm.sent);
   });
 });
