@@ -17,6 +17,7 @@ import {
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
+  stdoutExporterConfig,
 } from '../src/config/components.ts';
 import { defaultConfigYaml } from '../src/config/default-config.ts';
 import { parseConfigText } from '../src/config/load-config.ts';
@@ -37,6 +38,7 @@ describe('README', () => {
     otlp: otlpReceiverConfig,
     'otlp-exporter': otlpGrpcExporterConfig,
     otlphttp: otlpHttpExporterConfig,
+    stdout: stdoutExporterConfig,
     file: fileExporterConfig,
     service: serviceConfig,
   };

@@ -32,19 +32,36 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
   const endpoint = otlpEndpointFromEnv(env);
   const protocol = endpoint ? otlpProtocolFromEnv(env) : undefined;
   const exporterId = protocol === undefined ? 'stdout' : protocol === 'grpc' ? 'otlp' : 'otlphttp';
+  const delivery = [
+    '    # Delivery that outlives the backend: the queue is on disk under service.state.directory (queues/<id>)',
+    '    # and a restart sends what it holds; when it is full the receiver answers 503 with Retry-After.',
+    '    sending_queue:',
+    '      storage: file',
+    '      queue_size_bytes: 268435456',
+    '    # Retries as the Collector’s exporterhelper; 4xx other than 429 are not retried (counted as rejected).',
+    '    retry_on_failure:',
+    '      initial_interval: 5s',
+    '      max_interval: 30s',
+    '      max_elapsed_time: 300s',
+  ];
   const exporter =
     protocol === undefined
-      ? ['  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output.', '  stdout: {}']
+      ? [
+          '  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output (its queue is in memory).',
+          '  stdout: {}',
+        ]
       : protocol === 'grpc'
         ? [
             '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set and OTEL_EXPORTER_OTLP_PROTOCOL is grpc: OTLP/gRPC there',
             '  # (endpoint, headers and OTEL_EXPORTER_OTLP_INSECURE come from the environment).',
-            '  otlp: {}',
+            '  otlp:',
+            ...delivery,
           ]
         : [
             '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: export there (endpoint and headers come from the environment).',
             '  otlphttp:',
             `    encoding: ${protocol === 'http/json' ? 'json' : 'proto'}`,
+            ...delivery,
           ];
   return [
     '# egressguard default configuration (`egressguard validate --print-default`).',
@@ -80,9 +97,6 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
     '  state:',
     '    # Relative to the working directory.',
     '    directory: .egressguard/state',
-    '  queue:',
-    '    max_queue_records: 100000',
-    '    max_batch_records: 1000',
     '  pipelines:',
     '    logs:',
     '      receivers: [otlp]',
