@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// The `egressguard` command: checks the Node.js version first, then runs the built CLI (dist/bin.js).
+// The `egressguard` command: checks the Node.js version first, then runs the built CLI (dist/bin.js), or, in a
+// clone that was installed but not built, the TypeScript sources as the tests run them.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import { nodeVersionProblem } from './node-check.js';
 
 const problem = nodeVersionProblem();
@@ -7,15 +12,34 @@ if (problem) {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
 }
-try {
-  await import('../dist/bin.js');
-} catch (error) {
-  // Only a missing build is explained; anything else is the CLI's own error and goes up as it is.
-  if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/bin.js')) {
-    process.stderr.write(
-      'egressguard: the CLI is not built (dist/bin.js is missing): run `npm run build` in the repository first.\n',
-    );
-    process.exit(1);
-  }
-  throw error;
+const built = new URL('../dist/bin.js', import.meta.url);
+const source = new URL('../src/bin.ts', import.meta.url);
+if (existsSync(built)) {
+  await import(built.href);
+} else if (existsSync(source)) {
+  // A clone after `npm ci`: the workspace packages resolve to their sources through the egressguard-source condition.
+  const child = spawn(
+    process.execPath,
+    [
+      '--experimental-strip-types',
+      '--disable-warning=ExperimentalWarning',
+      '--conditions=egressguard-source',
+      fileURLToPath(source),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit' },
+  );
+  // `egressguard run` shuts down on SIGTERM/SIGINT: pass them on to the child that runs it.
+  for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      // Die of the same signal, as the child did.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    else process.exit(code ?? 1);
+  });
+} else {
+  process.stderr.write('egressguard: neither dist/bin.js nor src/bin.ts is in the package: reinstall it.\n');
+  process.exit(1);
 }
