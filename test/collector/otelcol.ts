@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,16 +70,28 @@ export interface RunningCollector {
   stop(): Promise<void>;
 }
 
-/** Starts `otelcol --config FILE` with the given environment. */
+/**
+ * Starts `otelcol --config FILE` with the given environment. The Collector's own metrics are switched off with a
+ * second configuration layered on the file: by default every Collector binds 127.0.0.1:8888 for them, and test files
+ * run in parallel would collide there.
+ */
 export function startCollector(binary: string, file: string, env: Record<string, string>): RunningCollector {
-  const child = spawn(binary, [`--config=${file}`], {
+  const dir = mkdtempSync(join(tmpdir(), 'egressguard-otelcol-'));
+  const quiet = join(dir, 'no-internal-metrics.yaml');
+  writeFileSync(quiet, 'service:\n  telemetry:\n    metrics:\n      level: none\n');
+  const child = spawn(binary, [`--config=${file}`, `--config=${quiet}`], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+      resolve();
+    }),
+  );
   return {
     child,
     log: () => output,

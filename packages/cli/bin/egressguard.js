@@ -36,8 +36,7 @@ if (existsSync(built)) {
       // Die of the same signal, as the child did.
       process.removeAllListeners(signal);
       process.kill(process.pid, signal);
-    }
-    else process.exit(code ?? 1);
+    } else process.exit(code ?? 1);
   });
 } else {
   process.stderr.write('egressguard: neither dist/bin.js nor src/bin.ts is in the package: reinstall it.\n');
