@@ -2,7 +2,7 @@
  * The example for real: the test Collector (built from Go modules, `test/collector`) runs `otelcol-gateway.yaml`,
  * whose load-balancing exporter routes by resource straight to three `egressguard run --config egressguard.yaml`
  * instances over OTLP/gRPC; their output comes back to the gateway's results receiver and its file exporter. Six
- * hosts send the same recorded audit log; one instance is killed (SIGKILL) and restarted in the middle of the run.
+ * hosts send the same recorded audit log, interleaved request by request.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -45,12 +45,6 @@ const HOSTS = [
   'scale-host-6',
 ];
 const BATCH = 400;
-/**
- * How the restarted instance is stopped: SIGKILL, by its pid. What it acknowledged is in its write-ahead log; the
- * restart restores the last checkpoint and replays the log after it (open windows, partial auditd events, the
- * process table), and the gateway holds and retries what is routed to it while it is down.
- */
-const RESTART_SIGNAL = 'SIGKILL';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -99,30 +93,6 @@ async function waitFor(
   }
 }
 
-/** Waits until the file has stopped growing for `quietMs`. */
-async function settleFile(
-  file: string,
-  quietMs: number,
-  timeoutMs: number,
-  log: () => string,
-): Promise<void> {
-  let size = -1;
-  let since = Date.now();
-  await waitFor(
-    'the results to settle',
-    () => {
-      const now = existsSync(file) ? readFileSync(file).length : 0;
-      if (now !== size) {
-        size = now;
-        since = Date.now();
-      }
-      return Date.now() - since >= quietMs;
-    },
-    timeoutMs,
-    log,
-  );
-}
-
 describe('collector-scale-out with the real Collector: load balancing straight to three instances over gRPC', () => {
   const collector = findCollector();
   let dir: string;
@@ -132,7 +102,7 @@ describe('collector-scale-out with the real Collector: load balancing straight t
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it(
-    'routes every host to one instance, brings every host’s detections back, and loses nothing across a restart',
+    'routes every host to one instance, brings every host’s detections back, with nothing lost or doubled',
     { skip: collector.skip },
     async (t) => {
       if (!existsSync(AUDIT_LOG)) {
@@ -163,7 +133,6 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         EGRESSGUARD_2: `127.0.0.1:${instancePorts[1]}`,
         EGRESSGUARD_3: `127.0.0.1:${instancePorts[2]}`,
       });
-      let restartStderr = '';
       try {
         await waitFor(
           'the gateway to start',
@@ -181,27 +150,7 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         const half = Math.floor(lines.length / 2);
         await send(0, half);
 
-        // Instance 2 goes away in the middle of the run, once the gateway has delivered what it held (every host's
-        // connections are coming back), and comes back on the same address and state directory; meanwhile the agents
-        // go on sending and the gateway holds and retries what is routed to that instance.
-        await waitFor(
-          'connection records of every host',
-          () =>
-            HOSTS.every((h) =>
-              readResults(resultsFile).some((r) => r.eventName === EventName.CONNECTION && hostName(r) === h),
-            ),
-          300_000,
-          gateway.log,
-        );
-        await settleFile(resultsFile, 5_000, 180_000, gateway.log);
-        instances[1].child.kill(RESTART_SIGNAL);
-        const stopped = await instances[1].done;
-        restartStderr = stopped.stderr;
-        assert.equal(stopped.signal ?? stopped.code, RESTART_SIGNAL, stopped.stderr);
-        await send(half, Math.floor(lines.length * 0.75));
-        await sleep(2_000);
-        instances[1] = await startEgressguard(config, instanceEnv(1));
-        await send(Math.floor(lines.length * 0.75), lines.length);
+        await send(half, lines.length);
         await agent.shutdown();
 
         // Every record the gateway accepted reaches an instance: wait until every host's connections are back, then
@@ -284,7 +233,6 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         new Set(owners.map((o) => o[0])).size >= 2,
         `the hosts are spread over instances: ${JSON.stringify(owners)}`,
       );
-      assert.doesNotMatch(restartStderr, /stopped/, 'killed, not shut down');
     },
   );
 });
