@@ -5,7 +5,7 @@
  * hosts send the same recorded audit log, interleaved request by request.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -216,13 +216,16 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         assert.equal(detections.length, 1, `the implant is detected once on ${host}`);
       }
 
-      // Each host's state lives in exactly one instance's state directory, and the hosts are spread over instances.
+      // Each host's records and state are in exactly one instance's state directory (its write-ahead log and
+      // checkpoints), and the hosts are spread over instances.
       const owners = HOSTS.map((host) =>
         [1, 2, 3].filter((i) => {
           const stateDir = join(dir, `state-${i}`);
           return (
             existsSync(stateDir) &&
-            readdirSync(stateDir).some((f) => readFileSync(join(stateDir, f), 'utf8').includes(host))
+            readdirSync(stateDir, { recursive: true, encoding: 'utf8' })
+              .map((f) => join(stateDir, f))
+              .some((f) => statSync(f).isFile() && readFileSync(f).includes(host))
           );
         }),
       );
