@@ -129,7 +129,7 @@ export class NormalizeProcessor extends BaseProcessor {
       }
       const input = inputOf(record.body);
       if (input === undefined) {
-        this.malformed({ line: i, reason: 'body is neither a text line nor a map' });
+        this.malformed({ line: i, reason: 'body is neither a text line nor a map' }, undefined, true);
         continue;
       }
       const format = this.fixed ?? recognizeFormat(input, this.formats);
@@ -166,7 +166,15 @@ export class NormalizeProcessor extends BaseProcessor {
           },
         ];
       }
-      for (const e of errors) this.malformed(e, format.name);
+      // Each raw record is dropped once: as malformed when the parser rejected it, else as parsed (what it carried
+      // goes on in the records the parser produces now or later, which are new records).
+      let rejected = false;
+      for (const e of errors) {
+        const own = e.line === i && !rejected;
+        this.malformed(e, format.name, own);
+        rejected ||= own;
+      }
+      if (!rejected) this.stats.drop('parsed');
       if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
       out.push(...produced);
     }
@@ -234,8 +242,13 @@ export class NormalizeProcessor extends BaseProcessor {
     return { ...base, events };
   }
 
-  private malformed(error: ParseError, format?: string): void {
-    this.stats.drop('malformed');
+  /**
+   * Reports a parse error. `dropsRecord`: the error is about the current input record, which is dropped for it;
+   * otherwise it is about records already parsed (an auditd event ended incomplete) and is counted as an event.
+   */
+  private malformed(error: ParseError, format: string | undefined, dropsRecord: boolean): void {
+    if (dropsRecord) this.stats.drop('malformed');
+    else this.stats.count('malformed_event');
     this.report('malformed', `record ${error.line}${format ? ` (${format})` : ''}: ${error.reason}`);
   }
 
@@ -286,7 +299,7 @@ export class NormalizeProcessor extends BaseProcessor {
     this.slots.delete(slot.key);
     try {
       const result = slot.parser.end();
-      for (const e of result.errors) this.malformed(e, slot.format.name);
+      for (const e of result.errors) this.malformed(e, slot.format.name, false);
       out.push(...result.records);
     } catch (cause) {
       this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
