@@ -170,7 +170,7 @@ export class NormalizeProcessor extends BaseProcessor {
       // goes on in the records the parser produces now or later, which are new records).
       let rejected = false;
       for (const e of errors) {
-        const own = e.line === i && !rejected;
+        const own: boolean = e.line === i && !rejected;
         this.malformed(e, format.name, own);
         rejected ||= own;
       }
