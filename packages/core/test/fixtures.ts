@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 
-import { EventName, PipelineRecord, createResource, hostName, type RecordResource } from '@egressguard/schema';
+import {
+  EventName,
+  PipelineRecord,
+  createResource,
+  hostName,
+  type RecordResource,
+} from '@egressguard/schema';
 import {
   BaseProcessor,
   defineConfig,

@@ -243,9 +243,9 @@ describe('Pipeline', () => {
 
         // A new pipeline restored from the snapshot holds the two records again, as new objects.
         const q = Pipeline.of([new HoldProcessor({ attribute: 'drop' }, ctx())]);
-        q.restore({ version: 1, stages: { 'test_drop#0': snap.stages.hold! } });
+        q.restore({ version: 1, stages: { 'test_drop#0': snap.stages.hold } });
         assert.deepEqual(await q.shutdown().then((r) => r.length), 2);
-        const b = q.balance()['test_drop#0']!;
+        const b = q.balance()['test_drop#0'];
         assert.deepEqual([b.recordsIn, b.released, b.added, b.held, b.lost], [2, 2, 0, 0, 0]);
         watch.assertNone();
       } finally {

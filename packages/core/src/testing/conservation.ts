@@ -23,7 +23,11 @@ export function assertRecordsConserved(
     const where = `${label} stage ${id} (in ${b.recordsIn}, out ${b.recordsOut}, added ${b.added}, dropped ${b.dropped}, held ${b.held}, lost ${b.lost})`;
     assert.equal(b.lost, 0, `${where}: records_lost must stay 0`);
     assert.equal(b.overcounted, 0, `${where}: no record may be counted as dropped or held twice`);
-    assert.equal(b.recordsIn, b.recordsOut - b.added + b.dropped + b.held, `${where}: in = out - added + dropped + held`);
+    assert.equal(
+      b.recordsIn,
+      b.recordsOut - b.added + b.dropped + b.held,
+      `${where}: in = out - added + dropped + held`,
+    );
   }
 }
 
