@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 
-import { reportError } from '@egressguard/core';
+import { reportError, type StageBalance } from '@egressguard/core';
 import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
 import { cloneRecord, type PipelineRecord } from '@egressguard/schema';
 
@@ -128,11 +128,19 @@ export class Service {
     return bound;
   }
 
-  /** Counters of the export queues and the pipelines' stages. */
-  counters(): { exporters: Record<string, unknown>; pipelines: Record<string, unknown> } {
+  /**
+   * Counters of the export queues and the pipelines' stages, and each stage's record balance as its pipeline
+   * counted it (in, out, added, dropped, held, lost), by pipeline id then stage id.
+   */
+  counters(): {
+    exporters: Record<string, unknown>;
+    pipelines: Record<string, unknown>;
+    balance: Record<string, Record<string, StageBalance>>;
+  } {
     return {
       exporters: Object.fromEntries([...this.exporters].map(([id, e]) => [id, e.queue.counters()])),
       pipelines: Object.fromEntries(this.pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
+      balance: Object.fromEntries(this.pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
     };
   }
 
