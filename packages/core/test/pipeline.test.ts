@@ -25,6 +25,7 @@ describe('Pipeline', () => {
     const counters = p.counters();
     assert.deepEqual(counters['test_drop#0']?.dropped, { flagged: 1 });
     assert.equal(counters['test_count#1']?.recordsIn, 2);
+    assertRecordsConserved(p);
   });
 
   it('runs what a stage emits later through the stages after it, to onEmit', async () => {
@@ -54,6 +55,8 @@ describe('Pipeline', () => {
     c2!.tick();
     await q.idle();
     assert.equal(emitted.length, 2, 'second pipeline emitted one more batch');
+    assertRecordsConserved(p);
+    assertRecordsConserved(q);
   });
 
   it('holds later emissions for the next result when there is no onEmit', async () => {
@@ -65,6 +68,7 @@ describe('Pipeline', () => {
       first.map((r) => r.attributes['test.count'] ?? r.attributes.n),
       [2, 1, 2],
     );
+    assertRecordsConserved(p);
   });
 
   it('flushes each stage through the stages after it, and shutdown is idempotent', async () => {
@@ -78,6 +82,7 @@ describe('Pipeline', () => {
     assert.equal(flushed[0].attributes['test.count'], 1);
     assert.deepEqual(await p.shutdown(), flushed);
     assert.deepEqual(await p.process([makeConnection({})]), [], 'process after shutdown returns nothing');
+    assertRecordsConserved(p);
   });
 
   it('snapshots and restores stateful stages by id, reporting unknown ids', async () => {
@@ -95,6 +100,8 @@ describe('Pipeline', () => {
     assert.equal(errors[0]?.reason, 'snapshot_stage_unknown');
     const out = await b.flush();
     assert.equal(out[0].attributes['test.count'], 2);
+    assertRecordsConserved(a);
+    assertRecordsConserved(b);
   });
 
   it('rejects duplicate stage ids', () => {
@@ -118,6 +125,7 @@ describe('Pipeline', () => {
       const p = Pipeline.of([new Throwing({ attribute: 'd' }, ctx('thrower'))]);
       const out = await p.process([makeConnection({ n: 1 })]);
       assert.equal(out.length, 1);
+      assertRecordsConserved(p);
     } finally {
       setErrorHandler(stderrErrorHandler);
     }

@@ -15,6 +15,7 @@ import {
   type ProcessorFactory,
   type ProcessorMetadata,
 } from '@egressguard/core';
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import type { PipelineRecord } from '@egressguard/schema';
 import { z } from 'zod';
 
@@ -109,5 +110,6 @@ service:
     } finally {
       await service.stop();
     }
+    assertRecordsConserved(service.counters().balance.logs ?? {}, 'run');
   });
 });

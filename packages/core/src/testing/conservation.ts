@@ -67,3 +67,15 @@ export function watchRecordsLost(): RecordsLostWatch {
     },
   };
 }
+
+/**
+ * Asserts that a command's error output (`egressguard run` or `replay` as a child process) reports no conservation
+ * failure: no `records_lost` or `records_overcounted` line, and any "N records lost" / "N lost" figure is 0.
+ */
+export function assertNoRecordsLostReported(text: string): void {
+  const failure = /^.*records_(?:lost|overcounted).*$/m.exec(text);
+  assert.equal(failure, null, `a stage lost records: ${failure?.[0] ?? ''}`);
+  for (const m of text.matchAll(/\b([\d,]+) (?:records )?lost\b/g)) {
+    assert.equal(m[1], '0', `a stage lost records: ${m[0]}`);
+  }
+}
