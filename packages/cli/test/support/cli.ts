@@ -69,7 +69,7 @@ export function collect(child: ChildProcessWithoutNullStreams): Promise<CliResul
       try {
         assertNoRecordsLostReported(stderr);
       } catch (error) {
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
         return;
       }
       resolve({ code, signal, stdout, stderr });
