@@ -23,6 +23,7 @@ import {
   ProvenanceAttr,
   ResourceAttr,
   createResource,
+  eventTimeProblem,
   type PipelineRecord,
   type RecordAttributes,
   type RecordResource,
@@ -110,12 +111,16 @@ export class NormalizeProcessor extends BaseProcessor {
   private readonly hostResources = new LRUCache<string, RecordResource>({ max: MAX_HOST_RESOURCES });
   /** Parser counters of parsers already ended, so that counters survive eviction and flush. */
   private readonly retired = new Tally();
+  private readonly lastFormat: LRUCache<string, SensorFormat>;
   private unrecognized = 0;
+  private tooLongLines = 0;
+  private outOfRange = 0;
 
   constructor(config: NormalizeConfig, context: ProcessorContext) {
     super(context);
     this.config = config;
     this.formats = configuredFormats(config);
+    this.lastFormat = new LRUCache({ max: config.max_parsers });
     this.fixed = config.format === 'auto' ? undefined : this.formats.find((f) => f.name === config.format);
   }
 
@@ -132,7 +137,18 @@ export class NormalizeProcessor extends BaseProcessor {
         this.malformed({ line: i, reason: 'body is neither a text line nor a map' }, undefined, true);
         continue;
       }
-      const format = this.fixed ?? recognizeFormat(input, this.formats);
+      if (typeof input === 'string' && tooLong(input, this.config.max_line_bytes)) {
+        // Never handed to a parser: one hostile line must not cost time or memory in proportion to its length.
+        this.stats.drop('line_too_long');
+        this.tooLongLines++;
+        if (this.tooLongLines === 1 || this.tooLongLines % 1000 === 0)
+          this.report(
+            'line_too_long',
+            `record ${i}: body longer than max_line_bytes (${this.config.max_line_bytes} bytes), dropped unread (${this.tooLongLines} so far)`,
+          );
+        continue;
+      }
+      const format = this.fixed ?? this.formatOf(input, record.resource);
       if (!format) {
         this.unrecognized++;
         if (this.config.on_unrecognized === 'pass') {
@@ -174,9 +190,16 @@ export class NormalizeProcessor extends BaseProcessor {
         this.malformed(e, format.name, own);
         rejected ||= own;
       }
-      if (!rejected) this.stats.drop('parsed');
+      const outOfRange = this.emit(produced, out);
+      if (!rejected && outOfRange > 0 && outOfRange === produced.length && produced.length === 1) {
+        // The one record this line produced or completed is dated out of range: the line is dropped for it.
+        this.stats.drop('time_out_of_range');
+      } else {
+        if (!rejected) this.stats.drop('parsed');
+        // Records of other lines (an auditd event completed by this one), or some of several: counted as events.
+        if (outOfRange > 0) this.stats.count('time_out_of_range', outOfRange);
+      }
       if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
-      out.push(...produced);
     }
     return out;
   }
@@ -243,6 +266,47 @@ export class NormalizeProcessor extends BaseProcessor {
   }
 
   /**
+   * Passes on what a parser produced, except records dated outside 1970..2200 (or not at all a number): checked here,
+   * where sensor lines enter the chain, before any later stage does window or watermark arithmetic on such a time.
+   * Returns how many it rejected (reported here; the caller counts them, see `processBatch`).
+   */
+  private emit(produced: readonly PipelineRecord[], out: PipelineRecord[]): number {
+    let rejected = 0;
+    for (const record of produced) {
+      const problem = eventTimeProblem(record);
+      if (problem === undefined) {
+        out.push(record);
+        continue;
+      }
+      rejected++;
+      this.outOfRange++;
+      if (this.outOfRange === 1 || this.outOfRange % 1000 === 0)
+        this.report(
+          'time_out_of_range',
+          `a ${record.eventName ?? 'record'} was dropped (${this.outOfRange} so far): ${problem}`,
+        );
+    }
+    return rejected;
+  }
+
+  /**
+   * `auto`: the format that recognises the input, else the format last recognised on this resource's stream (the
+   * data rows under a tcplife or Zeek header, ss info lines: lines no format recognises alone), else none.
+   */
+  private formatOf(
+    input: string | Readonly<Record<string, unknown>>,
+    resource: RecordResource,
+  ): SensorFormat | undefined {
+    const key = JSON.stringify(resource.attributes);
+    const recognised = recognizeFormat(input, this.formats);
+    if (recognised) {
+      this.lastFormat.set(key, recognised);
+      return recognised;
+    }
+    return this.lastFormat.get(key);
+  }
+
+  /**
    * Reports a parse error. `dropsRecord`: the error is about the current input record, which is dropped for it;
    * otherwise it is about records already parsed (an auditd event ended incomplete) and is counted as an event.
    */
@@ -300,7 +364,9 @@ export class NormalizeProcessor extends BaseProcessor {
     try {
       const result = slot.parser.end();
       for (const e of result.errors) this.malformed(e, slot.format.name, false);
-      out.push(...result.records);
+      // The lines these records came from were counted when consumed: a rejected record is an event here.
+      const rejected = this.emit(result.records, out);
+      if (rejected > 0) this.stats.count('time_out_of_range', rejected);
     } catch (cause) {
       this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
     }
@@ -327,3 +393,11 @@ export const normalizeFactory: ProcessorFactory<NormalizeConfig> = {
     return new NormalizeProcessor(config, context);
   },
 };
+
+/** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
+function tooLong(text: string, maxBytes: number): boolean {
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8.
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(text, 'utf8') > maxBytes;
+}
