@@ -69,7 +69,7 @@ describe('normalize processor', () => {
       const out = await pipeline.process(lines.map((l) => raw(l, 'h')));
       out.push(...(await pipeline.shutdown()));
       assert.equal(out.length, 1);
-      const b = pipeline.balance().normalize!;
+      const b = pipeline.balance().normalize;
       assert.deepEqual([b.recordsIn, b.passed, b.added, b.dropped, b.held, b.lost], [5, 0, 1, 5, 0, 0]);
       assertRecordsConserved(pipeline);
       assert.deepEqual(
