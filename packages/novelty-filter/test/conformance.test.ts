@@ -14,7 +14,7 @@ const sampleRecords = () => [
 ];
 
 conformanceSuite(noveltyFilterFactory, {
-  config: { state_file: null, package_database: 'none' },
+  config: { package_database: 'none' },
   sampleRecords,
   // Each run creates three instances, and one costs about 50 ms (the built-in allowlist): fewer runs keep it quick.
   propertyRuns: 40,
@@ -24,7 +24,6 @@ conformanceSuite(noveltyFilterFactory, {
 conformanceSuite(noveltyFilterFactory, {
   label: 'drop mode',
   config: {
-    state_file: null,
     package_database: 'none',
     action: { mode: 'drop', statuses: ['rare', 'known', 'allowlisted'], keep_custom: false },
   },
