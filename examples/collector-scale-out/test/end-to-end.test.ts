@@ -2,7 +2,8 @@
  * The example for real: the test Collector (built from Go modules, `test/collector`) runs `otelcol-gateway.yaml`,
  * whose load-balancing exporter routes by resource straight to three `egressguard run --config egressguard.yaml`
  * instances over OTLP/gRPC; their output comes back to the gateway's results receiver and its file exporter. Six
- * hosts send the same recorded audit log, interleaved request by request.
+ * hosts send the same recorded audit log, interleaved request by request; halfway through, an instance that owns
+ * hosts is killed (SIGKILL) and started again on the same port and state directory.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -15,12 +16,14 @@ import { after, before, describe, it } from 'node:test';
 
 import { createOtlpGrpcExporter, decodeLogsJson } from '@egressguard/otlp';
 import {
+  ConnectionAttr,
   CoverageAttr,
   createResource,
   EventName,
   getInt,
   getString,
   hostName,
+  NetworkAttr,
   PipelineRecord,
   ProcessAttr,
   ResourceAttr,
@@ -79,6 +82,27 @@ function agentRecords(lines: readonly string[], host: string): PipelineRecord[] 
   );
 }
 
+/**
+ * A host's connections, each once: a connection's time, process, destination and outcome. An instance killed
+ * between checkpoints replays its write-ahead log from the last checkpoint on restart and exports those records
+ * again (at least once), so the killed instance's hosts may see some connections twice, never fewer.
+ */
+function distinctConnections(records: readonly PipelineRecord[], host: string): Set<string> {
+  const keys = new Set<string>();
+  for (const r of records)
+    if (r.eventName === EventName.CONNECTION && hostName(r) === host)
+      keys.add(
+        JSON.stringify([
+          r.hrTime,
+          getInt(r.attributes, ProcessAttr.PID),
+          getString(r.attributes, NetworkAttr.DESTINATION_ADDRESS),
+          getInt(r.attributes, NetworkAttr.DESTINATION_PORT),
+          getString(r.attributes, ConnectionAttr.OUTCOME),
+        ]),
+      );
+  return keys;
+}
+
 async function waitFor(
   what: string,
   check: () => boolean,
@@ -123,6 +147,7 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         EGRESSGUARD_STATE_DIR: join(dir, `state-${i + 1}`),
       });
       const instances: RunningEgressguard[] = [];
+      let restartedHosts: string[] = [];
       for (let i = 0; i < 3; i++) instances.push(await startEgressguard(config, instanceEnv(i)));
       const gateway = startCollector(collector.path!, resolve(EXAMPLE, 'otelcol-gateway.yaml'), {
         GATEWAY_GRPC_ENDPOINT: `127.0.0.1:${gatewayGrpc}`,
@@ -150,7 +175,33 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         const half = Math.floor(lines.length / 2);
         await send(0, half);
 
-        await send(half, lines.length);
+        // Kill (SIGKILL: no flush, no goodbye) an instance that owns at least one host, as its state directory
+        // shows, then restart it on the same port and state directory while the rest is being sent. Every record
+        // the gateway was told was accepted must still come through.
+        const ownerOf = (host: string) =>
+          [0, 1, 2].find((i) => {
+            const stateDir = instanceEnv(i).EGRESSGUARD_STATE_DIR;
+            return (
+              existsSync(stateDir) &&
+              readdirSync(stateDir, { recursive: true, encoding: 'utf8' })
+                .map((f) => join(stateDir, f))
+                .some((f) => statSync(f).isFile() && readFileSync(f).includes(host))
+            );
+          });
+        await waitFor(
+          'the first half of every host in an instance’s state',
+          () => HOSTS.every((h) => ownerOf(h) !== undefined),
+          120_000,
+          gateway.log,
+        );
+        const victim = ownerOf(HOSTS[0])!;
+        restartedHosts = HOSTS.filter((h) => ownerOf(h) === victim);
+        instances[victim].child.kill('SIGKILL');
+        await instances[victim].done;
+        const resend = send(half, lines.length);
+        await sleep(2_000);
+        instances[victim] = await startEgressguard(config, instanceEnv(victim));
+        await resend;
         await agent.shutdown();
 
         // Every record the gateway accepted reaches an instance: wait until every host's connections are back, then
@@ -162,9 +213,19 @@ describe('collector-scale-out with the real Collector: load balancing straight t
               counts.set(hostName(r) ?? '', (counts.get(hostName(r) ?? '') ?? 0) + 1);
           return counts;
         };
+        // The restarted instance catches up after the others (the gateway retries with back-off, the instance
+        // replays its write-ahead log first): wait until every host has the same connections and nothing more
+        // arrives for a while, before stopping the instances.
+        let last = '';
+        let stableSince = Date.now();
         await waitFor(
-          'connection records of every host',
-          () => HOSTS.every((h) => (connectionsPerHost().get(h) ?? 0) > 0),
+          'the same connections of every host',
+          () => {
+            const sizes = HOSTS.map((h) => distinctConnections(readResults(resultsFile), h).size);
+            const now = JSON.stringify(sizes);
+            if (now !== last) [last, stableSince] = [now, Date.now()];
+            return sizes[0] > 0 && sizes.every((n) => n === sizes[0]) && Date.now() - stableSince > 5_000;
+          },
           300_000,
           gateway.log,
         );
@@ -184,17 +245,31 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         await gateway.stop();
       }
 
+      // The gateway held and retried what it could not deliver to the killed instance; it dropped nothing.
+      const dropped = gateway
+        .log()
+        .split('\n')
+        .filter((l) => /Dropping data|dropped_items|No more retries/.test(l));
+      assert.deepEqual(dropped, [], 'the gateway drops nothing');
       const received = readResults(resultsFile);
+      const complete = HOSTS.map((h) => distinctConnections(received, h).size);
       const counts = HOSTS.map(
         (h) => received.filter((r) => r.eventName === EventName.CONNECTION && hostName(r) === h).length,
       );
-      assert.ok(counts[0] > 0);
-      for (let i = 0; i < HOSTS.length; i++)
+      assert.ok(restartedHosts.length > 0);
+      assert.ok(complete[0] > 0);
+      const steady = HOSTS.findIndex((h) => !restartedHosts.includes(h));
+      assert.ok(steady >= 0, 'one host at least is on an instance that was not killed');
+      for (let i = 0; i < HOSTS.length; i++) {
         assert.equal(
-          counts[i],
-          counts[0],
-          `${HOSTS[i]}: the same lines give the same connections, none lost, none twice`,
+          complete[i],
+          complete[steady],
+          `${HOSTS[i]}: the same lines give the same connections, none lost (killed and restarted: ${restartedHosts.includes(HOSTS[i])})`,
         );
+        if (!restartedHosts.includes(HOSTS[i]))
+          assert.equal(counts[i], counts[steady], `${HOSTS[i]}: on an instance that ran through, none twice`);
+        else assert.ok(counts[i] >= counts[steady], `${HOSTS[i]}: replayed records come again, never fewer`);
+      }
       for (const host of HOSTS) {
         const reports = received.filter((r) => r.eventName === EventName.COVERAGE && hostName(r) === host);
         assert.equal(
@@ -204,8 +279,8 @@ describe('collector-scale-out with the real Collector: load balancing straight t
         );
         assert.equal(
           getInt(reports[0].attributes, CoverageAttr.CONNECTIONS),
-          counts[0],
-          `${host}'s report counts all of its connections`,
+          counts[steady],
+          `${host}'s report counts all of its connections, once each`,
         );
         const detections = received.filter(
           (r) =>
