@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -75,7 +75,13 @@ async function one(p: Processor, record: PipelineRecord): Promise<RecordAttribut
 
 describe('novelty filter', () => {
   it('learns, then walks an identity through new → rare → known, by event time', async () => {
-    const p = create({ learning_period_ms: DAY, rare_min_count: 3, rare_min_days: 2 });
+    const p = create({
+      learning_period_ms: DAY,
+      rare_min_count: 3,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     const learning = await one(
       p,
       flow({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl', [ProcessAttr.USER_ID]: 0 }, T0),
@@ -117,7 +123,13 @@ describe('novelty filter', () => {
   });
 
   it('counts a window ending at UTC midnight on the day its connections happened', async () => {
-    const p = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    const p = create({
+      learning_period_ms: 0,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     const midnight = T0 + DAY;
     // 23:50–00:00: the window ends (exclusively) at midnight; its last connection was at 23:59:45.
     const lateEvening = await one(p, flow(implant, midnight, { [FlowAttr.LAST_SEEN]: midnight - 15_000 }));
@@ -130,7 +142,13 @@ describe('novelty filter', () => {
     assert.equal(nextDay[NoveltyAttr.SEEN_DAYS], 2, 'seen before and after midnight: two days');
     assert.equal(nextDay[NoveltyAttr.STATUS], 'known');
     // A flow without a last-seen time falls back to the last instant of its window.
-    const q = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    const q = create({
+      learning_period_ms: 0,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     await one(q, flow(implant, midnight));
     assert.equal((await one(q, flow(implant, midnight + 300_000)))[NoveltyAttr.SEEN_DAYS], 2);
     await p.shutdown();
@@ -138,7 +156,13 @@ describe('novelty filter', () => {
   });
 
   it('forgets identities unseen for history_ms', async () => {
-    const p = create({ learning_period_ms: 0, history_ms: 2 * DAY, rare_min_count: 1, rare_min_days: 1 });
+    const p = create({
+      learning_period_ms: 0,
+      history_ms: 2 * DAY,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_min_intervals: 1,
+    });
     assert.equal(
       (await one(p, makeConnection(implant, { timeMs: T0, host: 'web-1' })))[NoveltyAttr.STATUS],
       'new',
@@ -178,7 +202,7 @@ describe('novelty filter', () => {
       version: number;
       baseline: { entries: unknown[][] };
     };
-    assert.equal(saved.version, 1);
+    assert.equal(saved.version, 2);
     assert.equal(saved.baseline.entries[0][3], 3, 'shutdown wrote the latest count');
 
     const b = create(config, () => now);
@@ -187,6 +211,29 @@ describe('novelty filter', () => {
     assert.equal(again[NoveltyAttr.SEEN_COUNT], 4);
     assert.equal(again[NoveltyAttr.FIRST_SEEN], T0 - 1);
     await b.shutdown();
+  });
+
+  it('restores a version 1 state file (before maturity intervals), counting one interval per day seen', async () => {
+    const dir = mkdtempSync(join(scratch, 'state-v1-'));
+    const identity = 'host=web-1|path=/tmp/.x/kworkerd|user=user';
+    // Written by the previous version: seen 40 times on 14 days over two weeks.
+    const v1 = {
+      version: 1,
+      baseline: {
+        startMs: T0 - 20 * DAY,
+        maxEventMs: T0,
+        entries: [[identity, T0 - 14 * DAY, T0, 40, 14, Math.floor(T0 / DAY), 0x3fff]],
+      },
+    };
+    writeFileSync(join(dir, 'novelty.json'), JSON.stringify(v1));
+    const p = create({ state_dir: dir, state_file: 'novelty.json' });
+    const seen = await one(p, flow(implant, T0 + 2 * 3_600_000));
+    assert.equal(seen[NoveltyAttr.STATUS], 'known', 'two weeks, 14 days: established under the maturity rule');
+    assert.equal(seen[NoveltyAttr.SEEN_COUNT], 41);
+    assert.equal(seen[NoveltyAttr.SEEN_INTERVALS], 15, 'one interval per day seen (the last in the hour ending at T0), plus this one');
+    await p.shutdown();
+    const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as { version: number };
+    assert.equal(saved.version, 2, 'written back in the current version');
   });
 
   it('allowlists by identity, never a known name in a custom location', async () => {
@@ -240,7 +287,8 @@ describe('novelty filter', () => {
     const p = create({
       learning_period_ms: 0,
       rare_min_count: 1,
-      rare_min_days: 1,
+      mature_span_ms: 0,
+      mature_min_intervals: 1,
       action: { mode: 'drop' },
     });
     const curl = { [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl' };
