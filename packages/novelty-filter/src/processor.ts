@@ -63,6 +63,7 @@ export const noveltyFilterMetadata: ProcessorMetadata = {
     FlowAttr.LAST_SEEN,
     FlowAttr.WINDOW_END,
     FlowAttr.REVISION,
+    FlowAttr.INTERIM,
   ],
   writes: [
     NoveltyAttr.STATUS,
@@ -295,9 +296,16 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       );
       timeMs = this.context.now() + skew;
     }
-    // A revised window (revision ≥ 1) is the same sighting as its first emission: it must not count twice.
-    const revision = record.eventName === EventName.HTTP_FLOW ? get(attrs, FlowAttr.REVISION) : undefined;
-    const sighting = this.baseline.observe(identity, timeMs, revision === undefined || revision === 0);
+    // A revised window (revision ≥ 1) is the same sighting as its first emission, and an interim update of an open
+    // window is part of the window record still to come: neither counts again.
+    const isFlow = record.eventName === EventName.HTTP_FLOW;
+    const revision = isFlow ? get(attrs, FlowAttr.REVISION) : undefined;
+    const interim = isFlow && get(attrs, FlowAttr.INTERIM) === true;
+    const sighting = this.baseline.observe(
+      identity,
+      timeMs,
+      !interim && (revision === undefined || revision === 0),
+    );
     this.dirty = true;
 
     const containerId = get(attrs, ProcessAttr.CONTAINER_ID);

@@ -104,6 +104,9 @@ describe('novelty filter', () => {
 
     const revised = await one(p, flow(implant, T0 + DAY + 300_000, { [FlowAttr.REVISION]: 1 }));
     assert.equal(revised[NoveltyAttr.SEEN_COUNT], 1, 'a revised window is not a new sighting');
+    const interim = await one(p, flow(implant, T0 + DAY + 300_000, { [FlowAttr.INTERIM]: true }));
+    assert.equal(interim[NoveltyAttr.SEEN_COUNT], 1, 'an interim update of an open window is not a sighting');
+    assert.equal(interim[NoveltyAttr.STATUS], 'rare', 'but it is annotated like its window');
 
     assert.equal((await one(p, flow(implant, T0 + DAY + 600_000)))[NoveltyAttr.STATUS], 'rare');
     assert.equal(
