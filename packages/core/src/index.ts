@@ -23,5 +23,7 @@ export type { ErrorHandler, ReportedError } from './errors.ts';
 export { EventTimeWatermark } from './watermark.ts';
 export type { Lateness, WatermarkOptions } from './watermark.ts';
 export { FileStateStore } from './state-store.ts';
+export { isGzipFile, openInputFile } from './input-file.ts';
+export type { InputFile } from './input-file.ts';
 export { ChainLogRecordProcessor, fromSdkRecord } from './sdk-adapter.ts';
 export type { ChainLogRecordProcessorOptions } from './sdk-adapter.ts';

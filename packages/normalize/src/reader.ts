@@ -1,13 +1,14 @@
 /**
- * Reads a sensor's own file for `egressguard replay --format`: streamed line by line (node:readline), framed into
+ * Reads a sensor's own file for `egressguard replay --format`, plain or gzip-compressed: streamed line by line
+ * (node:readline), framed into
  * JSON objects where a JSON export is pretty-printed over several lines, parsed by one format's parser, handed out
  * in batches. Memory stays bounded by the batch size, the JSON object bound and the parser's own bounds, whatever
  * the file size. A malformed line is counted and reported with its line number; it never stops the file.
  */
-import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 
+import { openInputFile } from '@egressguard/core';
 import {
   ProvenanceAttr,
   ResourceAttr,
@@ -137,7 +138,8 @@ export function readSensorFile(
       return batch;
     };
 
-    const stream = createReadStream(path, { encoding: 'utf8' });
+    // Gzip-compressed files (recognised by their magic bytes) are decompressed as they are read.
+    const { stream } = openInputFile(path);
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     try {
       for await (const raw of lines) {

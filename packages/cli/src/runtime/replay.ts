@@ -3,13 +3,13 @@
  * ExportLogsServiceRequest per line, as the Collector's file exporter writes) or a sensor's own format read by
  * normalize; output is OTLP JSON lines, one line per batch that left the chain.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-import type { ProcessorCounters } from '@egressguard/core';
+import { openInputFile, type ProcessorCounters } from '@egressguard/core';
 import { getFormat, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
@@ -201,9 +201,11 @@ async function readOtlpJsonLines(
   reject: Reject,
   report: (bytes: number) => void,
 ): Promise<void> {
-  const stream = file === '-' ? (stdin ?? process.stdin) : createReadStream(file);
-  const opened = file === '-' ? Promise.resolve() : once(stream, 'open');
-  await opened;
+  // A gzip-compressed file (recognised by its magic bytes) is decompressed as it is read; progress counts the
+  // compressed bytes, which is what the file's size says.
+  const opened = file === '-' ? undefined : openInputFile(file);
+  const stream = opened?.stream ?? stdin ?? process.stdin;
+  if (opened) await once(opened.file, 'open');
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
   for await (const read of lines) {
@@ -228,7 +230,7 @@ async function readOtlpJsonLines(
     for (const r of decoded.rejected)
       reject(file, n, 'rejected_record', `log record ${r.index}: ${r.reason}`);
     if (decoded.records.length > 0) await run(decoded.records);
-    if (n % 64 === 0) report((stream as Partial<{ bytesRead: number }>).bytesRead ?? 0);
+    if (n % 64 === 0) report(opened?.file.bytesRead ?? 0);
   }
 }
 
