@@ -704,6 +704,11 @@ interface Scenario {
   readonly gzip?: boolean;
   /** Run only when named on the command line. */
   readonly onlyWhenNamed?: boolean;
+  /**
+   * How the evaluation judges it: `after_learning` (a steady-state host) replays a learning day made from the
+   * recording before it (see lib/learning.ts). Default: fresh.
+   */
+  readonly judge?: 'fresh' | 'after_learning';
   /** Listeners of the servers, ADDRESS:PORT. */
   readonly listeners: readonly string[];
 }
@@ -730,6 +735,7 @@ const SCENARIOS: Record<string, Scenario> = {
     proxyPort: 3129,
     gzip: true,
     onlyWhenNamed: true,
+    judge: 'after_learning',
     listeners: [
       `${LONG.repo}:80`,
       `${LONG.cdn}:80`,
@@ -974,6 +980,7 @@ async function runScenario(
     const labels = {
       scenario: name,
       description: scenario.description,
+      ...(scenario.judge ? { evaluation: { judge: scenario.judge } } : {}),
       host: hostname(),
       sensors: {
         ss: `ss -tinpH every 200 ms (${ss.polls} polls)`,
