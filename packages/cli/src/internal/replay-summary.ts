@@ -64,7 +64,8 @@ function stageTable(stages: Readonly<Record<string, ProcessorCounters>>): string
 export function formatReplaySummary(result: ReplayResult, reported: ReportedCounts, detail: boolean): string {
   const out: string[] = [];
   out.push(
-    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections`,
+    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections` +
+      (result.revisionCount > 0 ? ` (${formatCount(result.revisionCount)} revisions)` : ''),
   );
   const rejected = sum(result.rejected);
   if (rejected > 0) {
@@ -80,7 +81,11 @@ export function formatReplaySummary(result: ReplayResult, reported: ReportedCoun
       out.push(`  ${key}: ${formatCount(count)} (first: ${first})`);
   }
   if (detail) {
-    out.push('', 'Detections:', formatDetectionTable(result.detections, result.detectionCount));
+    out.push(
+      '',
+      'Detections:',
+      formatDetectionTable(result.detections, result.detectionCount + result.revisionCount),
+    );
     out.push(
       '',
       'Blind spots (connections lacking a process, bytes or HTTP):',

@@ -12,7 +12,14 @@ import type { Readable, Writable } from 'node:stream';
 import { openInputFile, type ProcessorCounters } from '@egressguard/core';
 import { getFormat, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
-import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
+import {
+  DetectionAttr,
+  EventName,
+  cloneRecord,
+  eventTimeMs,
+  getInt,
+  type PipelineRecord,
+} from '@egressguard/schema';
 
 import type { ResolvedConfig } from '../config/load-config.ts';
 import { buildPipeline, restorePipeline, savePipeline, type BuiltPipeline } from './pipelines.ts';
@@ -45,6 +52,8 @@ export interface ReplayOptions {
   readonly progress?: ReplayProgress;
   /** Most detection and coverage records kept for the summary. Default 10000. */
   readonly keepRecords?: number;
+  /** Sensor input lines per batch handed to the chain (smaller: closer to a live feed). Default 1000. */
+  readonly batchLines?: number;
 }
 
 /** A problem with one input line or record. */
@@ -68,9 +77,18 @@ export interface ReplayResult {
   readonly problems: readonly InputProblem[];
   /** Counters of each stage, by pipeline id then stage id, in chain order. */
   readonly stages: Readonly<Record<string, Readonly<Record<string, ProcessorCounters>>>>;
-  /** Detection records that left the chain (at most `keepRecords`). */
+  /** Detection records that left the chain (at most `keepRecords`), revisions included. */
   readonly detections: readonly PipelineRecord[];
+  /**
+   * For each kept detection, how far the input had advanced in event time when it left the chain: the largest
+   * event time of the connection records read until then (`NaN` before any). Minus the detection's own time, it
+   * is the detection's latency in event time.
+   */
+  readonly detectionStreamMs: readonly number[];
+  /** Detections that left the chain: first emissions, each an alert. */
   readonly detectionCount: number;
+  /** Revisions of those detections (the same id with final or corrected evidence): updates, not alerts. */
+  readonly revisionCount: number;
   /** Coverage (blind-spot) records that left the chain (at most `keepRecords`). */
   readonly coverage: readonly PipelineRecord[];
   /**
@@ -97,11 +115,14 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const rejected: Record<string, number> = {};
   const problems: InputProblem[] = [];
   const detections: PipelineRecord[] = [];
+  const detectionStreamMs: number[] = [];
+  let streamMs = Number.NaN;
   const coverage: PipelineRecord[] = [];
   const malformed = new Map<string, MalformedInput>();
   let recordsIn = 0;
   let recordsOut = 0;
   let detectionCount = 0;
+  let revisionCount = 0;
   let writing: Promise<void> = Promise.resolve();
 
   const reject: Reject = (file, line, reason, detail, n = 1) => {
@@ -113,8 +134,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     recordsOut += records.length;
     for (const r of records) {
       if (r.eventName === EventName.DETECTION) {
-        detectionCount++;
-        if (detections.length < keep) detections.push(r);
+        if ((getInt(r.attributes, DetectionAttr.REVISION) ?? 0) > 0) revisionCount++;
+        else detectionCount++;
+        if (detections.length < keep) {
+          detections.push(r);
+          detectionStreamMs.push(streamMs);
+        }
       } else if (r.eventName === EventName.COVERAGE && coverage.length < keep) coverage.push(r);
     }
     const line = encodeLogsJson(records);
@@ -138,6 +163,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
 
   const run = async (batch: PipelineRecord[]) => {
     recordsIn += batch.length;
+    for (const r of batch) {
+      if (r.eventName !== EventName.CONNECTION) continue;
+      const t = eventTimeMs(r);
+      if (t !== undefined && !(t <= streamMs)) streamMs = t;
+    }
     for (let i = 0; i < pipelines.length; i++) {
       const input = i === pipelines.length - 1 ? batch : batch.map(cloneRecord);
       await write(await pipelines[i].pipeline.process(input));
@@ -151,7 +181,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
-    else await readSensor(file, options.format, options.host, run, reject, malformed);
+    else await readSensor(file, options.format, options.host, options.batchLines, run, reject, malformed);
     doneBefore += size;
     report(0);
   }
@@ -168,7 +198,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     problems,
     stages: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
     detections,
+    detectionStreamMs,
     detectionCount,
+    revisionCount,
     coverage,
     malformed: [...malformed.values()],
   };
@@ -238,11 +270,15 @@ async function readSensor(
   file: string,
   format: string,
   host: string | undefined,
+  batchLines: number | undefined,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
   malformed: Map<string, MalformedInput>,
 ): Promise<void> {
-  const reader = readSensorFile(file, format, host !== undefined ? { host } : {});
+  const reader = readSensorFile(file, format, {
+    ...(host !== undefined ? { host } : {}),
+    ...(batchLines !== undefined ? { batchLines } : {}),
+  });
   for await (const batch of reader) {
     for (const e of batch.errors) reject(file, e.line, 'unreadable_line', e.reason);
     if (batch.records.length > 0) await run(batch.records);
