@@ -231,9 +231,17 @@ describe('novelty filter', () => {
     writeFileSync(join(dir, 'novelty.json'), JSON.stringify(v1));
     const p = create({ state_dir: dir, state_file: 'novelty.json' });
     const seen = await one(p, flow(implant, T0 + 2 * 3_600_000));
-    assert.equal(seen[NoveltyAttr.STATUS], 'known', 'two weeks, 14 days: established under the maturity rule');
+    assert.equal(
+      seen[NoveltyAttr.STATUS],
+      'known',
+      'two weeks, 14 days: established under the maturity rule',
+    );
     assert.equal(seen[NoveltyAttr.SEEN_COUNT], 41);
-    assert.equal(seen[NoveltyAttr.SEEN_INTERVALS], 15, 'one interval per day seen (the last in the hour ending at T0), plus this one');
+    assert.equal(
+      seen[NoveltyAttr.SEEN_INTERVALS],
+      15,
+      'one interval per day seen (the last in the hour ending at T0), plus this one',
+    );
     await p.shutdown();
     const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as { version: number };
     assert.equal(saved.version, 2, 'written back in the current version');

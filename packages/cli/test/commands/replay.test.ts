@@ -240,7 +240,7 @@ describe('egressguard replay', () => {
       );
     }
     // The detector consumes the aggregator's interim updates, each dropped with its reason.
-    assert.match(r.stderr, /\n  ratio_detector +\d+ +\d+ +\d+ +0 +interim_flow \d+/);
+    assert.match(r.stderr, /\n {2}ratio_detector +\d+ +\d+ +\d+ +0 +interim_flow \d+/);
     assert.match(
       r.stderr,
       /Detections:\nHOST +PROCESS +FIRED \(UTC\) +WINDOW \(UTC\) +CONNS +BYTES OUT +BYTES IN\n[- ]+\n/,
