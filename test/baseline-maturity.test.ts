@@ -42,7 +42,6 @@ function chain(scale: number): Pipeline {
   );
   const novelty = noveltyFilterFactory.create(
     noveltyFilterFactory.config.parse({
-      state_file: null,
       package_database: 'none',
       check_local_files: false,
       max_clock_skew_ms: 0,

@@ -16,6 +16,7 @@ import {
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
+  stdoutExporterConfig,
 } from '../src/config/components.ts';
 import { defaultConfigYaml } from '../src/config/default-config.ts';
 import { parseConfigText } from '../src/config/load-config.ts';
@@ -35,6 +36,7 @@ describe('README', () => {
   const tables = {
     otlp: otlpReceiverConfig,
     otlphttp: otlpHttpExporterConfig,
+    stdout: stdoutExporterConfig,
     file: fileExporterConfig,
     service: serviceConfig,
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import {
   setErrorHandler,
   stderrErrorHandler,
   type Processor,
+  type ProcessorSnapshot,
   type ReportedError,
 } from '@egressguard/core';
 import { makeConnection, makeRecord } from '@egressguard/core/testing';
@@ -32,7 +33,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
   // The fixed clock sits at T0 while the records walk days past it: the clock-skew bound is off unless a test sets it.
   const config = noveltyFilterFactory.config.parse({
-    state_file: null,
     package_database: 'none',
     max_clock_skew_ms: 0,
     ...raw,
@@ -180,44 +180,35 @@ describe('novelty filter', () => {
     await p.shutdown();
   });
 
-  it('keeps the baseline across a restart through its state file, written on the injected clock', async () => {
-    const dir = mkdtempSync(join(scratch, 'state-'));
-    let now = T0;
-    const config = {
-      state_dir: dir,
-      state_file: 'novelty.json',
-      snapshot_interval_ms: 60_000,
-      learning_period_ms: 0,
-    };
-    const a = create(config, () => now);
+  it('keeps the baseline across a restart through snapshot and restore, and writes no file of its own', async () => {
+    const config = { learning_period_ms: 0 };
+    const a = create(config);
     assert.equal((await one(a, flow(implant, T0)))[NoveltyAttr.STATUS], 'new');
-    assert.equal(existsSync(join(dir, 'novelty.json')), false, 'not written before the interval');
-    now += 60_000;
     await a.process([flow(implant, T0 + 300_000)]);
-    assert.equal(
-      a.counters().events.snapshots_written,
-      1,
-      'written once the interval passed on the injected clock',
-    );
     await a.process([flow(implant, T0 + 600_000)]);
-    await a.shutdown();
-    const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as {
-      version: number;
+    // The runtime owns persistence: it takes the snapshot (plain JSON) and writes it with its checkpoint.
+    const saved = JSON.parse(JSON.stringify(a.snapshot())) as ProcessorSnapshot & {
       baseline: { entries: unknown[][] };
     };
+    await a.shutdown();
     assert.equal(saved.version, 2);
-    assert.equal(saved.baseline.entries[0][3], 3, 'shutdown wrote the latest count');
+    assert.equal(saved.baseline.entries[0][3], 3, 'the snapshot holds the latest count');
 
-    const b = create(config, () => now);
+    const b = create(config);
+    b.restore(saved);
     const again = await one(b, flow(implant, T0 + 900_000));
-    assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restarted instance remembers the identity');
+    assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restored instance remembers the identity');
     assert.equal(again[NoveltyAttr.SEEN_COUNT], 4);
     assert.equal(again[NoveltyAttr.FIRST_SEEN], T0 - 1);
     await b.shutdown();
+    assert.throws(
+      () => noveltyFilterFactory.config.parse({ state_file: 'novelty.json' }),
+      /state_file/,
+      'the old state_file option is refused by name',
+    );
   });
 
-  it('restores a version 1 state file (before maturity intervals), counting one interval per day seen', async () => {
-    const dir = mkdtempSync(join(scratch, 'state-v1-'));
+  it('restores a version 1 snapshot (before maturity intervals), counting one interval per day seen', async () => {
     const identity = 'host=web-1|path=/tmp/.x/kworkerd|user=user';
     // Written by the previous version: seen 40 times on 14 days over two weeks.
     const v1 = {
@@ -228,8 +219,8 @@ describe('novelty filter', () => {
         entries: [[identity, T0 - 14 * DAY, T0, 40, 14, Math.floor(T0 / DAY), 0x3fff]],
       },
     };
-    writeFileSync(join(dir, 'novelty.json'), JSON.stringify(v1));
-    const p = create({ state_dir: dir, state_file: 'novelty.json' });
+    const p = create();
+    p.restore(v1);
     const seen = await one(p, flow(implant, T0 + 2 * 3_600_000));
     assert.equal(
       seen[NoveltyAttr.STATUS],
@@ -242,9 +233,8 @@ describe('novelty filter', () => {
       15,
       'one interval per day seen (the last in the hour ending at T0), plus this one',
     );
+    assert.equal(p.snapshot()?.version, 2, 'snapshotted in the current version');
     await p.shutdown();
-    const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as { version: number };
-    assert.equal(saved.version, 2, 'written back in the current version');
   });
 
   it('allowlists by identity, never a known name in a custom location', async () => {
