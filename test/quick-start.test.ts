@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
-import { DetectionAttr, ProcessAttr, getString } from '@egressguard/schema';
+import { DetectionAttr, ProcessAttr, getInt, getString } from '@egressguard/schema';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -37,7 +37,11 @@ describe('npm start', () => {
       host: values.host!,
       output: new Writable({ write: (_c, _e, done) => done() }),
     });
-    const found = result.detections.map((d) => [
+    // Each implant fired once and was revised once when its window closed: four alerts.
+    assert.equal(result.detectionCount, 4);
+    assert.equal(result.revisionCount, 4);
+    const first = result.detections.filter((d) => !getInt(d.attributes, DetectionAttr.REVISION));
+    const found = first.map((d) => [
       getString(d.attributes, ProcessAttr.EXECUTABLE_PATH),
       getString(d.attributes, DetectionAttr.FINDING),
     ]);

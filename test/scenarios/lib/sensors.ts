@@ -147,6 +147,8 @@ export class AuditCapture {
       this.inode = st.ino;
     }
     this.timer = setInterval(() => this.read(), 1000);
+    // A generator that fails before stop() must still exit.
+    this.timer.unref();
   }
 
   stop(): void {
