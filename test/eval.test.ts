@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import { DetectionAttr, getDouble, getString, getStringArray } from '@egressguard/schema';
 
 import {
@@ -52,6 +53,14 @@ describe('evaluation over the recorded scenarios', () => {
     for (const s of scores.filter((x) => x.sensorSet === SENSOR_SETS[0].name && !x.informational))
       for (const [actor, ms] of Object.entries(s.latencyFromCrossingMs))
         assert.ok(ms >= 0 && ms <= 15_000, `${actor}: ${ms} ms past the crossing`);
+  });
+
+  it('loses no record in any stage, in any scenario and sensor set', () => {
+    assert.ok(scores.length > 0);
+    for (const s of scores) {
+      assert.ok(Object.keys(s.balance).length > 0, `${s.scenario}/${s.sensorSet}: the chain ran`);
+      assertRecordsConserved(s.balance, `${s.scenario}/${s.sensorSet}`);
+    }
   });
 
   it('meets the thresholds with the gated sensor set', () => {

@@ -11,6 +11,7 @@ import { gunzipSync } from 'node:zlib';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
 
+import type { StageBalance } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 
 import { learningDay } from './learning.ts';
@@ -79,6 +80,8 @@ export interface SetScore extends ScenarioScore {
   readonly informational: boolean;
   /** `fresh`, or `after_learning` when a learning day was replayed first. */
   readonly judged: 'fresh' | 'after_learning';
+  /** What each stage of the default chain did with the scenario's records (in, out, added, dropped, held, lost). */
+  readonly balance: Readonly<Record<string, StageBalance>>;
   /** The detection records the replay produced, with the actor each is about (undefined: none matched). */
   readonly detectionRecords: readonly {
     readonly record: PipelineRecord;
@@ -149,6 +152,7 @@ export async function evaluateScenario(
       sensorSet: set.name,
       informational: false,
       judged: judge,
+      balance: result.balance.logs ?? {},
       ...scoreScenario(labels, emitted, spanMs, scratch ? fromMs : Number.NEGATIVE_INFINITY),
       detectionRecords: result.detections.map((record) => ({
         record,
