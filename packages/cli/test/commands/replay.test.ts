@@ -240,7 +240,13 @@ describe('egressguard replay', () => {
       assert.equal(recordsIn, recordsOut - added, `${stage}: in = out - added + dropped + held`);
     }
     // The detector consumes the aggregator's interim updates, each dropped with its reason.
-    assert.match(r.stderr, /\n {2}ratio_detector +\d+ +\d+ +\d+ +0 +interim_flow \d+/);
+    const detector = /\n {2}ratio_detector +(\d+) +(\d+) +(\d+) +(\d+) +0 +0 +interim_flow (\d+)/.exec(
+      r.stderr,
+    );
+    assert.ok(detector, 'the summary has a row for ratio_detector');
+    const [dIn, dOut, dAdded, dDropped, interims] = detector.slice(1, 6).map(Number);
+    assert.equal(dDropped, interims);
+    assert.equal(dIn, dOut - dAdded + dDropped, 'ratio_detector: in = out - added + dropped');
     assert.match(
       r.stderr,
       /Detections:\nHOST +PROCESS +FIRED \(UTC\) +WINDOW \(UTC\) +CONNS +BYTES OUT +BYTES IN\n[- ]+\n/,
