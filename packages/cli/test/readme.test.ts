@@ -13,6 +13,7 @@ import { SENSOR_FORMAT_NAMES } from '@egressguard/normalize';
 
 import {
   fileExporterConfig,
+  otlpGrpcExporterConfig,
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
@@ -35,6 +36,7 @@ function between(start: string, end: string): string {
 describe('README', () => {
   const tables = {
     otlp: otlpReceiverConfig,
+    'otlp-exporter': otlpGrpcExporterConfig,
     otlphttp: otlpHttpExporterConfig,
     stdout: stdoutExporterConfig,
     file: fileExporterConfig,
