@@ -8,13 +8,15 @@
  * queues, save state, drain the queues: everything already accepted is exported.
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 import { reportError } from '@egressguard/core';
 import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
-import { cloneRecord, type PipelineRecord } from '@egressguard/schema';
+import { ResourceAttr, cloneRecord, createResource, type PipelineRecord } from '@egressguard/schema';
 
 import { parseHostPort, type OtlpReceiverConfig } from '../config/components.ts';
 import type { ResolvedConfig } from '../config/load-config.ts';
+import { createHostReceiver, isHostReceiverType, type HostReceiver } from '../host-receivers/index.ts';
 import { createQueuedExporter, type ExporterStreams, type QueuedExporter } from './exporters.ts';
 import { buildPipeline, restorePipeline, savePipeline, type BuiltPipeline } from './pipelines.ts';
 
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   readonly streams: ExporterStreams;
   /** Writes one diagnostic line (to stderr in the CLI). */
   readonly log: (line: string) => void;
+  /** Sees every record that leaves a pipeline, before the export queues (`watch` prints detections from here). */
+  readonly observe?: (records: readonly PipelineRecord[]) => void;
 }
 
 /** A receiver's bound address. */
@@ -48,7 +52,7 @@ export class Service {
   private readonly options: ServiceOptions;
   private readonly exporters = new Map<string, QueuedExporter>();
   private readonly pipelines: RunningPipeline[] = [];
-  private readonly receivers: { id: string; receiver: OtlpHttpReceiver }[] = [];
+  private readonly receivers: { id: string; receiver: OtlpHttpReceiver | HostReceiver }[] = [];
   /**
    * Records admitted by `accept` and still in the chain, per exporter: requests overlap while a stage awaits, and
    * each must see the room the others already took.
@@ -97,7 +101,12 @@ export class Service {
     this.restored = true;
     const bound: BoundReceiver[] = [];
     for (const id of receiverIds) {
-      const receiverConfig = config.receivers.get(id)!.config as OtlpReceiverConfig;
+      const component = config.receivers.get(id)!;
+      if (isHostReceiverType(component.type)) {
+        await this.startHostReceiver(id, component.type, component.config);
+        continue;
+      }
+      const receiverConfig = component.config as OtlpReceiverConfig;
       const http = receiverConfig.protocols.http;
       const address = parseHostPort(this.options.listen ?? http.endpoint);
       if (!address) throw new Error(`egressguard: --listen ${this.options.listen}: must be host:port`);
@@ -126,6 +135,29 @@ export class Service {
     this.snapshotTimer = setInterval(() => void this.saveState(), config.state.snapshot_interval_ms);
     this.snapshotTimer.unref();
     return bound;
+  }
+
+  /** The running host receivers (`ebpf`, `auditd`, `procfs`), by id. */
+  hostReceivers(): ReadonlyMap<string, HostReceiver> {
+    return new Map(
+      this.receivers.flatMap((r) =>
+        r.receiver instanceof OtlpHttpReceiver ? [] : [[r.id, r.receiver] as const],
+      ),
+    );
+  }
+
+  /** A receiver that reads this host: its records carry this host's name, and go through `accept` as OTLP's do. */
+  private async startHostReceiver(id: string, type: string, receiverConfig: unknown): Promise<void> {
+    const targets = this.pipelines.filter((p) => p.config.receivers.includes(id));
+    const receiver = createHostReceiver(type, receiverConfig, {
+      id,
+      stateDirectory: this.config.state.path,
+      resource: createResource({ [ResourceAttr.HOST_NAME]: hostname() }),
+      onRecords: (records) => this.accept(targets, records),
+      log: this.options.log,
+    });
+    await receiver.start();
+    this.receivers.push({ id, receiver });
   }
 
   /** Counters of the export queues and the pipelines' stages. */
@@ -220,6 +252,7 @@ export class Service {
     fromRequest: boolean,
   ): void {
     if (records.length === 0) return;
+    this.options.observe?.(records);
     let refused = false;
     for (const e of exporters) if (!e.queue.enqueue(records)) refused = true;
     // A batch the queue refused mid-request is reported to the client as saturation so that it retries; records

@@ -1,0 +1,275 @@
+/**
+ * The `auditd` receiver: tails the audit log across rotations and reads it with normalize's auditd parser (the same
+ * records `replay --format auditd` makes). Its position (the log's inode and byte offset) and the parser's open
+ * events are saved in the state directory after each hand-over, so a restart goes on where the last run stopped,
+ * reading the end of a log rotated meanwhile first. The system's audit rules are left alone unless
+ * `rules.install` is set; then exactly the rules this receiver added are removed at stop.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+
+import { FileStateStore, reportError } from '@egressguard/core';
+import { createAuditdFormat, type ParserSnapshot, type SensorParser } from '@egressguard/normalize';
+import { ProcessAttr, type PipelineRecord } from '@egressguard/schema';
+
+import type { AuditdReceiverConfig } from './config.ts';
+import { containerIdOf } from './container-id.ts';
+import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
+import { LogTail, type TailPosition } from './log-tail.ts';
+
+/** What the receiver saves in the state directory. */
+interface AuditdReceiverState {
+  readonly version: 1;
+  readonly path: string;
+  readonly position: TailPosition;
+  readonly parser?: ParserSnapshot;
+}
+
+/** Tails audit.log. */
+export class AuditdReceiver implements HostReceiver {
+  readonly blindSpots = [
+    'No byte counts: auditd sees the connect() call, not what went over the connection.',
+    'No outcome for most connections: a non-blocking connect() returns before the answer.',
+    'Only what the system’s audit rules log (connect and execve rules are needed).',
+  ];
+  private readonly config: AuditdReceiverConfig;
+  private readonly context: HostReceiverContext;
+  private readonly store: FileStateStore<AuditdReceiverState>;
+  private readonly tail: LogTail;
+  private readonly parser: SensorParser;
+  private readonly tally = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> = Promise.resolve();
+  /** Records parsed but not yet taken by the pipelines (kept while the export queues are full). */
+  private pending: PipelineRecord[] = [];
+  private lineNo = 0;
+  private installed: string[][] = [];
+  private stopped: Promise<void> | undefined;
+
+  constructor(config: AuditdReceiverConfig, context: HostReceiverContext) {
+    this.config = config;
+    this.context = context;
+    this.store = new FileStateStore(
+      join(context.stateDirectory, `receiver-${encodeURIComponent(context.id)}.json`),
+    );
+    this.tail = new LogTail({
+      path: config.path,
+      maxLineBytes: config.max_line_bytes,
+      onLongLine: (bytes) => {
+        this.count('malformed');
+        reportError({
+          component: `receiver ${context.id}`,
+          reason: 'malformed',
+          message: `audit line of ${bytes} bytes skipped (max_line_bytes ${config.max_line_bytes})`,
+        });
+      },
+    });
+    const resource = context.resource;
+    this.parser = createAuditdFormat().createParser({
+      defaultResource: resource,
+      // The records are this host's: a `node=` prefix names this host, whatever it says.
+      resourceFor: () => resource,
+    });
+  }
+
+  counters(): Readonly<Record<string, number>> {
+    return {
+      ...Object.fromEntries(this.tally),
+      ...this.parser.counters?.(),
+      rotations_lost: this.tail.lostRotations,
+      records_pending: this.pending.length,
+    };
+  }
+
+  /** The saved position, if any (tests check it). */
+  savedPosition(): TailPosition | undefined {
+    return this.store.load()?.position;
+  }
+
+  start(): Promise<void> {
+    try {
+      this.open();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return Promise.resolve();
+  }
+
+  private open(): void {
+    if (this.config.rules.install) this.installRules();
+    let saved: AuditdReceiverState | undefined;
+    try {
+      saved = this.store.load();
+    } catch (cause) {
+      throw new Error(
+        `egressguard: receiver ${this.context.id}: state file ${this.store.path} cannot be read; move it aside to start from the log's ${this.config.start_at}`,
+        { cause },
+      );
+    }
+    if (saved && (saved.version !== 1 || saved.path !== this.config.path)) saved = undefined;
+    if (saved?.parser) this.parser.restore?.(saved.parser);
+    let how: string;
+    try {
+      how = this.tail.open(saved?.position, this.config.start_at);
+    } catch (cause) {
+      this.removeRules();
+      throw new Error(`egressguard: receiver ${this.context.id}: cannot read ${this.config.path}`, { cause });
+    }
+    this.context.log(`egressguard: receiver ${this.context.id}: ${how}`);
+    this.timer = setInterval(() => {
+      this.loop = this.loop.then(() => this.poll());
+    }, this.config.poll_interval_ms);
+    this.timer.unref();
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.loop;
+    await this.poll();
+    this.tail.close();
+    this.removeRules();
+  }
+
+  private count(key: string, n = 1): void {
+    this.tally.set(key, (this.tally.get(key) ?? 0) + n);
+  }
+
+  /** Reads new lines, hands their records over, then saves the position they reach. */
+  private async poll(): Promise<void> {
+    if (this.pending.length === 0) {
+      let lines: string[];
+      try {
+        lines = this.tail.read();
+      } catch (cause) {
+        reportError({
+          component: `receiver ${this.context.id}`,
+          reason: 'read_failed',
+          message: `cannot read ${this.config.path}`,
+          cause,
+        });
+        return;
+      }
+      this.count('lines', lines.length);
+      for (const line of lines) {
+        const out = this.parser.push(line, ++this.lineNo);
+        for (const e of out.errors) {
+          this.count('malformed');
+          reportError({
+            component: `receiver ${this.context.id}`,
+            reason: 'malformed',
+            message: `audit line ${e.line}: ${e.reason}`,
+          });
+        }
+        for (const r of out.records) {
+          const pid = r.attributes[ProcessAttr.PID];
+          if (typeof pid === 'number' && r.attributes[ProcessAttr.CONTAINER_ID] === undefined) {
+            const container = containerIdOf(pid);
+            if (container !== undefined) r.attributes[ProcessAttr.CONTAINER_ID] = container;
+          }
+        }
+        this.pending.push(...out.records);
+      }
+    }
+    if (this.pending.length > 0) {
+      try {
+        await this.context.onRecords(this.pending);
+        this.count('records_delivered', this.pending.length);
+        this.pending = [];
+      } catch (cause) {
+        // Not read further until these are taken: the log itself is the buffer.
+        reportError({
+          component: `receiver ${this.context.id}`,
+          reason: 'hand_over_failed',
+          message: `${this.pending.length} records wait for the export queues`,
+          cause,
+        });
+        return;
+      }
+    }
+    this.save();
+  }
+
+  private save(): void {
+    const position = this.tail.position();
+    if (!position) return;
+    try {
+      this.store.save({
+        version: 1,
+        path: this.config.path,
+        position,
+        ...(this.parser.snapshot ? { parser: this.parser.snapshot() } : {}),
+      });
+    } catch (cause) {
+      reportError({
+        component: `receiver ${this.context.id}`,
+        reason: 'position_not_saved',
+        message: `position not saved to ${this.store.path}`,
+        cause,
+      });
+    }
+  }
+
+  private rules(): string[][] {
+    const prefix = this.config.rules.key_prefix;
+    return [
+      ['always,exit', '-F', 'arch=b64', '-S', 'connect', '-k', `${prefix}_connect`],
+      ['always,exit', '-F', 'arch=b64', '-S', 'execve', '-k', `${prefix}_exec`],
+    ];
+  }
+
+  private installRules(): void {
+    // A run that died before removing its rules leaves them behind, and auditctl refuses to add a rule twice.
+    this.removeRules(this.rules());
+    for (const rule of this.rules()) {
+      try {
+        execFileSync('auditctl', ['-a', ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+        this.installed.push(rule);
+      } catch (cause) {
+        this.removeRules();
+        throw new Error(
+          `egressguard: receiver ${this.context.id}: rules.install: auditctl -a ${rule.join(' ')} failed`,
+          { cause },
+        );
+      }
+    }
+    this.context.log(
+      `egressguard: receiver ${this.context.id}: added audit rules with keys ${this.rules()
+        .map((r) => r.at(-1))
+        .join(', ')}; they are removed at stop`,
+    );
+  }
+
+  private removeRules(rules: string[][] = this.installed): void {
+    for (const rule of rules) {
+      try {
+        execFileSync('auditctl', ['-d', ...rule], { stdio: 'ignore' });
+      } catch {
+        // Not there (never added, or already removed).
+      }
+    }
+    if (rules === this.installed) this.installed = [];
+  }
+}
+
+/** Whether the audit log can be read here (it is root's, mode 0600 or 0640 group adm, on Debian). */
+export function auditdAvailable(path = '/var/log/audit/audit.log'): { ok: boolean; why?: string } {
+  try {
+    accessSync(path, constants.R_OK);
+    return { ok: true };
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      why:
+        code === 'ENOENT'
+          ? `${path} does not exist (is auditd installed and running?)`
+          : `${path} is not readable (needs root or the adm group)`,
+    };
+  }
+}
