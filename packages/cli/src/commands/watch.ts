@@ -131,20 +131,22 @@ Options:
 
     let detections = 0;
     const coverage: ReadonlyPipelineRecord[] = [];
-    let headerPrinted = false;
+    let printedBefore = false;
     const observe = (records: readonly ReadonlyPipelineRecord[]) => {
       const fired = records.filter((r) => r.eventName === EventName.DETECTION);
       for (const r of records) if (r.eventName === EventName.COVERAGE) coverage.push(r);
       if (fired.length === 0) return;
       detections += fired.length;
       const now = Date.now();
-      const table = formatDetectionTable(fired).split('\n');
-      // The header once; then one row per detection, each with the wall time it fired.
-      if (!headerPrinted) {
-        io.stdout.write(`FIRED (UTC)           ${table[0]}\n`);
-        headerPrinted = true;
-      }
-      for (const row of table.slice(1)) io.stdout.write(`${utc(now).padEnd(22)}${row}\n`);
+      // Each firing prints its own small table (column widths fit its rows), every row led by the wall time it fired.
+      const [header, rule, ...rows] = formatDetectionTable(fired).split('\n');
+      const lines = [
+        `${'FIRED (UTC)'.padEnd(22)}${header}`,
+        `${'-'.repeat(20).padEnd(22)}${rule}`,
+        ...rows.map((row) => `${utc(now).padEnd(22)}${row}`),
+      ];
+      io.stdout.write(`${printedBefore ? '\n' : ''}${lines.join('\n')}\n`);
+      printedBefore = true;
     };
     const signal = shutdownSignal(io);
     const serviceFor = (config: ResolvedConfig) =>
