@@ -18,6 +18,9 @@ import { containerIdOf } from './container-id.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
 import { LogTail, type TailPosition } from './log-tail.ts';
 
+/** Shortest time between two saves of the position while running, in milliseconds. */
+const SAVE_INTERVAL_MS = 1000;
+
 /** What the receiver saves in the state directory. */
 interface AuditdReceiverState {
   readonly version: 1;
@@ -46,6 +49,8 @@ export class AuditdReceiver implements HostReceiver {
   private lineNo = 0;
   private installed: string[][] = [];
   private stopped: Promise<void> | undefined;
+  private lastSaveMs = 0;
+  private savedAt: TailPosition | undefined;
 
   constructor(config: AuditdReceiverConfig, context: HostReceiverContext) {
     this.config = config;
@@ -120,7 +125,7 @@ export class AuditdReceiver implements HostReceiver {
     this.timer = setInterval(() => {
       this.loop = this.loop.then(() => this.poll());
     }, this.config.poll_interval_ms);
-    this.timer.unref();
+    // Not unref'd: like a listening socket, a running receiver keeps the process alive until stop() clears it.
   }
 
   stop(): Promise<void> {
@@ -132,6 +137,7 @@ export class AuditdReceiver implements HostReceiver {
     clearInterval(this.timer);
     await this.loop;
     await this.poll();
+    if (this.pending.length === 0) this.save(true);
     this.tail.close();
     this.removeRules();
   }
@@ -192,12 +198,21 @@ export class AuditdReceiver implements HostReceiver {
         return;
       }
     }
-    this.save();
+    this.save(false);
   }
 
-  private save(): void {
+  /**
+   * Saves the position (with the parser's open events) when it moved, at most once per {@link SAVE_INTERVAL_MS}
+   * unless `force` (at stop): a restart then re-reads at most that much, which the parser's open events cover.
+   */
+  private save(force: boolean): void {
     const position = this.tail.position();
     if (!position) return;
+    const now = Date.now();
+    if (position.inode === this.savedAt?.inode && position.offset === this.savedAt.offset) return;
+    if (!force && now - this.lastSaveMs < SAVE_INTERVAL_MS) return;
+    this.lastSaveMs = now;
+    this.savedAt = position;
     try {
       this.store.save({
         version: 1,

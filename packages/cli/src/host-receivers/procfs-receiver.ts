@@ -175,8 +175,8 @@ export class ProcfsReceiver implements HostReceiver {
     // Sockets already open at start are reported too: the first poll is the host's state now.
     this.poll();
     this.batcher.start();
+    // Not unref'd: like a listening socket, a running receiver keeps the process alive until stop() clears it.
     this.timer = setInterval(() => this.poll(), this.config.poll_interval_ms);
-    this.timer.unref();
     return Promise.resolve();
   }
 
