@@ -17,6 +17,11 @@ import {
   otlpReceiverConfig,
   serviceConfig,
 } from '../src/config/components.ts';
+import {
+  auditdReceiverConfig,
+  ebpfReceiverConfig,
+  procfsReceiverConfig,
+} from '../src/host-receivers/index.ts';
 import { defaultConfigYaml } from '../src/config/default-config.ts';
 import { parseConfigText } from '../src/config/load-config.ts';
 import { createProcessorRegistry } from '../src/processor-registry.ts';
@@ -34,6 +39,9 @@ function between(start: string, end: string): string {
 describe('README', () => {
   const tables = {
     otlp: otlpReceiverConfig,
+    ebpf: ebpfReceiverConfig,
+    auditd: auditdReceiverConfig,
+    procfs: procfsReceiverConfig,
     otlphttp: otlpHttpExporterConfig,
     file: fileExporterConfig,
     service: serviceConfig,
