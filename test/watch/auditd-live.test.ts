@@ -73,10 +73,15 @@ function markerCounts(file: string): Map<number, number> {
   return counts;
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean,
+  timeoutMs: number,
+  context = () => '',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${context()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -160,10 +165,10 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
         60_000,
       );
       marker(1);
-      await until('marker 1 exported', seen(1), 60_000);
+      await until('marker 1 exported', seen(1), 60_000, () => watch.stderr);
       await rotate();
       marker(2);
-      await until('marker 2 exported (after a rotation)', seen(2), 60_000);
+      await until('marker 2 exported (after a rotation)', seen(2), 60_000, () => watch.stderr);
       assert.equal(await watch.stop('SIGINT'), 0, watch.stderr);
 
       // While watch is down: a marker, a rotation, another marker.
@@ -180,7 +185,12 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
         /^\/var\/log\/audit\/audit\.log\.\d$/,
         'the restart resumes in the rotated file',
       );
-      await until('markers 3 and 4 exported (read after the restart)', () => seen(3)() && seen(4)(), 60_000);
+      await until(
+        'markers 3 and 4 exported (read after the restart)',
+        () => seen(3)() && seen(4)(),
+        60_000,
+        () => watch.stderr,
+      );
       // A little longer, so that a duplicate would have arrived.
       await new Promise((resolve) => setTimeout(resolve, 2000));
       assert.equal(await watch.stop('SIGINT'), 0, watch.stderr);

@@ -18,6 +18,9 @@ import { containerIdOf } from './container-id.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
 import { LogTail, type TailPosition } from './log-tail.ts';
 
+/** Quiet time after which the events the parser still holds are completed, in milliseconds. */
+const IDLE_COMPLETE_MS = 1000;
+
 /** Shortest time between two saves of the position while running, in milliseconds. */
 const SAVE_INTERVAL_MS = 1000;
 
@@ -40,7 +43,11 @@ export class AuditdReceiver implements HostReceiver {
   private readonly context: HostReceiverContext;
   private readonly store: FileStateStore<AuditdReceiverState>;
   private readonly tail: LogTail;
-  private readonly parser: SensorParser;
+  private parser: SensorParser;
+  /** Counters of parsers ended on idle (their successors start from zero). */
+  private readonly retired = new Map<string, number>();
+  /** When the last line was read. */
+  private lastLineMs = Date.now();
   private readonly tally = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -70,8 +77,12 @@ export class AuditdReceiver implements HostReceiver {
         });
       },
     });
-    const resource = context.resource;
-    this.parser = createAuditdFormat().createParser({
+    this.parser = this.newParser();
+  }
+
+  private newParser(): SensorParser {
+    const resource = this.context.resource;
+    return createAuditdFormat().createParser({
       defaultResource: resource,
       // The records are this host's: a `node=` prefix names this host, whatever it says.
       resourceFor: () => resource,
@@ -81,7 +92,7 @@ export class AuditdReceiver implements HostReceiver {
   counters(): Readonly<Record<string, number>> {
     return {
       ...Object.fromEntries(this.tally),
-      ...this.parser.counters?.(),
+      ...sumCounts(this.retired, this.parser.counters?.() ?? {}),
       rotations_lost: this.tail.lostRotations,
       records_pending: this.pending.length,
     };
@@ -162,6 +173,8 @@ export class AuditdReceiver implements HostReceiver {
         return;
       }
       this.count('lines', lines.length);
+      if (lines.length > 0) this.lastLineMs = Date.now();
+      else this.completeOnIdle();
       for (const line of lines) {
         const out = this.parser.push(line, ++this.lineNo);
         for (const e of out.errors) {
@@ -172,14 +185,7 @@ export class AuditdReceiver implements HostReceiver {
             message: `audit line ${e.line}: ${e.reason}`,
           });
         }
-        for (const r of out.records) {
-          const pid = r.attributes[ProcessAttr.PID];
-          if (typeof pid === 'number' && r.attributes[ProcessAttr.CONTAINER_ID] === undefined) {
-            const container = containerIdOf(pid);
-            if (container !== undefined) r.attributes[ProcessAttr.CONTAINER_ID] = container;
-          }
-        }
-        this.pending.push(...out.records);
+        this.pending.push(...this.withContainers(out.records));
       }
     }
     if (this.pending.length > 0) {
@@ -205,6 +211,37 @@ export class AuditdReceiver implements HostReceiver {
    * Saves the position (with the parser's open events) when it moved, at most once per {@link SAVE_INTERVAL_MS}
    * unless `force` (at stop): a restart then re-reads at most that much, which the parser's open events cover.
    */
+  /** Adds the container id of each record's live process, from its cgroup. */
+  private withContainers(records: PipelineRecord[]): PipelineRecord[] {
+    for (const r of records) {
+      const pid = r.attributes[ProcessAttr.PID];
+      if (typeof pid === 'number' && r.attributes[ProcessAttr.CONTAINER_ID] === undefined) {
+        const container = containerIdOf(pid);
+        if (container !== undefined) r.attributes[ProcessAttr.CONTAINER_ID] = container;
+      }
+    }
+    return records;
+  }
+
+  /**
+   * Not every kernel ends an event with EOE (a `connect` event here is SYSCALL, SOCKADDR, PROCTITLE), and the parser
+   * then completes it when a later line arrives. On a quiet host none may come: after {@link IDLE_COMPLETE_MS}
+   * without a line, the events still open are complete (the kernel writes an event's records together) and are
+   * handed over.
+   */
+  private completeOnIdle(): void {
+    if ((this.parser.counters?.().open_events ?? 0) === 0) return;
+    if (Date.now() - this.lastLineMs < IDLE_COMPLETE_MS) return;
+    const out = this.parser.end();
+    for (const [k, v] of Object.entries(this.parser.counters?.() ?? {}))
+      if (!k.startsWith('open_')) this.retired.set(k, (this.retired.get(k) ?? 0) + v);
+    this.parser = this.newParser();
+    // The saved parser state still holds these events: the next save must replace it even at the same position.
+    this.savedAt = undefined;
+    this.count('events_completed_on_idle', out.records.length);
+    this.pending.push(...this.withContainers(out.records));
+  }
+
   private save(force: boolean): void {
     const position = this.tail.position();
     if (!position) return;
@@ -287,4 +324,14 @@ export function auditdAvailable(path = '/var/log/audit/audit.log'): { ok: boolea
           : `${path} is not readable (needs root or the adm group)`,
     };
   }
+}
+
+/** `a` plus `b`, key by key; `open_*` gauges of `b` are taken as they are. */
+function sumCounts(
+  a: ReadonlyMap<string, number>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(a);
+  for (const [k, v] of Object.entries(b)) out[k] = k.startsWith('open_') ? v : (out[k] ?? 0) + v;
+  return out;
 }

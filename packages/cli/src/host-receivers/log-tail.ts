@@ -56,13 +56,11 @@ export class LogTail {
         this.file = { fd: openSync(path, 'r'), inode: saved.inode, offset: saved.offset };
         return `resumed ${path} at byte ${saved.offset}`;
       }
-      for (let i = 1; i <= (this.options.rotatedFiles ?? 9); i++) {
-        const rotated = `${path}.${i}`;
-        const st = statOrUndefined(rotated);
-        if (st && st.ino === saved.inode && st.size >= saved.offset) {
-          this.file = { fd: openSync(rotated, 'r'), inode: saved.inode, offset: saved.offset };
-          return `resumed ${rotated} (rotated since) at byte ${saved.offset}, then ${path}`;
-        }
+      const k = this.rotatedIndex(saved.inode);
+      const rotated = `${path}.${k}`;
+      if (k !== undefined && statOrUndefined(rotated)!.size >= saved.offset) {
+        this.file = { fd: openSync(rotated, 'r'), inode: saved.inode, offset: saved.offset };
+        return `resumed ${rotated} (rotated since) at byte ${saved.offset}, then the newer files up to ${path}`;
       }
       this.lostRotations++;
     }
@@ -94,6 +92,17 @@ export class LogTail {
       this.drain(lines);
       if (this.partial.length > 0) this.emitPartial(lines);
       closeSync(this.file.fd);
+      // Rotated more than once since the last read: the files between the old one (now `<path>.k`) and the new one
+      // are read whole, oldest first.
+      const k = this.rotatedIndex(this.file.inode);
+      for (let i = (k ?? 1) - 1; i >= 1; i--) {
+        const between = statOrUndefined(`${this.options.path}.${i}`);
+        if (!between) continue;
+        this.file = { fd: openSync(`${this.options.path}.${i}`, 'r'), inode: between.ino, offset: 0 };
+        this.drain(lines);
+        if (this.partial.length > 0) this.emitPartial(lines);
+        closeSync(this.file.fd);
+      }
       this.file = { fd: openSync(this.options.path, 'r'), inode: current.ino, offset: 0 };
       this.drain(lines);
     } else if (current && current.size < this.file.offset) {
@@ -104,6 +113,14 @@ export class LogTail {
       this.drain(lines);
     }
     return lines;
+  }
+
+  /** Which `<path>.<i>` holds the file with this inode, if any. */
+  private rotatedIndex(inode: number): number | undefined {
+    for (let i = 1; i <= (this.options.rotatedFiles ?? 9); i++) {
+      if (statOrUndefined(`${this.options.path}.${i}`)?.ino === inode) return i;
+    }
+    return undefined;
   }
 
   /** Closes the file. */

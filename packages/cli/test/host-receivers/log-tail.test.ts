@@ -45,6 +45,22 @@ describe('LogTail', () => {
     t.close();
   });
 
+  it('reads every file in between when the log was rotated twice between two reads', () => {
+    const path = fresh();
+    writeFileSync(path, 'a\n');
+    const t = tail(path);
+    t.open(undefined, 'beginning');
+    assert.deepEqual(t.read(), ['a']);
+    appendFileSync(path, 'b\n');
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, 'c\n');
+    renameSync(`${path}.1`, `${path}.2`);
+    renameSync(path, `${path}.1`);
+    writeFileSync(path, 'd\n');
+    assert.deepEqual(t.read(), ['b', 'c', 'd']);
+    t.close();
+  });
+
   it('resumes at a saved position, in the rotated file when the log was rotated meanwhile', () => {
     const path = fresh();
     writeFileSync(path, 'a\nb\n');
