@@ -118,6 +118,9 @@ export class ProcfsReceiver implements HostReceiver {
     'Connections opened and closed between two polls are never seen (most short HTTP requests).',
     'No byte counts and no outcome: /proc/net/tcp shows the socket, not what went over it.',
     'Sockets of processes in other network namespaces (containers with their own network) are not in this host’s /proc/net/tcp.',
+    ...(process.getuid?.() === 0
+      ? []
+      : ['Not root: the sockets of other users’ processes are seen, but not which process holds them.']),
   ];
   private readonly config: ProcfsReceiverConfig;
   private readonly context: HostReceiverContext;

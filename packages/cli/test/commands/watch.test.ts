@@ -66,7 +66,7 @@ describe('egressguard watch', { skip }, () => {
     child.stderr.on('data', (d: string) => (stderr += d));
     try {
       const deadline = Date.now() + 60_000;
-      while (!/watching \S+ with procfs/.test(stderr) && Date.now() < deadline) {
+      while (!/watching \S+ with procfs[\s\S]*detections are printed/.test(stderr) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.match(
