@@ -136,7 +136,9 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
       [
         'receivers:',
         '  auditd:',
-        `    path: ${AUDIT_LOG}`,
+        '    source:',
+        '      type: file',
+        `      path: ${AUDIT_LOG}`,
         'processors:',
         '  normalize: {}',
         'exporters:',

@@ -1,6 +1,6 @@
 /**
- * The `auditd` receiver: tails the audit log across rotations and reads it with normalize's auditd parser (the same
- * records `replay --format auditd` makes). Its position (the log's inode and byte offset) and the parser's open
+ * The `auditd` receiver: tails the audit log across rotations, or reads auditd's dispatcher socket (af_unix plugin),
+ * and reads the lines with normalize's auditd parser (the same records `replay --format auditd` makes). Its position (the log's inode and byte offset) and the parser's open
  * events are saved in the state directory after each hand-over, so a restart goes on where the last run stopped,
  * reading the end of a log rotated meanwhile first. The system's audit rules are left alone unless
  * `rules.install` is set; then exactly the rules this receiver added are removed at stop.
@@ -13,10 +13,14 @@ import { FileStateStore, reportError } from '@egressguard/core';
 import { createAuditdFormat, type ParserSnapshot, type SensorParser } from '@egressguard/normalize';
 import { ProcessAttr, type PipelineRecord } from '@egressguard/schema';
 
-import type { AuditdReceiverConfig } from './config.ts';
+import { DEFAULT_AUDIT_LOG, type AuditdReceiverConfig } from './config.ts';
 import { containerIdOf } from './container-id.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
 import { LogTail, type TailPosition } from './log-tail.ts';
+import { SocketLines } from './socket-lines.ts';
+
+/** Lines read from the dispatcher's socket kept at most while the export queues are full. */
+const MAX_BUFFERED_SOCKET_LINES = 100_000;
 
 /** Quiet time after which the events the parser still holds are completed, in milliseconds. */
 const IDLE_COMPLETE_MS = 1000;
@@ -42,7 +46,12 @@ export class AuditdReceiver implements HostReceiver {
   private readonly config: AuditdReceiverConfig;
   private readonly context: HostReceiverContext;
   private readonly store: FileStateStore<AuditdReceiverState>;
-  private readonly tail: LogTail;
+  /** The log, when the source is a file. */
+  private readonly tail: LogTail | undefined;
+  /** The dispatcher's socket, when the source is a socket. */
+  private readonly socket: SocketLines | undefined;
+  /** The file or socket read. */
+  private readonly path: string;
   private parser: SensorParser;
   /** Counters of parsers ended on idle (their successors start from zero). */
   private readonly retired = new Map<string, number>();
@@ -65,18 +74,31 @@ export class AuditdReceiver implements HostReceiver {
     this.store = new FileStateStore(
       join(context.stateDirectory, `receiver-${encodeURIComponent(context.id)}.json`),
     );
-    this.tail = new LogTail({
-      path: config.path,
-      maxLineBytes: config.max_line_bytes,
-      onLongLine: (bytes) => {
-        this.count('malformed');
-        reportError({
-          component: `receiver ${context.id}`,
-          reason: 'malformed',
-          message: `audit line of ${bytes} bytes skipped (max_line_bytes ${config.max_line_bytes})`,
-        });
-      },
-    });
+    this.path = config.source.path;
+    const onLongLine = (bytes: number) => {
+      this.count('malformed');
+      reportError({
+        component: `receiver ${context.id}`,
+        reason: 'malformed',
+        message: `audit line of ${bytes} bytes skipped (max_line_bytes ${config.max_line_bytes})`,
+      });
+    };
+    if (config.source.type === 'file') {
+      this.tail = new LogTail({ path: this.path, maxLineBytes: config.max_line_bytes, onLongLine });
+    } else {
+      this.socket = new SocketLines({
+        path: this.path,
+        maxLineBytes: config.max_line_bytes,
+        maxBufferedLines: MAX_BUFFERED_SOCKET_LINES,
+        onLongLine,
+        onDisconnect: (reason) =>
+          reportError({
+            component: `receiver ${context.id}`,
+            reason: 'socket_disconnected',
+            message: reason,
+          }),
+      });
+    }
     this.parser = this.newParser();
   }
 
@@ -93,7 +115,8 @@ export class AuditdReceiver implements HostReceiver {
     return {
       ...Object.fromEntries(this.tally),
       ...sumCounts(this.retired, this.parser.counters?.() ?? {}),
-      rotations_lost: this.tail.lostRotations,
+      ...(this.tail ? { rotations_lost: this.tail.lostRotations } : {}),
+      ...(this.socket ? { lines_dropped: this.socket.dropped, reconnects: this.socket.reconnects } : {}),
       records_pending: this.pending.length,
     };
   }
@@ -104,39 +127,62 @@ export class AuditdReceiver implements HostReceiver {
   }
 
   start(): Promise<void> {
+    if (this.socket) {
+      const socket = this.socket;
+      try {
+        if (this.config.rules.install) this.installRules();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      return socket.start().then(
+        () => {
+          this.context.log(`egressguard: receiver ${this.context.id}: reading events from ${this.path}`);
+          this.startTimer();
+        },
+        (cause: unknown) => {
+          this.removeRules();
+          throw new Error(`egressguard: receiver ${this.context.id}: ${(cause as Error).message}`, { cause });
+        },
+      );
+    }
     try {
-      this.open();
+      this.open(this.tail!);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return Promise.resolve();
   }
 
-  private open(): void {
+  private startTimer(): void {
+    this.timer = setInterval(() => {
+      this.loop = this.loop.then(() => this.poll());
+    }, this.config.poll_interval_ms);
+    // Not unref'd: like a listening socket, a running receiver keeps the process alive until stop() clears it.
+  }
+
+  private open(tail: LogTail): void {
+    const source = this.config.source as { type: 'file'; path: string; start_at: 'end' | 'beginning' };
     if (this.config.rules.install) this.installRules();
     let saved: AuditdReceiverState | undefined;
     try {
       saved = this.store.load();
     } catch (cause) {
       throw new Error(
-        `egressguard: receiver ${this.context.id}: state file ${this.store.path} cannot be read; move it aside to start from the log's ${this.config.start_at}`,
+        `egressguard: receiver ${this.context.id}: state file ${this.store.path} cannot be read; move it aside to start from the log's ${source.start_at}`,
         { cause },
       );
     }
-    if (saved && (saved.version !== 1 || saved.path !== this.config.path)) saved = undefined;
+    if (saved && (saved.version !== 1 || saved.path !== this.path)) saved = undefined;
     if (saved?.parser) this.parser.restore?.(saved.parser);
     let how: string;
     try {
-      how = this.tail.open(saved?.position, this.config.start_at);
+      how = tail.open(saved?.position, source.start_at);
     } catch (cause) {
       this.removeRules();
-      throw new Error(`egressguard: receiver ${this.context.id}: cannot read ${this.config.path}`, { cause });
+      throw new Error(`egressguard: receiver ${this.context.id}: cannot read ${this.path}`, { cause });
     }
     this.context.log(`egressguard: receiver ${this.context.id}: ${how}`);
-    this.timer = setInterval(() => {
-      this.loop = this.loop.then(() => this.poll());
-    }, this.config.poll_interval_ms);
-    // Not unref'd: like a listening socket, a running receiver keeps the process alive until stop() clears it.
+    this.startTimer();
   }
 
   stop(): Promise<void> {
@@ -149,7 +195,8 @@ export class AuditdReceiver implements HostReceiver {
     await this.loop;
     await this.poll();
     if (this.pending.length === 0) this.save(true);
-    this.tail.close();
+    this.tail?.close();
+    this.socket?.close();
     this.removeRules();
   }
 
@@ -162,12 +209,12 @@ export class AuditdReceiver implements HostReceiver {
     if (this.pending.length === 0) {
       let lines: string[];
       try {
-        lines = this.tail.read();
+        lines = this.tail ? this.tail.read() : this.socket!.read();
       } catch (cause) {
         reportError({
           component: `receiver ${this.context.id}`,
           reason: 'read_failed',
-          message: `cannot read ${this.config.path}`,
+          message: `cannot read ${this.path}`,
           cause,
         });
         return;
@@ -243,7 +290,7 @@ export class AuditdReceiver implements HostReceiver {
   }
 
   private save(force: boolean): void {
-    const position = this.tail.position();
+    const position = this.tail?.position();
     if (!position) return;
     const now = Date.now();
     if (position.inode === this.savedAt?.inode && position.offset === this.savedAt.offset) return;
@@ -253,7 +300,7 @@ export class AuditdReceiver implements HostReceiver {
     try {
       this.store.save({
         version: 1,
-        path: this.config.path,
+        path: this.path,
         position,
         ...(this.parser.snapshot ? { parser: this.parser.snapshot() } : {}),
       });
@@ -310,7 +357,7 @@ export class AuditdReceiver implements HostReceiver {
 }
 
 /** Whether the audit log can be read here (it is root's, mode 0600 or 0640 group adm, on Debian). */
-export function auditdAvailable(path = '/var/log/audit/audit.log'): { ok: boolean; why?: string } {
+export function auditdAvailable(path = DEFAULT_AUDIT_LOG): { ok: boolean; why?: string } {
   try {
     accessSync(path, constants.R_OK);
     return { ok: true };

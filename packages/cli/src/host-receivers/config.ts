@@ -42,15 +42,19 @@ export const ebpfReceiverConfig = defineConfig(
 /** Parsed configuration of the `ebpf` receiver. */
 export type EbpfReceiverConfig = ReturnType<typeof ebpfReceiverConfig.parse>;
 
-/** Configuration of the `auditd` receiver. */
-export const auditdReceiverConfig = defineConfig(
-  z.strictObject({
+/** Where auditd writes its log on Debian, Ubuntu, RHEL and their kin. */
+export const DEFAULT_AUDIT_LOG = '/var/log/audit/audit.log';
+
+/** The audit log, tailed. */
+const auditFileSource = z
+  .strictObject({
+    type: z.literal('file'),
     path: z
       .string()
       .min(1)
-      .default('/var/log/audit/audit.log')
+      .default(DEFAULT_AUDIT_LOG)
       .describe(
-        'The audit log to tail; a rotated file (`<path>.1`) is read to its end before the new one. Default: /var/log/audit/audit.log.',
+        'The audit log to tail; rotated files (`<path>.1` …) are read to their end before the new one. Default: /var/log/audit/audit.log.',
       ),
     start_at: z
       .enum(['end', 'beginning'])
@@ -58,11 +62,41 @@ export const auditdReceiverConfig = defineConfig(
       .describe(
         'Where to start when the state directory holds no position for this log: its end (only what happens from now) or its beginning. Default: end.',
       ),
+  })
+  .describe('Tail the audit log; the position is kept in the state directory.');
+
+/** The dispatcher's af_unix plugin socket. */
+const auditSocketSource = z
+  .strictObject({
+    type: z.literal('socket'),
+    path: z
+      .string()
+      .min(1)
+      .default('/var/run/audispd_events')
+      .describe(
+        'The UNIX socket of the af_unix plugin (`args = 0640 /var/run/audispd_events string` in /etc/audit/plugins.d/af_unix.conf). Default: /var/run/audispd_events.',
+      ),
+  })
+  .describe(
+    'Read the events auditd’s dispatcher writes to its af_unix plugin socket (string format); reconnects when it closes. Nothing is kept across restarts: events while egressguard is down are in the log only.',
+  );
+
+/** Configuration of the `auditd` receiver. */
+export const auditdReceiverConfig = defineConfig(
+  z.strictObject({
+    source: z
+      .discriminatedUnion('type', [auditFileSource, auditSocketSource])
+      .default({ type: 'file', path: DEFAULT_AUDIT_LOG, start_at: 'end' })
+      .describe(
+        'Where the audit events come from: `{type: file, path, start_at}` (the log, tailed across rotations) or `{type: socket, path}` (the af_unix plugin of auditd’s dispatcher). Default: {type: file, path: /var/log/audit/audit.log, start_at: end}.',
+      ),
     poll_interval_ms: z
       .int()
       .positive()
       .default(250)
-      .describe('How often the log is checked for new lines and rotation, in milliseconds. Default: 250.'),
+      .describe(
+        'How often new lines are read (and, for the log, rotation checked), in milliseconds. Default: 250.',
+      ),
     max_line_bytes: z
       .int()
       .positive()
