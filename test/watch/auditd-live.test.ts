@@ -43,7 +43,10 @@ function removeRules(): void {
   }
 }
 
-/** The destination ports of the auditd connection records in OTLP JSON lines, with how often each occurs. */
+/**
+ * The destination ports of the auditd connection records of this test's children (to 127.0.0.1) in OTLP JSON lines,
+ * with how often each occurs.
+ */
 function markerCounts(file: string): Map<number, number> {
   const counts = new Map<number, number>();
   if (!existsSync(file)) return counts;
@@ -66,6 +69,8 @@ function markerCounts(file: string): Map<number, number> {
           const attr = new Map((r.attributes ?? []).map((a) => [a.key, a.value]));
           if (attr.get('egressguard.source.format')?.stringValue !== 'auditd') continue;
           if (attr.get('destination.address')?.stringValue !== '127.0.0.1') continue;
+          // Other tests on this machine connect to loopback too: only this test's own curl counts.
+          if (Number(attr.get('process.parent_pid')?.intValue) !== process.pid) continue;
           const port = Number(attr.get('destination.port')?.intValue);
           counts.set(port, (counts.get(port) ?? 0) + 1);
         }
