@@ -15,7 +15,10 @@
  * because the machines are shared and noisy. The end of the output is a table of every figure with its ratio, and
  * one line `BENCH_JSON {…}` with the same figures for quoting.
  *
- *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N]
+ * 4. `run` taking requests with and without its write-ahead log and checkpoints (`bench/durability-case.ts`): the
+ *    throughput ratio is the cost of durability.
+ *
+ *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N] [--durability-lines N]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -24,6 +27,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BatchCaseResult, BatchFigure } from './batch-case.ts';
+import type { DurabilityCaseResult } from './durability-case.ts';
 import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
 import type { ReplayCaseResult } from './replay-case.ts';
 
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     'root-only': { type: 'boolean', default: false },
     'bench-ms': { type: 'string', default: '1000' },
     'batch-lines': { type: 'string', default: '50' },
+    'durability-lines': { type: 'string', default: '30' },
   },
 });
 const positive = (name: string, text: string): number => {
@@ -49,6 +54,7 @@ const RECORDS = positive('records', values.records);
 const SEED = positive('seed', values.seed);
 const BENCH_MS = positive('bench-ms', values['bench-ms']);
 const BATCH_LINES = positive('batch-lines', values['batch-lines']);
+const DURABILITY_LINES = positive('durability-lines', values['durability-lines']);
 
 const nodeArgs = process.execArgv;
 const childEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
@@ -164,6 +170,14 @@ log(`1,000-record requests: ${BATCH_LINES} requests, 3 rounds of ${BENCH_MS} ms 
 const batch = await runCase<BatchCaseResult>('batch-case.ts', [input, String(BATCH_LINES)], {
   BENCH_MS: String(BENCH_MS),
 });
+
+// 3b. The cost of durability: `run` with and without its write-ahead log and checkpoints.
+log(`durability: run with and without the write-ahead log, ${DURABILITY_LINES} requests, 3 rounds`);
+const durability = await runCase<DurabilityCaseResult>('durability-case.ts', [
+  input,
+  String(DURABILITY_LINES),
+  '3',
+]);
 
 // 4. Every package's own bench.
 interface PackageRun {
@@ -309,6 +323,22 @@ console.log(
     `${x(batchRatios.jsonDecodeVsProtoDecode)}; chain / decodeLogsProto: ${x(batchRatios.chainVsProtoDecode)}; ` +
     `encodeLogsJson / encodeLogsProto: ${x(batchRatios.jsonEncodeVsProtoEncode)}`,
 );
+console.log('');
+console.log(
+  `Durability: \`run\` (default chain, in-memory queue to a null stream) taking ${durability.requests} requests of ` +
+    `${fmt(durability.records / durability.requests)} records from ${durability.clients} concurrent clients, to the end of stop(); ` +
+    `baseline: write-ahead log off (answered once queued, no checkpoints but at shutdown)`,
+);
+console.log(
+  table([
+    ['ROUND', 'WITHOUT LOG (records/s)', 'WITH LOG (records/s)', 'WITH/WITHOUT'],
+    ...durability.rounds.map((r, i) => [String(i + 1), fmt(r.without), fmt(r.with), x(r.with / r.without)]),
+  ]),
+);
+console.log(
+  `durability ratio (throughput with log / without, median of rounds): ${x(durability.ratio)}; ` +
+    `group commit: ${durability.appends} appends in ${durability.syncs} fdatasyncs`,
+);
 if (packageRuns.length > 0) {
   console.log('');
   console.log('Package benches (their figures and ratios are in their output above)');
@@ -351,6 +381,7 @@ console.log(
       ratiosToBaseline: Object.fromEntries(batch.figures.map((f) => [f.name, ratio(f, baseline)])),
       ratios: batchRatios,
     },
+    durability,
     packages: packageRuns.map(({ output: _output, ...p }) => p),
     totalSeconds,
   })}`,

@@ -11,8 +11,15 @@
  */
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 
-import { ChainLogRecordProcessor, type ProcessorFactory } from '@egressguard/core';
+import {
+  ChainLogRecordProcessor,
+  FileStateStore,
+  type Pipeline,
+  type PipelineSnapshot,
+  type ProcessorFactory,
+} from '@egressguard/core';
 import { httpFlowAggregatorFactory } from '@egressguard/http-flow-aggregator';
 import { noveltyFilterFactory } from '@egressguard/novelty-filter';
 import { processAttributionFactory } from '@egressguard/process-attribution';
@@ -59,7 +66,10 @@ export interface AgentOptions {
   readonly hostName?: string;
   /** `service.name` of the resource. Default: `egressguard-node-agent`. */
   readonly serviceName?: string;
-  /** Where the novelty filter keeps its baseline between runs. Default: `.egressguard/node-agent`. */
+  /**
+   * Where the chain's state (the novelty baseline, the detector's fired ids) is kept between runs: restored at start,
+   * saved at shutdown. Default: `.egressguard/node-agent`.
+   */
   readonly stateDir?: string;
   /**
    * Each stage's options, in the shape of its configuration (`egressguard describe TYPE`), laid over the agent's
@@ -86,14 +96,14 @@ export interface Agent {
 
 /**
  * The agent's defaults: live /proc lookups (the records are about this very host, now), aggregated connection
- * records dropped once counted (only flows and detections leave the agent), windows closed by the wall clock when
- * the process goes quiet, and the baseline kept under `stateDir`.
+ * records dropped once counted (only flows and detections leave the agent), and windows closed by the wall clock
+ * when the process goes quiet.
  */
-function defaultOptions(stateDir: string): Record<AgentStage, Record<string, unknown>> {
+function defaultOptions(): Record<AgentStage, Record<string, unknown>> {
   return {
     process_attribution: { procfs: { enabled: true } },
     http_flow_aggregator: { connections: 'drop', idle_flush_ms: 60_000 },
-    novelty_filter: { state_dir: stateDir },
+    novelty_filter: {},
     ratio_detector: {},
   };
 }
@@ -112,7 +122,12 @@ const FACTORIES: Record<AgentStage, ProcessorFactory<unknown>> = {
  */
 export function startAgent(options: AgentOptions): Agent {
   const exportUrl = new URL(options.endpoint);
-  const defaults = defaultOptions(options.stateDir ?? '.egressguard/node-agent');
+  const defaults = defaultOptions();
+  // The processors never write state themselves: whoever runs them does (here the agent, at start and shutdown).
+  const state = new FileStateStore<PipelineSnapshot>(
+    join(options.stateDir ?? '.egressguard/node-agent', 'pipeline.json'),
+  );
+  let chainPipeline: Pipeline | undefined;
   // Validate every stage's options before anything starts, so that a bad option fails here and names its key.
   const configs = AGENT_STAGES.map((stage) => {
     const factory = FACTORIES[stage];
@@ -122,6 +137,7 @@ export function startAgent(options: AgentOptions): Agent {
 
   const chain = new ChainLogRecordProcessor({
     stages: (pipeline) => {
+      chainPipeline = pipeline;
       for (const { stage, factory, config } of configs) {
         // `emit` carries what a stage produces outside a batch (a window closed by the idle timer) down the chain.
         pipeline.addStage(stage, (emit) =>
@@ -134,6 +150,8 @@ export function startAgent(options: AgentOptions): Agent {
       ...(options.exportDelayMs !== undefined ? { scheduledDelayMillis: options.exportDelayMs } : {}),
     }),
   });
+  const saved = state.load();
+  if (saved !== undefined) chainPipeline!.restore(saved);
   const provider = new LoggerProvider({
     resource: resourceFromAttributes({
       [ResourceAttr.HOST_NAME]: options.hostName ?? hostname(),
@@ -166,6 +184,7 @@ export function startAgent(options: AgentOptions): Agent {
         // Stop first: connections still open are recorded (outcome open) before the chain flushes.
         observer?.stop();
         await provider.shutdown();
+        state.save(await chainPipeline!.snapshot());
       })();
       return stopped;
     },

@@ -16,6 +16,7 @@ import {
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
+  stdoutExporterConfig,
 } from '../src/config/components.ts';
 import {
   auditdReceiverConfig,
@@ -43,6 +44,7 @@ describe('README', () => {
     auditd: auditdReceiverConfig,
     procfs: procfsReceiverConfig,
     otlphttp: otlpHttpExporterConfig,
+    stdout: stdoutExporterConfig,
     file: fileExporterConfig,
     service: serviceConfig,
   };

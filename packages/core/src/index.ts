@@ -1,6 +1,6 @@
 /**
  * `@egressguard/core`: the processor contract, the pipeline, the registry, schema-first configuration, the error
- * handler, the event-time watermark, durable snapshots and the OpenTelemetry JS SDK adapter.
+ * handler, the event-time watermark, durable snapshots, the write-ahead log and checkpoints and the OpenTelemetry JS SDK adapter.
  */
 export { BaseProcessor, ProcessorStats } from './processor.ts';
 export type {
@@ -23,5 +23,14 @@ export type { ErrorHandler, ReportedError } from './errors.ts';
 export { EventTimeWatermark } from './watermark.ts';
 export type { Lateness, WatermarkOptions } from './watermark.ts';
 export { FileStateStore } from './state-store.ts';
+export { WriteAheadLog } from './write-ahead-log.ts';
+export type {
+  LogEntry,
+  PendingAppend,
+  WriteAheadLogCounters,
+  WriteAheadLogOptions,
+} from './write-ahead-log.ts';
+export { CheckpointStore } from './checkpoint.ts';
+export type { Checkpoint } from './checkpoint.ts';
 export { ChainLogRecordProcessor, fromSdkRecord } from './sdk-adapter.ts';
 export type { ChainLogRecordProcessorOptions } from './sdk-adapter.ts';

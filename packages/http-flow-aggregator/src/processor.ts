@@ -32,6 +32,7 @@ import {
   createResource,
   eventTimeMs,
   hostName,
+  isEventTimeInRange,
   msToHrTime,
   type RecordAttributes,
   type RecordResource,
@@ -244,6 +245,13 @@ export class HttpFlowAggregator extends BaseProcessor {
     const timeMs = eventTimeMs(record);
     if (host === undefined || timeMs === undefined) {
       note(trouble, host === undefined ? 'missing_host' : 'missing_event_time');
+      out.push(record);
+      return;
+    }
+    if (!isEventTimeInRange(timeMs)) {
+      // A corrupt or misread time (2^64 ns, negative, NaN) would drive the watermark to the end of time or make the
+      // window arithmetic meaningless; such a record is passed on, never aggregated.
+      note(trouble, 'event_time_out_of_range');
       out.push(record);
       return;
     }
@@ -607,6 +615,8 @@ export class HttpFlowAggregator extends BaseProcessor {
 const TROUBLE_TEXT: Readonly<Record<string, string>> = {
   missing_host: `no resource attribute ${ResourceAttr.HOST_NAME}: passed on, not aggregated`,
   missing_event_time: 'neither time nor observed time is set: passed on, not aggregated',
+  event_time_out_of_range:
+    'event time outside 1970-01-01..2200-01-01 or not a number: passed on, not aggregated',
   future_event_time:
     'dated more than max_clock_skew_ms ahead of processing time: aggregated, but not moving the watermark',
   late_dropped:

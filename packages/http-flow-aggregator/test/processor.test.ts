@@ -276,6 +276,24 @@ void describe('windows and lateness', () => {
     assert.deepEqual(rest, [1, 1], 'the future record still counts, in its own window, emitted on flush');
   });
 
+  void it('far-future timestamp does not hang window assignment: 2^64 s is passed on, counted, not aggregated', async () => {
+    // A tcplife START_UNIX of 18446744073709551616 read as seconds: stepping back from it by the hop never changed
+    // the number, so assigning it to windows never ended.
+    const p = create({ windowing: { type: 'tumbling', window_ms: 600_000 } });
+    const farFuture = conn(T, {});
+    farFuture.hrTime = [18446744073709551616, 0];
+    const before = conn(-86_400_000, {});
+    const out = await p.process([farFuture, before, conn(T + 1_000, {})]);
+    assert.equal(p.counters().events.event_time_out_of_range, 2);
+    assert.ok(out.includes(farFuture) && out.includes(before), 'passed on as they were');
+    const flows = flowsOf(await p.flush());
+    assert.equal(
+      flows.reduce((n, f) => n + Number(f.attributes[FlowAttr.CONNECTIONS]), 0),
+      1,
+      'only the sane record is aggregated',
+    );
+  });
+
   void it('dates a record without time by its observed time', async () => {
     const p = create({ windowing: { type: 'tumbling', window_ms: 60_000 }, out_of_order_ms: 0 });
     const observedOnly = conn(T + 1_000, {});

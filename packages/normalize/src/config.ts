@@ -30,6 +30,14 @@ export const normalizeConfig = defineConfig(
       .describe(
         'What to do with a raw record no format recognises (format auto): drop it (counted as unrecognized) or pass it on untouched. Default: drop.',
       ),
+    max_line_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1_048_576)
+      .describe(
+        'Longest raw line (a text body) read, in UTF-8 bytes; a longer one is dropped unread (counted as line_too_long). Default: 1048576 (1 MiB).',
+      ),
     auditd_max_open_events: z
       .number()
       .int()

@@ -11,6 +11,12 @@ export interface ParseError {
   readonly line: number;
   /** What was wrong, naming the field or section. */
   readonly reason: string;
+  /**
+   * The counter a reader or processor counts it under when it is a bound or a check of theirs rather than the
+   * parser's (`line_too_long`, `too_many_objects`, `unrecognized`, `time_out_of_range`, …); unset for a line the
+   * parser could not read.
+   */
+  readonly counter?: string;
 }
 
 /** What one `push` or `end` produced. */

@@ -31,7 +31,7 @@ export { createTcplifeFormat, tcplifeFormat } from './formats/tcplife.ts';
 export type { TcplifeFormatOptions } from './formats/tcplife.ts';
 export { createSsFormat, ssFormat } from './formats/ss.ts';
 export type { SsFormatOptions } from './formats/ss.ts';
-export { readSensorFile } from './reader.ts';
+export { READER_DEFAULTS, readSensorFile } from './reader.ts';
 export type {
   ReadSensorFileOptions,
   SensorFileBatch,

@@ -23,6 +23,7 @@ import {
   ProvenanceAttr,
   ResourceAttr,
   createResource,
+  eventTimeProblem,
   type PipelineRecord,
   type RecordAttributes,
   type RecordResource,
@@ -110,12 +111,16 @@ export class NormalizeProcessor extends BaseProcessor {
   private readonly hostResources = new LRUCache<string, RecordResource>({ max: MAX_HOST_RESOURCES });
   /** Parser counters of parsers already ended, so that counters survive eviction and flush. */
   private readonly retired = new Tally();
+  private readonly lastFormat: LRUCache<string, SensorFormat>;
   private unrecognized = 0;
+  private tooLongLines = 0;
+  private outOfRange = 0;
 
   constructor(config: NormalizeConfig, context: ProcessorContext) {
     super(context);
     this.config = config;
     this.formats = configuredFormats(config);
+    this.lastFormat = new LRUCache({ max: config.max_parsers });
     this.fixed = config.format === 'auto' ? undefined : this.formats.find((f) => f.name === config.format);
   }
 
@@ -132,7 +137,18 @@ export class NormalizeProcessor extends BaseProcessor {
         this.malformed({ line: i, reason: 'body is neither a text line nor a map' });
         continue;
       }
-      const format = this.fixed ?? recognizeFormat(input, this.formats);
+      if (typeof input === 'string' && tooLong(input, this.config.max_line_bytes)) {
+        // Never handed to a parser: one hostile line must not cost time or memory in proportion to its length.
+        this.stats.drop('line_too_long');
+        this.tooLongLines++;
+        if (this.tooLongLines === 1 || this.tooLongLines % 1000 === 0)
+          this.report(
+            'line_too_long',
+            `record ${i}: body longer than max_line_bytes (${this.config.max_line_bytes} bytes), dropped unread (${this.tooLongLines} so far)`,
+          );
+        continue;
+      }
+      const format = this.fixed ?? this.formatOf(input, record.resource);
       if (!format) {
         this.unrecognized++;
         if (this.config.on_unrecognized === 'pass') {
@@ -168,7 +184,7 @@ export class NormalizeProcessor extends BaseProcessor {
       }
       for (const e of errors) this.malformed(e, format.name);
       if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
-      out.push(...produced);
+      this.emit(produced, out);
     }
     return out;
   }
@@ -234,6 +250,44 @@ export class NormalizeProcessor extends BaseProcessor {
     return { ...base, events };
   }
 
+  /**
+   * Passes on what a parser produced, except records dated outside 1970..2200 (or not at all a number): checked here,
+   * where sensor lines enter the chain, before any later stage does window or watermark arithmetic on such a time.
+   */
+  private emit(produced: readonly PipelineRecord[], out: PipelineRecord[]): void {
+    for (const record of produced) {
+      const problem = eventTimeProblem(record);
+      if (problem === undefined) {
+        out.push(record);
+        continue;
+      }
+      this.stats.drop('time_out_of_range');
+      this.outOfRange++;
+      if (this.outOfRange === 1 || this.outOfRange % 1000 === 0)
+        this.report(
+          'time_out_of_range',
+          `a ${record.eventName ?? 'record'} was dropped (${this.outOfRange} so far): ${problem}`,
+        );
+    }
+  }
+
+  /**
+   * `auto`: the format that recognises the input, else the format last recognised on this resource's stream (the
+   * data rows under a tcplife or Zeek header, ss info lines: lines no format recognises alone), else none.
+   */
+  private formatOf(
+    input: string | Readonly<Record<string, unknown>>,
+    resource: RecordResource,
+  ): SensorFormat | undefined {
+    const key = JSON.stringify(resource.attributes);
+    const recognised = recognizeFormat(input, this.formats);
+    if (recognised) {
+      this.lastFormat.set(key, recognised);
+      return recognised;
+    }
+    return this.lastFormat.get(key);
+  }
+
   private malformed(error: ParseError, format?: string): void {
     this.stats.drop('malformed');
     this.report('malformed', `record ${error.line}${format ? ` (${format})` : ''}: ${error.reason}`);
@@ -287,7 +341,7 @@ export class NormalizeProcessor extends BaseProcessor {
     try {
       const result = slot.parser.end();
       for (const e of result.errors) this.malformed(e, slot.format.name);
-      out.push(...result.records);
+      this.emit(result.records, out);
     } catch (cause) {
       this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
     }
@@ -314,3 +368,11 @@ export const normalizeFactory: ProcessorFactory<NormalizeConfig> = {
     return new NormalizeProcessor(config, context);
   },
 };
+
+/** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
+function tooLong(text: string, maxBytes: number): boolean {
+  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8.
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(text, 'utf8') > maxBytes;
+}

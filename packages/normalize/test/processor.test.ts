@@ -27,6 +27,32 @@ function captureErrors(): { errors: ReportedError[]; restore: () => void } {
 }
 
 describe('normalize processor', () => {
+  it('drops a body longer than max_line_bytes unread and a record dated past 2200, counted, and reads on', async () => {
+    const p = create({ format: 'auto', max_line_bytes: 4096 });
+    const cap = captureErrors();
+    try {
+      const tracer = [
+        'START_UNIX,PID,COMM,LADDR,LPORT,RADDR,RPORT,TX_B,RX_B,MS,EST',
+        '18446744073709551616.000000,4242,implant,10.0.2.15,41822,198.51.100.7,80,89,84,12,1',
+        `${'9'.repeat(5000)}.0,4242,implant,10.0.2.15,41823,198.51.100.7,80,89,84,12,1`,
+        '1764460800.250000,4242,implant,10.0.2.15,41824,198.51.100.7,80,89,84,12,1',
+      ];
+      const out = await p.process(tracer.map((l) => raw(l, 'h')));
+      assert.deepEqual(
+        out.map((r) => r.attributes['source.port']),
+        [41824],
+      );
+      assert.equal(p.counters().dropped.time_out_of_range, 1);
+      assert.equal(p.counters().dropped.line_too_long, 1);
+      assert.deepEqual([...new Set(cap.errors.map((e) => e.reason))].sort(), [
+        'line_too_long',
+        'time_out_of_range',
+      ]);
+    } finally {
+      cap.restore();
+    }
+  });
+
   it('parses raw auditd lines spread over batches, keeping the Collector resource', async () => {
     const lines = fixtureLines('auditd-events.log').filter((l) => l !== '');
     const p = create({ format: 'auditd' });

@@ -186,19 +186,6 @@ export const noveltyFilterConfigSchema = z
       .describe(
         'The host.name of this machine for `check_local_files: auto`. Default: null (os.hostname()).',
       ),
-    state_dir: z
-      .string()
-      .min(1)
-      .default('.egressguard/state')
-      .describe('Directory of the state file when `state_file` is relative. Default: .egressguard/state.'),
-    state_file: z
-      .string()
-      .min(1)
-      .nullable()
-      .default('novelty-filter.json')
-      .describe(
-        'Where the baseline is persisted (atomic JSON snapshot), relative to `state_dir`; null keeps it in memory only. Default: novelty-filter.json.',
-      ),
     max_clock_skew_ms: z
       .number()
       .int()
@@ -206,14 +193,6 @@ export const noveltyFilterConfigSchema = z
       .default(86_400_000)
       .describe(
         'A record dated more than this ahead of processing time (a host with a wrong clock) is counted as `future_event_time` and enters the baseline at processing time + this bound, so that one bad clock cannot expire the whole baseline or move its learning period. 0 turns the bound off (replays of synthetic future data). Default: 86400000.',
-      ),
-    snapshot_interval_ms: z
-      .number()
-      .int()
-      .min(1000)
-      .default(300_000)
-      .describe(
-        'How often the baseline is written to `state_file` when it changed (processing time), besides at shutdown. Default: 300000.',
       ),
   })
   .superRefine((config, ctx) => {

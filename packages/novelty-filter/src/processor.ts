@@ -6,12 +6,11 @@
  */
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 import {
   BaseProcessor,
   ConfigError,
-  FileStateStore,
   type ProcessorContext,
   type ProcessorMetadata,
   type ProcessorSnapshot,
@@ -116,10 +115,6 @@ export class NoveltyFilterProcessor extends BaseProcessor {
   private readonly checker: CustomExecutableChecker;
   private readonly packages: PackageDatabase | undefined;
   private readonly localHost: string;
-  private readonly store: FileStateStore<NoveltySnapshot> | undefined;
-  private readonly timer: NodeJS.Timeout | undefined;
-  private dirty = false;
-  private lastSaveMs: number;
   private reportedEvictions = 0;
 
   constructor(config: NoveltyFilterConfig, context: ProcessorContext) {
@@ -164,27 +159,6 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       maxCachedStats: config.max_cached_lookups,
     });
     this.localHost = config.local_host_name ?? hostname();
-    this.lastSaveMs = context.now();
-    if (config.state_file !== null) {
-      const path = isAbsolute(config.state_file)
-        ? config.state_file
-        : join(config.state_dir, config.state_file);
-      this.store = new FileStateStore<NoveltySnapshot>(path);
-      const saved = this.store.load();
-      if (saved !== undefined) {
-        try {
-          this.restoreState(saved);
-        } catch (cause) {
-          throw new Error(
-            `${context.id}: state file ${path} cannot be restored (move it aside to start a new baseline)`,
-            { cause },
-          );
-        }
-        this.dirty = false;
-      }
-      this.timer = setInterval(() => this.maybeSave(), config.snapshot_interval_ms);
-      this.timer.unref();
-    }
   }
 
   private openPackageDatabase(): PackageDatabase | undefined {
@@ -240,7 +214,6 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       }
     }
     this.noteEvictions();
-    this.maybeSave();
     return out;
   }
 
@@ -295,7 +268,6 @@ export class NoveltyFilterProcessor extends BaseProcessor {
     // A revised window (revision ≥ 1) is the same sighting as its first emission: it must not count twice.
     const revision = record.eventName === EventName.HTTP_FLOW ? get(attrs, FlowAttr.REVISION) : undefined;
     const sighting = this.baseline.observe(identity, timeMs, revision === undefined || revision === 0);
-    this.dirty = true;
 
     const containerId = get(attrs, ProcessAttr.CONTAINER_ID);
     const check = this.config.check_local_files;
@@ -341,33 +313,14 @@ export class NoveltyFilterProcessor extends BaseProcessor {
     this.reportedEvictions = evictions;
   }
 
-  /** Writes the baseline when it changed and the snapshot interval (processing time) has passed. */
-  private maybeSave(): void {
-    if (this.context.now() - this.lastSaveMs >= this.config.snapshot_interval_ms) this.save();
-  }
-
-  private save(): void {
-    if (!this.store) return;
-    this.lastSaveMs = this.context.now();
+  protected override snapshotState(): NoveltySnapshot {
+    // Identities unseen for longer than the history would be new at their next sighting anyway: purging them before
+    // a snapshot keeps memory and snapshots to the live baseline without changing any decision.
     const watermark = this.baseline.watermarkMs;
     if (watermark !== undefined) {
       const expired = this.baseline.expire(watermark);
-      if (expired > 0) {
-        this.stats.count('identities_expired', expired);
-        this.dirty = true;
-      }
+      if (expired > 0) this.stats.count('identities_expired', expired);
     }
-    if (!this.dirty) return;
-    try {
-      this.store.save(this.snapshotState());
-      this.dirty = false;
-      this.stats.count('snapshots_written');
-    } catch (cause) {
-      this.report('snapshot_write_failed', `cannot write ${this.store.path}`, cause);
-    }
-  }
-
-  protected override snapshotState(): NoveltySnapshot {
     return { version: SNAPSHOT_VERSION, baseline: this.baseline.toJSON() };
   }
 
@@ -383,7 +336,6 @@ export class NoveltyFilterProcessor extends BaseProcessor {
     }
     this.baseline.restore(baseline);
     this.reportedEvictions = this.baseline.evictions;
-    this.dirty = true;
   }
 
   protected override stateSize(): StateSize {
@@ -392,10 +344,5 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       bytes: this.baseline.estimateBytes(),
       maxEntries: this.config.max_identities,
     };
-  }
-
-  protected override close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.save();
   }
 }

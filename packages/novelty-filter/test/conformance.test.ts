@@ -4,7 +4,7 @@ import { EventName, FlowAttr, ProcessAttr } from '@egressguard/schema';
 import { noveltyFilterFactory } from '../src/index.ts';
 
 conformanceSuite(noveltyFilterFactory, {
-  config: { state_file: null, package_database: 'none' },
+  config: { package_database: 'none' },
   sampleRecords: () => [
     makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: '/tmp/.x/kworkerd', [ProcessAttr.USER_ID]: 1000 }),
     makeRecord(EventName.HTTP_FLOW, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import {
   setErrorHandler,
   stderrErrorHandler,
   type Processor,
+  type ProcessorSnapshot,
   type ReportedError,
 } from '@egressguard/core';
 import { makeConnection, makeRecord } from '@egressguard/core/testing';
@@ -32,7 +33,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
   // The fixed clock sits at T0 while the records walk days past it: the clock-skew bound is off unless a test sets it.
   const config = noveltyFilterFactory.config.parse({
-    state_file: null,
     package_database: 'none',
     max_clock_skew_ms: 0,
     ...raw,
@@ -153,40 +153,32 @@ describe('novelty filter', () => {
     await p.shutdown();
   });
 
-  it('keeps the baseline across a restart through its state file, written on the injected clock', async () => {
-    const dir = mkdtempSync(join(scratch, 'state-'));
-    let now = T0;
-    const config = {
-      state_dir: dir,
-      state_file: 'novelty.json',
-      snapshot_interval_ms: 60_000,
-      learning_period_ms: 0,
-    };
-    const a = create(config, () => now);
+  it('keeps the baseline across a restart through snapshot and restore, and writes no file of its own', async () => {
+    const config = { learning_period_ms: 0 };
+    const a = create(config);
     assert.equal((await one(a, flow(implant, T0)))[NoveltyAttr.STATUS], 'new');
-    assert.equal(existsSync(join(dir, 'novelty.json')), false, 'not written before the interval');
-    now += 60_000;
     await a.process([flow(implant, T0 + 300_000)]);
-    assert.equal(
-      a.counters().events.snapshots_written,
-      1,
-      'written once the interval passed on the injected clock',
-    );
     await a.process([flow(implant, T0 + 600_000)]);
-    await a.shutdown();
-    const saved = JSON.parse(readFileSync(join(dir, 'novelty.json'), 'utf8')) as {
-      version: number;
+    // The runtime owns persistence: it takes the snapshot (plain JSON) and writes it with its checkpoint.
+    const saved = JSON.parse(JSON.stringify(a.snapshot())) as ProcessorSnapshot & {
       baseline: { entries: unknown[][] };
     };
+    await a.shutdown();
     assert.equal(saved.version, 1);
-    assert.equal(saved.baseline.entries[0][3], 3, 'shutdown wrote the latest count');
+    assert.equal(saved.baseline.entries[0][3], 3, 'the snapshot holds the latest count');
 
-    const b = create(config, () => now);
+    const b = create(config);
+    b.restore(saved);
     const again = await one(b, flow(implant, T0 + 900_000));
-    assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restarted instance remembers the identity');
+    assert.equal(again[NoveltyAttr.STATUS], 'rare', 'the restored instance remembers the identity');
     assert.equal(again[NoveltyAttr.SEEN_COUNT], 4);
     assert.equal(again[NoveltyAttr.FIRST_SEEN], T0 - 1);
     await b.shutdown();
+    assert.throws(
+      () => noveltyFilterFactory.config.parse({ state_file: 'novelty.json' }),
+      /state_file/,
+      'the old state_file option is refused by name',
+    );
   });
 
   it('allowlists by identity, never a known name in a custom location', async () => {

@@ -1,17 +1,17 @@
 /**
- * Record exporters: OTLP/HTTP through the OpenTelemetry OTLP exporters, and OTLP/JSON lines to a stream.
+ * Record exporters: OTLP/HTTP ({@link OtlpHttpExporter}), and OTLP/JSON lines to a stream.
  */
 import type { PipelineRecord } from '@egressguard/schema';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPLogExporter as OTLPJsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPLogExporter as OTLPProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 
 import { encodeLogsJson } from './encoder.ts';
+import { OtlpHttpExporter } from './otlp-http-exporter.ts';
 
 /** Something records can be exported to. */
 export interface RecordExporter {
-  /** Exports one batch; rejects when the batch could not be delivered (after the exporter's own retries). */
+  /**
+   * Exports one batch; rejects when the batch was not delivered whole, preferably with an `ExportError`
+   * saying whether it may be retried (any other error is taken as retryable).
+   */
   export(records: PipelineRecord[]): Promise<void>;
   /** Resolves when every export started so far has finished. */
   forceFlush(): Promise<void>;
@@ -25,21 +25,22 @@ export interface OtlpExporterOptions {
   protocol?: 'http/protobuf' | 'http/json';
   /**
    * The logs endpoint URL, e.g. `http://127.0.0.1:4318/v1/logs`. A URL with no path (`http://host:4318`) gets
-   * `/v1/logs` appended, as `OTEL_EXPORTER_OTLP_ENDPOINT` would. Default: the exporter's own handling of
-   * `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://localhost:4318/v1/logs`.
+   * `/v1/logs` appended, as `OTEL_EXPORTER_OTLP_ENDPOINT` would. Default: `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` (as
+   * is), else `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/logs` appended, else `http://localhost:4318/v1/logs`.
    */
   endpoint?: string;
-  /** Extra request headers. Default: the exporter's own `OTEL_EXPORTER_OTLP_LOGS_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS`. */
+  /** Extra request headers, added to (and winning over) `OTEL_EXPORTER_OTLP_LOGS_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS`. */
   headers?: Record<string, string>;
-  /** Timeout of one export including its retries, in milliseconds. Default: the exporter's (10 s, or `OTEL_EXPORTER_OTLP_TIMEOUT`). */
+  /** Timeout of one export request, in milliseconds. Default: `OTEL_EXPORTER_OTLP_(LOGS_)TIMEOUT`, else 10 s. */
   timeoutMs?: number;
+  /** Request body compression. Default: `OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION`, else `none`. */
+  compression?: 'gzip' | 'none';
 }
 
 /**
- * An OTLP/HTTP exporter of records: `@opentelemetry/exporter-logs-otlp-proto` for `http/protobuf`,
- * `@opentelemetry/exporter-logs-otlp-http` for `http/json`. Records go to the exporter as they are (a
- * `PipelineRecord` is a `ReadableLogRecord`); retries with exponential backoff on 429/502/503/504 and `Retry-After`
- * are the exporter's own. The returned promise rejects with the exporter's error when the export failed.
+ * An OTLP/HTTP exporter of records ({@link OtlpHttpExporter}): one request per export, no retries of its own. A
+ * failed export rejects with an `ExportError` saying whether it may be retried, the server's `Retry-After`,
+ * and a partial success's rejected records; put a `SendingQueue` in front of it for retries and buffering.
  */
 export function createOtlpExporter(options: OtlpExporterOptions = {}): RecordExporter {
   const protocol = options.protocol ?? 'http/protobuf';
@@ -48,14 +49,13 @@ export function createOtlpExporter(options: OtlpExporterOptions = {}): RecordExp
       `createOtlpExporter: protocol must be http/protobuf or http/json, got ${String(protocol)}`,
     );
   }
-  const config = {
+  return new OtlpHttpExporter({
+    protocol,
     ...(options.endpoint !== undefined ? { url: logsUrl(options.endpoint) } : {}),
     ...(options.headers !== undefined ? { headers: options.headers } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMillis: options.timeoutMs } : {}),
-  };
-  const exporter: LogRecordExporter =
-    protocol === 'http/json' ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
-  return new SdkRecordExporter(exporter);
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.compression !== undefined ? { compression: options.compression } : {}),
+  });
 }
 
 function logsUrl(endpoint: string): string {
@@ -69,36 +69,6 @@ function logsUrl(endpoint: string): string {
     throw new RangeError(`createOtlpExporter: endpoint must be http or https, got ${url.protocol}`);
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/logs';
   return url.toString();
-}
-
-/** Adapts an SDK `LogRecordExporter` (callback style) to {@link RecordExporter}. */
-class SdkRecordExporter implements RecordExporter {
-  readonly #exporter: LogRecordExporter;
-  #shutdown: Promise<void> | undefined;
-
-  constructor(exporter: LogRecordExporter) {
-    this.#exporter = exporter;
-  }
-
-  export(records: PipelineRecord[]): Promise<void> {
-    if (this.#shutdown) return Promise.reject(new Error('OTLP exporter is shut down'));
-    if (records.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.#exporter.export(records, (result: ExportResult) => {
-        if (result.code === ExportResultCode.SUCCESS) resolve();
-        else reject(result.error ?? new Error('OTLP export failed'));
-      });
-    });
-  }
-
-  forceFlush(): Promise<void> {
-    return this.#exporter.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    this.#shutdown ??= this.#exporter.shutdown();
-    return this.#shutdown;
-  }
 }
 
 /**

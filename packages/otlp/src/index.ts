@@ -1,6 +1,6 @@
 /**
  * `@egressguard/otlp`: OTLP/HTTP logs in and out of the egressguard chain: the protobuf and JSON codec (straight
- * into and out of `PipelineRecord`s), the receiver, and export through the OpenTelemetry OTLP exporters.
+ * into and out of `PipelineRecord`s), the receiver, OTLP/HTTP export, and the sending queue (in memory or on disk) with retries.
  */
 export { OtlpDecodeError } from './decoded-logs.ts';
 export type { DecodedLogs, RejectedRecord } from './decoded-logs.ts';
@@ -13,5 +13,9 @@ export { createOtlpExporter, JsonLinesExporter } from './exporter.ts';
 export type { OtlpExporterOptions, RecordExporter } from './exporter.ts';
 export { ExportError, isRetryable } from './export-error.ts';
 export type { ExportErrorOptions, ExportFailureKind } from './export-error.ts';
-export { ExportQueue } from './export-queue.ts';
-export type { ExportQueueCounters, ExportQueueOptions } from './export-queue.ts';
+export { OtlpHttpExporter, parseRetryAfter } from './otlp-http-exporter.ts';
+export type { OtlpHttpExporterOptions } from './otlp-http-exporter.ts';
+export { SendingQueue, estimateRecordBytes } from './sending-queue.ts';
+export type { SendingQueueCounters, SendingQueueOptions } from './sending-queue.ts';
+export { Backoff, DEFAULT_RETRY } from './retry-policy.ts';
+export type { RetryOptions } from './retry-policy.ts';

@@ -24,7 +24,7 @@ import {
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
 import { setDecodedKey } from './internal/attribute-key.ts';
-import { jsonNanosToHrTime } from './internal/fixed64-time.ts';
+import { checkTimes, jsonNanosToHrTime } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { MAX_VALUE_DEPTH } from './proto-decoder.ts';
 
@@ -187,6 +187,7 @@ function readLogRecord(raw: unknown, resource: RecordResource, scope: RecordScop
   const spanId = hexId(field(raw, 'spanId', 'span_id'), 16, 'spanId');
   let spanContext: SpanContext | undefined;
   if (traceId !== '' || spanId !== '' || traceFlags !== 0) spanContext = { traceId, spanId, traceFlags };
+  checkTimes(hrTime, hrTimeObserved);
   return new PipelineRecord({
     hrTime,
     hrTimeObserved,

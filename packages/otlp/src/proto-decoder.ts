@@ -27,7 +27,7 @@ import protobuf from 'protobufjs/minimal.js';
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
 import { setDecodedKey } from './internal/attribute-key.ts';
-import { fixed64ToHrTime } from './internal/fixed64-time.ts';
+import { checkTimes, fixed64ToHrTime } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { FIELD, WIRE } from './internal/otlp-logs-descriptor.ts';
 
@@ -396,6 +396,7 @@ function readLogRecord(
   const traceFlags = flags & 0xff;
   let spanContext: SpanContext | undefined;
   if (traceId !== '' || spanId !== '' || traceFlags !== 0) spanContext = { traceId, spanId, traceFlags };
+  checkTimes(hrTime, hrTimeObserved);
   return new PipelineRecord({
     hrTime,
     hrTimeObserved,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 
-import { JsonLinesExporter, createOtlpExporter, decodeLogsJson } from '../src/index.ts';
+import { ExportError, JsonLinesExporter, createOtlpExporter, decodeLogsJson } from '../src/index.ts';
 import { sampleRecords } from './support/sample-records.ts';
 import { startSink, type Sink } from './support/sink.ts';
 
@@ -27,18 +27,26 @@ describe('createOtlpExporter', () => {
     await assert.rejects(exporter.export(sampleRecords(1)), /shut down/);
   });
 
-  it('retries 503 with the exporter’s own backoff and then delivers', async () => {
+  it('rejects a 503 as retryable with the server’s Retry-After, without retrying on its own', async () => {
     sink.status = 503;
+    sink.retryAfter = '7';
     const exporter = createOtlpExporter({ endpoint: sink.url, timeoutMs: 5000 });
     const before = sink.requests.length;
-    const pending = exporter.export(sampleRecords(3));
-    setTimeout(() => {
+    try {
+      const error: unknown = await exporter.export(sampleRecords(3)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ExportError, String(error));
+      assert.equal(error.kind, 'retryable');
+      assert.equal(error.retryAfterMs, 7000);
+      assert.match(error.message, /HTTP 503/);
+      assert.equal(sink.requests.length - before, 1, 'one request: retrying is the sending queue’s job');
+    } finally {
       sink.status = 200;
-    }, 200).unref();
-    await pending;
-    await exporter.shutdown();
-    assert.ok(sink.requests.length - before >= 2, 'at least one retry');
-    assert.ok(sink.records.length >= 3);
+      sink.retryAfter = undefined;
+      await exporter.shutdown();
+    }
   });
 
   it('falls back to OTEL_EXPORTER_OTLP_LOGS_ENDPOINT and OTEL_EXPORTER_OTLP_HEADERS when not configured', async () => {

@@ -147,6 +147,36 @@ describe('decodeLogsJson', () => {
     assert.deepEqual(decoded.records[0].resource.attributes, { 'host.name': 'h' });
   });
 
+  it('rejects a record dated after 2200 alone, naming the field, and keeps the rest', () => {
+    const body = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: '1764460800000000000' },
+                { timeUnixNano: '18446744073709551615' },
+                { observedTimeUnixNano: 7.3e18 },
+                { timeUnixNano: '7258118399000000000' },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const decoded = decodeLogsJson(JSON.stringify(body));
+    assert.equal(decoded.records.length, 2);
+    assert.deepEqual(
+      decoded.rejected.map((r) => r.index),
+      [1, 2],
+    );
+    assert.match(
+      decoded.rejected[0].reason,
+      /time_unix_nano 18446744073 s is outside 1970-01-01\.\.2200-01-01/,
+    );
+    assert.match(decoded.rejected[1].reason, /observed_time_unix_nano 7300000000 s is outside/);
+  });
+
   it('rejects broken records one by one, with index and reason, and keeps the rest', () => {
     const ok = { eventName: 'ok', attributes: [{ key: 'a', value: { intValue: '1' } }] };
     const body = {

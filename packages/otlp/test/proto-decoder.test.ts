@@ -72,13 +72,7 @@ describe('decodeLogsProto', () => {
   });
 
   it('keeps every nanosecond of times beyond 2^53 and beyond the year 2116', () => {
-    const times = [
-      1_764_460_800_123_456_789n,
-      1n,
-      999_999_999n,
-      4_611_686_018_427_387_904n + 5n,
-      18_446_744_073_709_551_615n,
-    ];
+    const times = [1_764_460_800_123_456_789n, 1n, 999_999_999n, 4_611_686_018_427_387_904n + 5n];
     const body = request(
       'h',
       times.map((t) => (w: protobuf.Writer) => {
@@ -92,6 +86,26 @@ describe('decodeLogsProto', () => {
     );
     assert.deepEqual(decoded, times);
     for (const r of decodeLogsProto(body).records) assert.ok(r.hrTime[1] >= 0 && r.hrTime[1] < 1e9);
+  });
+
+  it('rejects a record dated after 2200 (2^64 - 1 ns, year 2554) alone, naming the field', () => {
+    const far = 18_446_744_073_709_551_615n;
+    const body = request('h', [
+      goodRecord('first'),
+      (w: protobuf.Writer) => {
+        w.uint32((11 << 3) | 1)
+          .fixed32(Number(far & 0xffffffffn))
+          .fixed32(Number(far >> 32n));
+      },
+    ]);
+    const decoded = decodeLogsProto(body);
+    assert.equal(decoded.records.length, 1);
+    assert.equal(decoded.rejected.length, 1);
+    assert.equal(decoded.rejected[0].index, 1);
+    assert.match(
+      decoded.rejected[0].reason,
+      /observed_time_unix_nano 18446744073 s is outside 1970-01-01\.\.2200/,
+    );
   });
 
   it('rejects a broken record alone and keeps the others, with index and reason', () => {

@@ -40,6 +40,10 @@ export {
   msToHrTime,
   nanosToHrTime,
   setIfAbsent,
+  EVENT_TIME_MIN_MS,
+  EVENT_TIME_MAX_MS,
+  isEventTimeInRange,
+  eventTimeProblem,
 } from './record.ts';
 export type {
   PipelineRecordInit,

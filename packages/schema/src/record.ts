@@ -124,6 +124,41 @@ export function hrTimeToNanos(time: Readonly<HrTime>): bigint {
 }
 
 /**
+ * The earliest event time (Unix ms) a record may carry: 1970-01-01T00:00:00Z. Sensors and OTLP carry unsigned times,
+ * so anything earlier is a misread value, not an event.
+ */
+export const EVENT_TIME_MIN_MS = 0;
+
+/**
+ * The latest event time (Unix ms) a record may carry: 2200-01-01T00:00:00Z. Far past any real clock, and far below the
+ * magnitudes (2^53 ms and beyond) where adding or stepping by a window length no longer changes a number.
+ */
+export const EVENT_TIME_MAX_MS = Date.UTC(2200, 0, 1);
+
+/** True when `ms` is a finite Unix time in [{@link EVENT_TIME_MIN_MS}, {@link EVENT_TIME_MAX_MS}]. */
+export function isEventTimeInRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= EVENT_TIME_MIN_MS && ms <= EVENT_TIME_MAX_MS;
+}
+
+/**
+ * What is wrong with a record's time or observed time, or `undefined` when both are unset (`[0, 0]`) or a sane
+ * Unix time ({@link isEventTimeInRange}, nanoseconds an integer in [0, 1e9)).
+ */
+export function eventTimeProblem(record: ReadonlyPipelineRecord): string | undefined {
+  return hrTimeProblem(record.hrTime, 'time') ?? hrTimeProblem(record.hrTimeObserved, 'observed time');
+}
+
+function hrTimeProblem(t: Readonly<HrTime>, what: string): string | undefined {
+  if (t[0] === 0 && t[1] === 0) return undefined;
+  if (!Number.isInteger(t[0]) || !Number.isInteger(t[1]) || t[1] < 0 || t[1] >= 1e9)
+    return `${what} is not a valid [seconds, nanoseconds] pair ([${t[0]}, ${t[1]}])`;
+  const ms = hrTimeToMs(t);
+  if (!isEventTimeInRange(ms))
+    return `${what} ${t[0]} s is outside 1970-01-01..2200-01-01 (a misread or corrupt timestamp)`;
+  return undefined;
+}
+
+/**
  * The event time of a record in Unix milliseconds: its time when set, else its observed time (OTLP: "if unknown,
  * time_unix_nano is 0"), else `undefined`.
  */

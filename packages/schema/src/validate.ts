@@ -5,13 +5,13 @@
 import { attributeDoc, type Stage } from './attribute-docs.ts';
 import { isReadableAs } from './accessors.ts';
 import { EventName, NetworkAttr, ProcessAttr, ResourceAttr, FlowAttr } from './names.ts';
-import type { ReadonlyPipelineRecord } from './record.ts';
+import { eventTimeProblem, type ReadonlyPipelineRecord } from './record.ts';
 
 /** One thing wrong with a record. */
 export interface SchemaProblem {
   /** The attribute (or `eventName`, or `resource.host.name`) the problem is about. */
   readonly attribute: string;
-  readonly problem: 'missing' | 'wrong_type' | 'wrong_event';
+  readonly problem: 'missing' | 'wrong_type' | 'wrong_event' | 'out_of_range';
   readonly message: string;
 }
 
@@ -68,8 +68,8 @@ export const STAGE_REQUIREMENTS: Readonly<Record<Stage, StageRequirement>> = {
 };
 
 /**
- * Lists what the record lacks for `stage`: a wrong event name, a missing `host.name`, missing required attributes,
- * and documented attributes whose value cannot be read as their documented type. An empty list means usable.
+ * Lists what the record lacks for `stage`: a wrong event name, a missing `host.name`, a time or observed time
+ * outside 1970..2200, missing required attributes, and documented attributes whose value cannot be read as their documented type. An empty list means usable.
  */
 export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): SchemaProblem[] {
   const req = STAGE_REQUIREMENTS[stage];
@@ -92,6 +92,9 @@ export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): Sc
       });
     }
   }
+  const timeProblem = eventTimeProblem(record);
+  if (timeProblem !== undefined)
+    problems.push({ attribute: 'time', problem: 'out_of_range', message: timeProblem });
   const attrs = record.attributes;
   for (const key of req.required) {
     if (attrs[key] === undefined || attrs[key] === null) {

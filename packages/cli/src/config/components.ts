@@ -1,7 +1,8 @@
 /**
  * The schemas of the components the CLI itself provides: the `otlp` receiver and the `otlphttp`, `stdout` and
  * `file` exporters. Option names are the OpenTelemetry Collector's where the Collector has the option
- * (`endpoint`, `max_request_body_size`, `tls.cert_file`, `headers`, `encoding`, `timeout`, `path`).
+ * (`endpoint`, `max_request_body_size`, `tls.cert_file`, `headers`, `encoding`, `compression`, `timeout`, `path`,
+ * and the exporterhelper's `sending_queue` and `retry_on_failure`).
  */
 import { defineConfig, type ConfigDefinition } from '@egressguard/core';
 import { z } from 'zod';
@@ -39,6 +40,19 @@ export function durationMs(value: string): number {
 
 const duration = z.string().refine((v) => DURATION.test(v) && durationMs(v) > 0, {
   message: 'must be a duration above 0: an integer with unit ms, s, m or h (for example 10s)',
+});
+
+function bothDurations(r: { initial_interval: unknown; max_interval: unknown }): boolean {
+  return (
+    typeof r.initial_interval === 'string' &&
+    typeof r.max_interval === 'string' &&
+    DURATION.test(r.initial_interval) &&
+    DURATION.test(r.max_interval)
+  );
+}
+
+const durationOrZero = z.string().refine((v) => DURATION.test(v), {
+  message: 'must be a duration: an integer with unit ms, s, m or h (for example 300s; 0s for none)',
 });
 
 const httpProtocol = z.strictObject({
@@ -91,6 +105,81 @@ export const otlpReceiverConfig = defineConfig(
 /** Parsed configuration of the `otlp` receiver. */
 export type OtlpReceiverConfig = ReturnType<typeof otlpReceiverConfig.parse>;
 
+/** The default `sending_queue.queue_size_bytes` with file storage: 256 MiB on disk. */
+export const DEFAULT_FILE_QUEUE_BYTES = 256 * 1024 * 1024;
+/** The default `sending_queue.queue_size_bytes` in memory: 32 MiB of (estimated) OTLP protobuf. */
+export const DEFAULT_MEMORY_QUEUE_BYTES = 32 * 1024 * 1024;
+
+/** The `sending_queue` of an exporter; `storage` defaults to `defaultStorage`. */
+function sendingQueue(defaultStorage: 'file' | 'memory') {
+  return z
+    .strictObject({
+      storage: z
+        .enum(['file', 'memory'])
+        .default(defaultStorage)
+        .describe(
+          `\`file\`: the queue lives on disk under \`service.state.directory\` (\`queues/<exporter id>\`), survives restarts and crashes, and what a previous run left is sent first; \`memory\`: lost when the process ends. Default: ${defaultStorage}.`,
+        ),
+      queue_size_bytes: z
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          `Bytes the queue holds at most (the Collector's \`sizer: bytes\` with \`queue_size\`): on disk the entries' size, in memory their estimated OTLP protobuf size. When full the receiver answers 503 with Retry-After. Default: ${DEFAULT_FILE_QUEUE_BYTES} (256 MiB) with file storage, ${DEFAULT_MEMORY_QUEUE_BYTES} (32 MiB) in memory.`,
+        ),
+      batch: z
+        .strictObject({
+          flush_timeout: duration
+            .default('1s')
+            .describe('Longest a record waits for its batch to fill before it is sent. Default: 1s.'),
+          max_records: z
+            .int()
+            .positive()
+            .default(1000)
+            .describe('Records per export request at most. Default: 1000.'),
+        })
+        .prefault({})
+        .describe('How queued records are grouped into export requests.'),
+    })
+    .prefault({})
+    .describe(
+      `The exporter's queue (the Collector's exporterhelper \`sending_queue\`). Records leave it only once the backend acknowledged them. Default storage: ${defaultStorage}.`,
+    );
+}
+
+const retryOnFailure = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Whether a retryable failure (no answer, HTTP 429/502/503/504) is tried again. Default: true.',
+      ),
+    initial_interval: duration.default('5s').describe('Wait after the first failure. Default: 5s.'),
+    max_interval: duration.default('30s').describe('Upper bound of one wait. Default: 30s.'),
+    max_elapsed_time: durationOrZero
+      .default('300s')
+      .describe(
+        'Time spent on one batch from its first attempt; 0s retries for ever. Past it an in-memory batch is dropped (counted as failed, reported); a file-queue batch is reported as stalled and kept, retried every max_interval. Default: 300s.',
+      ),
+    multiplier: z.number().min(1).default(1.5).describe('Growth of the wait per attempt. Default: 1.5.'),
+    randomization_factor: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.5)
+      .describe('Spread of each wait, ± this fraction. Default: 0.5.'),
+  })
+  .prefault({})
+  // A malformed duration is reported on its own key; the comparison only applies to two well-formed ones.
+  .refine((r) => !bothDurations(r) || durationMs(r.max_interval) >= durationMs(r.initial_interval), {
+    message: 'max_interval must not be shorter than initial_interval',
+    path: ['max_interval'],
+  })
+  .describe(
+    "Retries of a failed export (the Collector's exporterhelper `retry_on_failure`), exponential with jitter; a server's Retry-After lengthens the wait. Any other 4xx (and a partial success's rejected records) is not retried and counted as rejected.",
+  );
+
 /** Configuration of the `otlphttp` exporter. */
 export const otlpHttpExporterConfig = defineConfig(
   z.strictObject({
@@ -108,20 +197,33 @@ export const otlpHttpExporterConfig = defineConfig(
       .record(z.string(), z.string())
       .optional()
       .describe(
-        'Headers sent with every request. Default: OTEL_EXPORTER_OTLP_LOGS_HEADERS / OTEL_EXPORTER_OTLP_HEADERS.',
+        'Headers sent with every request, added to OTEL_EXPORTER_OTLP_LOGS_HEADERS / OTEL_EXPORTER_OTLP_HEADERS. Default: none.',
       ),
     encoding: z
       .enum(['proto', 'json'])
       .default('proto')
       .describe('Request encoding: `proto` (application/x-protobuf) or `json`. Default: proto.'),
+    compression: z
+      .enum(['gzip', 'none'])
+      .optional()
+      .describe('Request body compression. Default: OTEL_EXPORTER_OTLP_(LOGS_)COMPRESSION, else none.'),
     timeout: duration.default('10s').describe('Timeout of one export request. Default: 10s.'),
+    sending_queue: sendingQueue('file'),
+    retry_on_failure: retryOnFailure,
   }),
 );
 /** Parsed configuration of the `otlphttp` exporter. */
 export type OtlpHttpExporterConfig = ReturnType<typeof otlpHttpExporterConfig.parse>;
 
 /** Configuration of the `stdout` exporter (OTLP JSON lines on standard output). */
-export const stdoutExporterConfig = defineConfig(z.strictObject({}));
+export const stdoutExporterConfig = defineConfig(
+  z.strictObject({
+    sending_queue: sendingQueue('memory'),
+    retry_on_failure: retryOnFailure,
+  }),
+);
+/** Parsed configuration of the `stdout` exporter. */
+export type StdoutExporterConfig = ReturnType<typeof stdoutExporterConfig.parse>;
 
 /** Configuration of the `file` exporter. */
 export const fileExporterConfig = defineConfig(
@@ -130,10 +232,15 @@ export const fileExporterConfig = defineConfig(
       .string()
       .min(1)
       .describe('File to append OTLP JSON lines to (one ExportLogsServiceRequest per line). Required.'),
+    sending_queue: sendingQueue('memory'),
+    retry_on_failure: retryOnFailure,
   }),
 );
 /** Parsed configuration of the `file` exporter. */
 export type FileExporterConfig = ReturnType<typeof fileExporterConfig.parse>;
+
+/** The queue and retry settings every exporter has. */
+export type ExporterDeliveryConfig = Pick<OtlpHttpExporterConfig, 'sending_queue' | 'retry_on_failure'>;
 
 /** The receiver types, by type name. */
 export const RECEIVER_TYPES: Readonly<Record<string, ConfigDefinition<unknown>>> = {
@@ -171,40 +278,50 @@ export const serviceConfig = defineConfig(
           .min(1)
           .default('.egressguard/state')
           .describe(
-            'Directory of the pipelines’ state snapshots, relative to the working directory. Default: .egressguard/state.',
+            'Directory of the checkpoint and the write-ahead log, relative to the working directory. Default: .egressguard/state.',
           ),
-        snapshot_interval_ms: z
+        checkpoint_interval_ms: z
           .int()
-          .positive()
-          .default(60_000)
-          .describe('How often `run` saves state besides at shutdown, in milliseconds. Default: 60000.'),
+          .min(100)
+          .max(3_600_000)
+          .default(5_000)
+          .describe(
+            'How often `run` writes a checkpoint of every stage’s state (and cuts the write-ahead log it covers), besides at shutdown, in milliseconds: a restart replays at most this much of the log. Default: 5000.',
+          ),
+        write_ahead_log: z
+          .strictObject({
+            enabled: z
+              .boolean()
+              .default(true)
+              .describe(
+                'Whether a request is answered 200 only once its records are in the write-ahead log on disk. false answers once they are in the export queues: faster, but a crash loses what the last checkpoint does not cover. Default: true.',
+              ),
+            max_bytes: z
+              .int()
+              .min(1_048_576)
+              .default(268_435_456)
+              .describe(
+                'Bytes the log may hold (entries not yet covered by a checkpoint); when full the receiver answers 503 with Retry-After. Default: 268435456 (256 MiB).',
+              ),
+            segment_bytes: z
+              .int()
+              .min(65_536)
+              .default(16_777_216)
+              .describe(
+                'Size of one log segment file; whole segments are deleted once a checkpoint covers them. Default: 16777216 (16 MiB).',
+              ),
+          })
+          .prefault({})
+          .refine((w) => w.segment_bytes <= w.max_bytes, {
+            message: 'segment_bytes must not exceed max_bytes',
+            path: ['segment_bytes'],
+          })
+          .describe('The write-ahead log of accepted requests, under the state directory.'),
       })
       .prefault({})
       .describe(
-        'Where the stateful stages’ snapshots live (restored at start, saved periodically and at shutdown).',
+        'Where state lives: the checkpoints of every stateful stage and the write-ahead log they are replayed from after a crash.',
       ),
-    queue: z
-      .strictObject({
-        max_queue_records: z
-          .int()
-          .positive()
-          .default(100_000)
-          .describe(
-            'Records waiting for export per exporter; when full the receiver answers 503. Default: 100000.',
-          ),
-        max_batch_records: z
-          .int()
-          .positive()
-          .default(1_000)
-          .describe('Records per export request. Default: 1000.'),
-        flush_interval_ms: z
-          .int()
-          .positive()
-          .default(1_000)
-          .describe('Longest wait before a partial batch is exported, in milliseconds. Default: 1000.'),
-      })
-      .prefault({})
-      .describe('The bounded queue between the chain and each exporter.'),
   }),
 );
 /** Parsed `service` section. */

@@ -19,8 +19,21 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
         '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: export there (endpoint and headers come from the environment).',
         '  otlphttp:',
         '    encoding: proto',
+        '    # Delivery that outlives the backend: the queue is on disk under service.state.directory (queues/otlphttp)',
+        '    # and a restart sends what it holds; when it is full the receiver answers 503 with Retry-After.',
+        '    sending_queue:',
+        '      storage: file',
+        '      queue_size_bytes: 268435456',
+        '    # Retries as the Collector’s exporterhelper; 4xx other than 429 are not retried (counted as rejected).',
+        '    retry_on_failure:',
+        '      initial_interval: 5s',
+        '      max_interval: 30s',
+        '      max_elapsed_time: 300s',
       ]
-    : ['  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output.', '  stdout: {}'];
+    : [
+        '  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output (its queue is in memory).',
+        '  stdout: {}',
+      ];
   return [
     '# egressguard default configuration (`egressguard validate --print-default`).',
     '# The Collector shape: components by id (`type` or `type/name`), chained by service.pipelines.',
@@ -55,9 +68,6 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
     '  state:',
     '    # Relative to the working directory.',
     '    directory: .egressguard/state',
-    '  queue:',
-    '    max_queue_records: 100000',
-    '    max_batch_records: 1000',
     '  pipelines:',
     '    logs:',
     '      receivers: [otlp]',

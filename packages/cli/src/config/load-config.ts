@@ -46,7 +46,6 @@ export interface ResolvedConfig {
     /** Whether the file set `service.state.directory` (replay uses a temporary directory otherwise). */
     readonly explicit: boolean;
   };
-  readonly queue: ServiceSection['queue'];
 }
 
 /** Options of {@link parseConfigText}. */
@@ -158,8 +157,7 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Reso
           type,
           options.registry.list().map((f) => f.type),
         );
-      const raw = withRuntimeDefaults(factory, value);
-      return { id, type, factory, config: parseWith(issues, () => factory.config.parse(raw, path)) };
+      return { id, type, factory, config: parseWith(issues, () => factory.config.parse(value ?? {}, path)) };
     },
   );
 
@@ -217,7 +215,6 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Reso
       path: resolve(options.cwd ?? process.cwd(), s.state.directory),
       explicit: 'directory' in stateSection,
     },
-    queue: s.queue,
   };
 }
 
@@ -254,25 +251,6 @@ function parseComponents<T extends ComponentConfig>(
     if (parsed) out.set(id, parsed);
   }
   return out;
-}
-
-/**
- * The runtime persists every stateful stage through the pipeline snapshots in `service.state.directory`. A
- * processor's own state file (novelty_filter's `state_file`, meant for library use) would be a second copy outside
- * that directory, shared by every instance of the type and written by a throw-away replay: unless the configuration
- * sets it, it is turned off.
- */
-function withRuntimeDefaults(factory: ProcessorFactory<unknown>, value: unknown): Record<string, unknown> {
-  const options = (value ?? {}) as Record<string, unknown>;
-  let defaults: unknown;
-  try {
-    defaults = factory.config.defaults();
-  } catch {
-    return options;
-  }
-  if (isPlainObject(defaults) && 'state_file' in defaults && !('state_file' in options))
-    return { ...options, state_file: null };
-  return options;
 }
 
 function parseWith<T>(issues: Issue[], parse: () => T): T {

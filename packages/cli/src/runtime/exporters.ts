@@ -1,18 +1,27 @@
 /**
- * Creates the configured exporters, each behind its own bounded export queue.
+ * Creates the configured exporters, each behind its own sending queue (`sending_queue`, `retry_on_failure`). A
+ * queue with file storage lives in `<state directory>/queues/<exporter id>`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
-import { ExportQueue, JsonLinesExporter, createOtlpExporter, type RecordExporter } from '@egressguard/otlp';
+import { JsonLinesExporter, SendingQueue, createOtlpExporter, type RecordExporter } from '@egressguard/otlp';
 
-import { durationMs, type FileExporterConfig, type OtlpHttpExporterConfig } from '../config/components.ts';
-import type { ComponentConfig, ResolvedConfig } from '../config/load-config.ts';
+import {
+  DEFAULT_FILE_QUEUE_BYTES,
+  DEFAULT_MEMORY_QUEUE_BYTES,
+  durationMs,
+  type ExporterDeliveryConfig,
+  type FileExporterConfig,
+  type OtlpHttpExporterConfig,
+} from '../config/components.ts';
+import type { ComponentConfig } from '../config/load-config.ts';
 
 /** An exporter and its queue. */
 export interface QueuedExporter {
   readonly id: string;
-  readonly queue: ExportQueue;
+  readonly queue: SendingQueue;
   /** Releases what the exporter opened (the `file` exporter's stream), after the queue's shutdown. */
   close(): Promise<void>;
 }
@@ -30,12 +39,21 @@ export function otlpHttpUrl(config: OtlpHttpExporterConfig): string | undefined 
   return undefined;
 }
 
-/** Creates one exporter with its queue. */
-export function createQueuedExporter(
+/** The directory of an exporter's file queue under the state directory. */
+export function queueDirectory(statePath: string, exporterId: string): string {
+  // Ids are `type` or `type/name`; the slash becomes part of one directory name.
+  return join(statePath, 'queues', exporterId.replace(/\//g, '~'));
+}
+
+/**
+ * Creates one exporter with its queue; a file queue takes back what a previous run left. Throws naming the
+ * exporter when its queue directory cannot be used.
+ */
+export async function createQueuedExporter(
   component: ComponentConfig,
-  queue: ResolvedConfig['queue'],
+  statePath: string,
   streams: ExporterStreams,
-): QueuedExporter {
+): Promise<QueuedExporter> {
   let file: WriteStream | undefined;
   let exporter: RecordExporter;
   if (component.type === 'file') {
@@ -46,16 +64,40 @@ export function createQueuedExporter(
   } else {
     exporter = createExporter(component, streams);
   }
+  const delivery = component.config as ExporterDeliveryConfig;
+  const q = delivery.sending_queue;
+  const r = delivery.retry_on_failure;
+  const storage = q.storage === 'file' ? queueDirectory(statePath, component.id) : undefined;
+  let queue: SendingQueue;
+  try {
+    queue = await SendingQueue.open({
+      exporter,
+      name: `exporter ${component.id}`,
+      maxBytes: q.queue_size_bytes ?? (storage ? DEFAULT_FILE_QUEUE_BYTES : DEFAULT_MEMORY_QUEUE_BYTES),
+      maxBatchRecords: q.batch.max_records,
+      flushIntervalMs: durationMs(q.batch.flush_timeout),
+      ...(storage ? { storage: { directory: storage } } : {}),
+      retry: {
+        enabled: r.enabled,
+        initialIntervalMs: durationMs(r.initial_interval),
+        maxIntervalMs: durationMs(r.max_interval),
+        maxElapsedTimeMs: durationMs(r.max_elapsed_time),
+        multiplier: r.multiplier,
+        randomizationFactor: r.randomization_factor,
+      },
+    });
+  } catch (cause) {
+    file?.end();
+    await exporter.shutdown();
+    throw new Error(
+      `egressguard: exporters.${component.id}: sending queue${storage ? ` in ${storage}` : ''} cannot be opened`,
+      { cause },
+    );
+  }
   return {
     id: component.id,
     close: () => (file ? new Promise<void>((resolve) => file.end(resolve)) : Promise.resolve()),
-    queue: new ExportQueue({
-      exporter,
-      maxQueueRecords: queue.max_queue_records,
-      maxBatchRecords: queue.max_batch_records,
-      flushIntervalMs: queue.flush_interval_ms,
-      name: `exporter ${component.id}`,
-    }),
+    queue,
   };
 }
 
@@ -68,6 +110,7 @@ function createExporter(component: ComponentConfig, streams: ExporterStreams): R
         protocol: config.encoding === 'json' ? 'http/json' : 'http/protobuf',
         ...(endpoint ? { endpoint } : {}),
         ...(config.headers ? { headers: config.headers } : {}),
+        ...(config.compression ? { compression: config.compression } : {}),
         timeoutMs: durationMs(config.timeout),
       });
     }

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import type { ProcessorCounters } from '@egressguard/core';
-import { getFormat, readSensorFile } from '@egressguard/normalize';
+import { SENSOR_FORMATS, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
 
@@ -242,13 +242,15 @@ async function readSensor(
 ): Promise<void> {
   const reader = readSensorFile(file, format, host !== undefined ? { host } : {});
   for await (const batch of reader) {
-    for (const e of batch.errors) reject(file, e.line, 'unreadable_line', e.reason);
+    // A bound or check of the reader (line_too_long, unrecognized, time_out_of_range, …) is counted under its own
+    // name; a line the sensor's parser could not read, as unreadable_line.
+    for (const e of batch.errors) reject(file, e.line, e.counter ?? 'unreadable_line', e.reason);
     if (batch.records.length > 0) await run(batch.records);
   }
   // Counted under the source format the format's records carry, so that they land on the coverage report's row.
   const onHost = host ?? hostname();
   for (const [name, count] of Object.entries(reader.summary.malformedByFormat)) {
-    const source = getFormat(name)?.sourceFormats[0] ?? name;
+    const source = SENSOR_FORMATS[name]?.sourceFormats[0] ?? name;
     const key = `${onHost}\u0000${source}`;
     malformed.set(key, { host: onHost, source, count: (malformed.get(key)?.count ?? 0) + count });
   }

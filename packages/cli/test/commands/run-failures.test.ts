@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { decodeLogsJson } from '@egressguard/otlp';
+import { decodeLogsJson, estimateRecordBytes } from '@egressguard/otlp';
 import { getInt } from '@egressguard/schema';
 
 import { runCli } from '../support/cli.ts';
@@ -38,7 +38,7 @@ function stopIfRunning(run: { child: ChildProcess } | undefined): void {
   if (run && run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
 }
 
-function writeConfig(dir: string, name: string, state: string, exporter: string, queue = ''): string {
+function writeConfig(dir: string, name: string, state: string, exporter: string): string {
   const file = join(dir, name);
   writeFileSync(
     file,
@@ -51,8 +51,8 @@ ${exporter}
 service:
   state:
     directory: ${state}
-    snapshot_interval_ms: 100
-${queue}  pipelines:
+    checkpoint_interval_ms: 100
+  pipelines:
     logs:
       receivers: [otlp]
       processors: [http_flow_aggregator]
@@ -91,14 +91,20 @@ describe('egressguard run when things fail', () => {
     backend.listen(0, '127.0.0.1');
     await once(backend, 'listening');
     const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    const ten = estimateRecordBytes(
+      decodeLogsJson(Buffer.from(connectionRequest('web-1', 0, 10, BASE_MS))).records,
+    );
     let run: Awaited<ReturnType<typeof startRun>> | undefined;
     try {
       const file = writeConfig(
         dir,
         'hang.yaml',
         join(dir, 'state-hang'),
-        `  otlphttp:\n    endpoint: ${backendUrl}\n    encoding: json\n    timeout: 400ms`,
-        '  queue:\n    max_queue_records: 10\n    max_batch_records: 5\n    flush_interval_ms: 10\n',
+        `  otlphttp:\n    endpoint: ${backendUrl}\n    encoding: json\n    timeout: 400ms\n` +
+          // In memory, room for two 5-record requests but not three; a batch is given up after 1 s of retries.
+          `    sending_queue:\n      storage: memory\n      queue_size_bytes: ${Math.ceil(ten * 1.3)}\n` +
+          '      batch: { max_records: 5, flush_timeout: 10ms }\n' +
+          '    retry_on_failure: { initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 1s }',
       );
       run = await startRun(file);
       let stderr = '';
@@ -131,12 +137,12 @@ describe('egressguard run when things fail', () => {
       const stopped = /stopped; (\{.*\})/.exec(result.stderr);
       assert.ok(stopped, result.stderr);
       const counters = (
-        JSON.parse(stopped[1]) as Record<string, { sent: number; failed: number; dropped: object }>
+        JSON.parse(stopped[1]) as Record<string, { sent: number; failed: number; queuedRecords: number }>
       ).otlphttp;
       // Every accepted record is accounted for: sent, or counted as failed (and reported); none vanished silently.
       assert.ok(counters.failed >= 5, `failed: ${JSON.stringify(counters)}`);
       assert.equal(counters.sent + counters.failed >= 15, true, JSON.stringify(counters));
-      assert.deepEqual(counters.dropped, {});
+      assert.equal(counters.queuedRecords, 0, JSON.stringify(counters));
     } finally {
       stopIfRunning(run);
       for (const res of held) res.destroy();
@@ -144,7 +150,7 @@ describe('egressguard run when things fail', () => {
     }
   });
 
-  it('a state directory that becomes unwritable: reports each failed save naming it, keeps serving, exits 1', async (t) => {
+  it('a state directory that becomes unwritable: reports failed checkpoints and log writes naming it, refuses with 503, exits 1', async (t) => {
     const state = join(dir, 'state-lost');
     const out = join(dir, 'lost.jsonl');
     const run = await startRun(writeConfig(dir, 'lost.yaml', state, `  file:\n    path: ${out}`));
@@ -154,10 +160,21 @@ describe('egressguard run when things fail', () => {
     // A file where the directory was: as a full or read-only disk, every save now fails (root ignores modes).
     rmSync(state, { recursive: true, force: true });
     writeFileSync(state, 'not a directory');
-    await until('a failed save to be reported', () => /snapshot_write_failed/.test(stderr));
-    assert.match(stderr, new RegExp(`pipeline logs: snapshot_write_failed: state not saved to ${state}: `));
-    const res = await post(run.url, connectionRequest('web-2', 0, 3, BASE_MS));
-    assert.equal(res.status, 200, 'still serving');
+    await until('a failed checkpoint to be reported', () => /checkpoint_write_failed/.test(stderr));
+    assert.match(stderr, new RegExp(`service: checkpoint_write_failed: state not saved to ${state}: `));
+    // A request the log cannot keep is not acknowledged: 503 keeps it in the client, which retries.
+    for (let i = 0; i < 2; i++) {
+      const res = await post(run.url, connectionRequest('web-2', 0, 3, BASE_MS));
+      assert.equal(res.status, 503, 'refused, not acknowledged, and the server still answers');
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    }
+    await until('the log failure to be reported', () => /log_write_failed/.test(stderr));
+    assert.match(
+      stderr,
+      new RegExp(
+        `service: log_write_failed: requests are refused until a restart: the write-ahead log in ${state}/wal cannot be written`,
+      ),
+    );
 
     run.child.kill('SIGTERM');
     const result = await run.done;
@@ -179,10 +196,11 @@ describe('egressguard run when things fail', () => {
     );
   });
 
-  it('a state file that is not a snapshot stops the start, naming the file', async () => {
+  it('a checkpoint or state file that cannot be read stops the start, naming the file', async () => {
     const state = join(dir, 'state-corrupt');
     mkdirSync(state);
     const file = writeConfig(dir, 'corrupt.yaml', state, '  stdout:');
+    // A snapshot file of an earlier version (one per pipeline) is still read when there is no checkpoint.
     const snapshot = join(state, 'logs.json');
     const cases: [string, RegExp][] = [
       ['{"version":1,"stages":', /is not valid JSON/],
@@ -195,6 +213,25 @@ describe('egressguard run when things fail', () => {
       const r = await runCli(['run', '--config', file, '--listen', '127.0.0.1:0']);
       assert.equal(r.code, 1, `${content}: ${r.stderr}`);
       assert.ok(r.stderr.includes(`state file ${snapshot} `), `${content}: ${r.stderr}`);
+      assert.match(r.stderr, problem, content);
+    }
+    rmSync(snapshot);
+    const checkpoint = join(state, 'checkpoint.json');
+    const checkpointCases: [string, RegExp][] = [
+      ['{"version":1,"offset":', /is not valid JSON/],
+      ['[1]', /is not a checkpoint/],
+      ['{"version":2,"offset":0,"state":{}}', /has unknown version 2/],
+      ['{"version":1,"offset":-1,"state":{}}', /has no valid "offset"/],
+      [
+        '{"version":1,"offset":0,"written":"","state":{"logs":{"version":1,"stages":{"http_flow_aggregator":{"version":99}}}}}',
+        /cannot restore pipeline logs from/,
+      ],
+    ];
+    for (const [content, problem] of checkpointCases) {
+      writeFileSync(checkpoint, content);
+      const r = await runCli(['run', '--config', file, '--listen', '127.0.0.1:0']);
+      assert.equal(r.code, 1, `${content}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(checkpoint), `${content}: ${r.stderr}`);
       assert.match(r.stderr, problem, content);
     }
   });

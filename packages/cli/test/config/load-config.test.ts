@@ -69,11 +69,6 @@ describe('parseConfigText', () => {
       'the state directory is relative to the working directory',
     );
     assert.equal(c.state.explicit, false);
-    assert.deepEqual(c.queue, {
-      max_queue_records: 100000,
-      max_batch_records: 1000,
-      flush_interval_ms: 1000,
-    });
   });
 
   it('reads JSON as well as YAML', () => {

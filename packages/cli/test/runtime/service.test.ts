@@ -1,6 +1,6 @@
 /**
- * The Service in process, with a stage that awaits (as a stage reading /proc does): the queue-full refusal must
- * happen before the chain sees a batch, also when requests overlap.
+ * The Service in process, with a stage that awaits (as a stage reading /proc does): requests are acknowledged once
+ * logged, the chain works through the log behind them, and a full log refuses what it cannot keep.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,22 +61,22 @@ describe('Service', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('refuses an overlapping request the queue cannot take before the chain sees it', async () => {
+  it('answers 503 once the write-ahead log is full, and the chain sees every accepted record exactly once', async () => {
     const registry = testRegistry().register(slowFactory);
     const config = parseConfigText(
       `receivers:
   otlp:
 processors:
   slow:
+    delay_ms: 300
 exporters:
   stdout:
 service:
   state:
     directory: ${join(dir, 'state')}
-  queue:
-    max_queue_records: 10
-    max_batch_records: 1000
-    flush_interval_ms: 600000
+    write_ahead_log:
+      max_bytes: 1048576
+      segment_bytes: 65536
   pipelines:
     logs:
       receivers: [otlp]
@@ -89,25 +89,36 @@ service:
     stdout.resume();
     const service = new Service(config, { listen: '127.0.0.1:0', streams: { stdout }, log: () => undefined });
     const [bound] = await service.start();
+    let accepted = 0;
+    let refused: { status: number; retryAfter: string | null; body: string } | undefined;
     try {
       const url = `http://127.0.0.1:${bound.port}/v1/logs`;
-      const post = (first: number) =>
-        fetch(url, {
+      // Each request is acknowledged once logged; the slow stage takes 300 ms per request, so the log fills up.
+      for (let i = 0; i < 100 && !refused; i++) {
+        const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: connectionRequest('web-1', first, 8, Date.UTC(2025, 10, 30, 9)),
+          body: connectionRequest('web-1', i * 1000, 1000, Date.UTC(2025, 10, 30, 9)),
         });
-      // Both arrive while the first is still in the slow stage: 8 + 8 records do not fit a queue of 10.
-      const statuses = (await Promise.all([post(0), post(8)])).map((r) => r.status).sort();
-      assert.deepEqual(statuses, [200, 503]);
-      const stage = (service.counters().pipelines.logs as Record<string, { recordsIn: number }>).slow;
-      assert.equal(
-        stage.recordsIn,
-        8,
-        'the refused request never reached the chain, so its retry is not counted twice',
-      );
+        const body = await res.text();
+        if (res.status === 200) accepted++;
+        else refused = { status: res.status, retryAfter: res.headers.get('retry-after'), body };
+      }
     } finally {
       await service.stop();
     }
+    assert.ok(accepted >= 2, `accepted ${accepted} requests before the log was full`);
+    assert.equal(refused?.status, 503, JSON.stringify(refused));
+    assert.ok(Number(refused.retryAfter) >= 1, 'with Retry-After');
+    assert.match(refused.body, /write-ahead log full/);
+    const counters = service.counters();
+    assert.ok(counters.durability.log!.full >= 1, 'the refusal is counted');
+    const stage = (counters.pipelines.logs as Record<string, { recordsIn: number }>).slow;
+    assert.equal(
+      stage.recordsIn,
+      accepted * 1000,
+      'every accepted record went through the chain once, at shutdown at the latest',
+    );
+    assert.equal(counters.durability.processedOffset, accepted);
   });
 });

@@ -24,9 +24,10 @@ export interface Sink {
 
 /**
  * Starts a {@link Sink}: decodes protobuf or JSON by content type, gzip by content encoding, and answers an empty
- * ExportLogsServiceResponse (400 when a record was rejected).
+ * ExportLogsServiceResponse (400 when a record was rejected). On `port` when given (a backend coming back where it
+ * was), else on a free port.
  */
-export async function startSink(): Promise<Sink> {
+export async function startSink(port = 0): Promise<Sink> {
   const records: PipelineRecord[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -44,10 +45,10 @@ export async function startSink(): Promise<Sink> {
       res.end(json ? '{}' : undefined);
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  return { server, url: `http://127.0.0.1:${port}`, port, records };
+  const bound = (server.address() as AddressInfo).port;
+  return { server, url: `http://127.0.0.1:${bound}`, port: bound, records };
 }
 
 /** A running `egressguard run`. */

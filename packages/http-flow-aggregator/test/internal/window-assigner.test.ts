@@ -26,4 +26,12 @@ void describe('WindowAssigner', () => {
       assert.ok(w.startsFor(t).length >= 2);
     }
   });
+
+  void it('far-future timestamp does not hang startsFor: times outside 1970..2200 or not finite have no window', () => {
+    // 2^64 s in ms: with 10-minute windows (tumbling, or hopping every 5 minutes) the old loop never ended.
+    for (const w of [new WindowAssigner(600_000), new WindowAssigner(600_000, 300_000)])
+      for (const t of [2 ** 64 * 1000, 2 ** 53, Date.UTC(2200, 0, 2), -1, NaN, Infinity, -Infinity])
+        assert.deepEqual(w.startsFor(t), [], String(t));
+    assert.equal(new WindowAssigner(600_000, 60_000).startsFor(Date.UTC(2199, 11, 31)).length, 10);
+  });
 });

@@ -461,7 +461,8 @@ class AuditdParser implements SensorParser {
 function intField(value: AuditValue | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value.text)) return undefined;
   const n = Number(value.text);
-  return n === 4294967295 ? undefined : n;
+  // Past 2^53 a number is no longer the id written (a corrupt field): left out rather than rounded.
+  return n === 4294967295 || !Number.isSafeInteger(n) ? undefined : n;
 }
 
 /**

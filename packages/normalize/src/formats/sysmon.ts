@@ -135,7 +135,8 @@ function timeOf(event: SysmonEvent): HrTime | undefined {
 
 function intText(text: string | undefined): number | undefined {
   if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  return Number(text);
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Sysmon for Linux events (XML in syslog lines). */

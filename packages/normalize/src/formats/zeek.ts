@@ -492,7 +492,10 @@ function looksLikeZeek(input: string | Readonly<Record<string, unknown>>): boole
       return true;
     if (!input.startsWith('{')) return false;
     const doc = parseJsonObject(input);
-    return doc !== undefined && looksLikeZeek(doc);
+    if (doc !== undefined) return looksLikeZeek(doc);
+    // Not valid JSON but shaped as a Zeek JSON row (a value masked or cut): recognised, so that the parser reports
+    // what is wrong with it on its line rather than the file being called unrecognisable.
+    return input.includes('"uid":') && input.includes('"id.orig_h":');
   }
   return (
     typeof input['uid'] === 'string' &&

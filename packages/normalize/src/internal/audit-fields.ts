@@ -126,6 +126,9 @@ export function untrustedString(value: AuditValue | undefined): string | undefin
 export function proctitleString(value: AuditValue | undefined): string | undefined {
   const raw = untrustedString(value);
   if (raw === undefined) return undefined;
-  const joined = raw.replace(/\0+$/, '').split('\0').join(' ');
+  // Trailing NULs trimmed by a loop: `/\0+$/` retries from every NUL of a run that does not end the value.
+  let end = raw.length;
+  while (end > 0 && raw.charCodeAt(end - 1) === 0) end--;
+  const joined = raw.slice(0, end).split('\0').join(' ');
   return joined === '' ? undefined : joined;
 }

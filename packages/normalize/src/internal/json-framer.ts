@@ -1,7 +1,9 @@
 /**
  * Frames JSON objects that span several lines (pretty-printed exports such as `tetra getevents -o json | jq .`) so
  * that a line-oriented reader hands each parser one complete object. A line that does not start an object passes
- * through as it is; an object is complete when its braces balance outside strings. Objects are bounded in size.
+ * through as it is; an object is complete when its braces balance outside strings. Objects are bounded in size, and
+ * the objects of one line (`{…}{…}` written without newlines) in number; the objects of a line are handed out one by
+ * one, so that a line of many small objects never becomes an array of them all.
  */
 
 /** One unit of input: a line, or the lines of one JSON object joined, with the line number it started on. */
@@ -10,9 +12,18 @@ export interface FramedInput {
   readonly line: number;
 }
 
+/** Input the framer could not frame, with the counter it is counted under. */
+export interface FramingError {
+  readonly error: string;
+  readonly line: number;
+  /** The bound that bit (`object_too_large`, `too_many_objects`); unset for a truncated object (malformed input). */
+  readonly counter?: string;
+}
+
 /** Splits lines into framed inputs. */
 export class JsonFramer {
   private readonly maxBytes: number;
+  private readonly maxObjectsPerLine: number;
   private parts: string[] = [];
   private bytes = 0;
   private startLine = 0;
@@ -20,8 +31,13 @@ export class JsonFramer {
   private inString = false;
   private escaped = false;
 
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes - largest object, in characters, across lines.
+   * @param maxObjectsPerLine - objects one line may complete; the rest of such a line is skipped and reported.
+   */
+  constructor(maxBytes: number, maxObjectsPerLine = Number.POSITIVE_INFINITY) {
     this.maxBytes = maxBytes;
+    this.maxObjectsPerLine = maxObjectsPerLine;
   }
 
   /** True while an object is open across lines. */
@@ -29,24 +45,28 @@ export class JsonFramer {
     return this.parts.length > 0;
   }
 
-  /** Feeds one line; returns the inputs it completed, or an error for an object past the size bound. */
-  push(line: string, lineNo: number): (FramedInput | { readonly error: string; readonly line: number })[] {
-    const out: (FramedInput | { readonly error: string; readonly line: number })[] = [];
-    if (this.open && line.startsWith('{')) {
-      // Pretty-printers indent everything inside an object, so an unindented `{` starts a new object: the open one
-      // was cut short (a truncated line). Report it rather than swallow the objects that follow.
-      out.push({
+  /** Feeds one line; yields the inputs it completes, one at a time, and errors for what it cannot frame. */
+  *push(line: string, lineNo: number): Generator<FramedInput | FramingError> {
+    if (this.open && cutsShort(line)) {
+      // Pretty-printers indent everything inside an object but its closing brace, so an unindented line that is not
+      // a closer (a new `{`, or a line of another format) means the open object was cut short (a truncated line).
+      // Report it rather than swallow what follows.
+      yield {
         error: 'JSON object cut short: a new object starts before it closes',
         line: this.startLine,
-      });
+      };
       this.reset();
     }
     if (!this.open) {
       const trimmed = line.trimStart();
-      if (!trimmed.startsWith('{')) return [...out, { text: line, line: lineNo }];
+      if (!trimmed.startsWith('{')) {
+        yield { text: line, line: lineNo };
+        return;
+      }
       this.startLine = lineNo;
     }
     let from = 0;
+    let completed = 0;
     for (let i = 0; i < line.length; i++) {
       const c = line.charCodeAt(i);
       if (this.inString) {
@@ -62,14 +82,26 @@ export class JsonFramer {
         if (this.depth === 0) {
           // `}{` on one line: the first object ends here, the next starts after it.
           this.parts.push(line.slice(from, i + 1));
-          out.push({ text: this.parts.join('\n'), line: this.startLine });
+          const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('\n');
+          const startLine = this.startLine;
           this.reset();
+          yield { text, line: startLine };
+          completed++;
           from = i + 1;
-          const rest = line.slice(from);
-          if (rest.trim() === '') return out;
-          if (!rest.trimStart().startsWith('{')) {
-            out.push({ text: rest, line: lineNo });
-            return out;
+          let next = from;
+          while (next < line.length && isSpace(line.charCodeAt(next))) next++;
+          if (next === line.length) return;
+          if (line.charCodeAt(next) !== 123) {
+            yield { text: line.slice(from), line: lineNo };
+            return;
+          }
+          if (completed >= this.maxObjectsPerLine) {
+            yield {
+              error: `line holds more than ${this.maxObjectsPerLine} JSON objects; the rest of it is skipped`,
+              line: lineNo,
+              counter: 'too_many_objects',
+            };
+            return;
           }
           this.startLine = lineNo;
         }
@@ -79,17 +111,17 @@ export class JsonFramer {
     this.parts.push(tail);
     this.bytes += tail.length + 1;
     if (this.bytes > this.maxBytes) {
-      out.push({
+      yield {
         error: `JSON object starting on this line exceeds ${this.maxBytes} bytes`,
         line: this.startLine,
-      });
+        counter: 'object_too_large',
+      };
       this.reset();
     }
-    return out;
   }
 
   /** End of input: an object still open is an error. */
-  end(): { readonly error: string; readonly line: number } | undefined {
+  end(): FramingError | undefined {
     if (!this.open) return undefined;
     const line = this.startLine;
     this.reset();
@@ -103,4 +135,15 @@ export class JsonFramer {
     this.inString = false;
     this.escaped = false;
   }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/** An unindented line that does not close a bracket: it cannot be inside a pretty-printed object. */
+function cutsShort(line: string): boolean {
+  if (line === '') return false;
+  const c = line.charCodeAt(0);
+  return !isSpace(c) && c !== 125 && c !== 93 && c !== 44;
 }

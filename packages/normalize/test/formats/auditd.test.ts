@@ -175,6 +175,20 @@ describe('auditd format', () => {
     }
   });
 
+  it('leaves out an id past 2^53 (a corrupt euid) rather than writing a rounded number', () => {
+    const parser = auditdFormat.createParser(namedHostOptions('h'));
+    const lines = [
+      'type=SYSCALL msg=audit(1764460800.101:5001): arch=c000003e syscall=42 success=no exit=-115 a0=3 a1=7ffd1c2e5a40 a2=10 a3=0 items=0 ppid=812 pid=4242 auid=1000 uid=1000 gid=1000 euid=18446744073709551616 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=(none) ses=3 comm="kworkerd" exe="/tmp/.x/kworkerd" key="egress"',
+      'type=SOCKADDR msg=audit(1764460800.101:5001): saddr=020000505DB8D8220000000000000000',
+      'type=EOE msg=audit(1764460800.101:5001):',
+    ];
+    const records = lines.flatMap((l, i) => parser.push(l, i + 1).records);
+    assert.equal(records.length, 1);
+    assert.equal(records[0].attributes['process.user.id'], undefined);
+    assert.equal(records[0].attributes['process.pid'], 4242);
+    assert.deepEqual(validateRecord(records[0], 'sensor'), []);
+  });
+
   it('keeps events open until EOE even when other events interleave, and bounds open events', () => {
     const parser = createAuditdFormat({ maxOpenEvents: 2 }).createParser(parserOptions());
     const line = (serial: number, type: string, rest: string) =>

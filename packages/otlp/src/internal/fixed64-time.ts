@@ -2,7 +2,7 @@
  * OTLP times are unsigned 64-bit nanoseconds; the record keeps them as `HrTime` (`[seconds, nanos]`), exactly.
  */
 import type { HrTime } from '@opentelemetry/api';
-import { nanosToHrTime } from '@egressguard/schema';
+import { hrTimeToMs, isEventTimeInRange, nanosToHrTime } from '@egressguard/schema';
 
 // 2^30 in the high word is 2^62 ns (year 2116): below it, (hi·2^32 + lo) / 2^9 stays under 2^53 and plain
 // floating-point arithmetic is exact, which avoids a BigInt per timestamp on the hot path.
@@ -50,4 +50,20 @@ export function jsonNanosToHrTime(value: unknown, field: string): HrTime {
     return nanosToHrTime(BigInt(value));
   }
   throw new Error(`${field} must be a string or a number, got ${typeof value}`);
+}
+
+/**
+ * Throws naming the field when a set time is outside 1970..2200: OTLP allows any uint64 (to year 2554), but such a
+ * time is corrupt, and the record is rejected on its own before a stage does window arithmetic on it.
+ */
+export function checkTimes(time: Readonly<HrTime>, observed: Readonly<HrTime>): void {
+  for (const [value, field] of [
+    [time, 'time_unix_nano'],
+    [observed, 'observed_time_unix_nano'],
+  ] as const) {
+    if ((value[0] !== 0 || value[1] !== 0) && !isEventTimeInRange(hrTimeToMs(value)))
+      throw new Error(
+        `${field} ${value[0]} s is outside 1970-01-01..2200-01-01 (a corrupt timestamp): record rejected`,
+      );
+  }
 }

@@ -40,7 +40,8 @@ export function pathCount(doc: Readonly<Record<string, unknown>>, path: string):
 export function pathNumber(doc: Readonly<Record<string, unknown>>, path: string): number | undefined {
   const v = pathValue(doc, path);
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) return Number(v);
+  // One way to match each digit: `\d+\.?\d*` could split a run of digits anywhere, quadratic on a long non-number.
+  if (typeof v === 'string' && /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(v)) return Number(v);
   return undefined;
 }
 
