@@ -152,8 +152,6 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
         'service:',
         '  state:',
         `    directory: ${JSON.stringify(join(dir, 'state'))}`,
-        '  queue:',
-        '    flush_interval_ms: 200',
         '  pipelines:',
         '    logs:',
         '      receivers: [auditd]',
