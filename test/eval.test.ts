@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import { DetectionAttr, getDouble, getString, getStringArray } from '@egressguard/schema';
 
 import {
@@ -24,6 +25,14 @@ describe('evaluation over the recorded scenarios', () => {
 
   it('has the five scenarios', () => {
     assert.deepEqual(scenarioNames(), ['beacon', 'benign', 'failing-implant', 'flood', 'push-out']);
+  });
+
+  it('loses no record in any stage, in any scenario and sensor set', () => {
+    assert.ok(scores.length > 0);
+    for (const s of scores) {
+      assert.ok(Object.keys(s.balance).length > 0, `${s.scenario}/${s.sensorSet}: the chain ran`);
+      assertRecordsConserved(s.balance, `${s.scenario}/${s.sensorSet}`);
+    }
   });
 
   it('meets the thresholds with the gated sensor set', () => {

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import { DetectionAttr, ProcessAttr, getString } from '@egressguard/schema';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -47,5 +48,49 @@ describe('npm start', () => {
       ['/tmp/.ssh-agent-cache/ssh-agent', 'all_failed'],
       ['/var/tmp/systemd-private-cache/updater', 'low_response'],
     ]);
+
+    // Every record accounted for, in every stage: in = out - added + dropped + held, nothing lost.
+    assert.equal(result.recordsLost, 0);
+    const stages = result.balance.logs;
+    assert.ok(stages, 'the default chain is the pipeline logs');
+    assert.deepEqual(Object.keys(stages), [
+      'normalize',
+      'process_attribution',
+      'coverage_report',
+      'http_flow_aggregator',
+      'novelty_filter',
+      'ratio_detector',
+    ]);
+    assertRecordsConserved(stages, 'npm start');
+    for (const [id, b] of Object.entries(stages)) {
+      assert.equal(
+        b.recordsIn,
+        b.recordsOut - b.added + b.dropped + b.held,
+        `${id}: in = out - added + dropped + held`,
+      );
+      assert.equal(b.held, 0, `${id}: nothing is held once the replay has shut the chain down`);
+    }
+    // Each stage hands the next exactly what it put out.
+    const ids = Object.keys(stages);
+    for (let i = 1; i < ids.length; i++)
+      assert.equal(
+        stages[ids[i]].recordsIn,
+        stages[ids[i - 1]].recordsOut,
+        `${ids[i]} receives what ${ids[i - 1]} put out`,
+      );
+    assert.equal(stages.ratio_detector.recordsOut, result.recordsOut);
+
+    // The README shows these figures.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const n = (v: number) => v.toLocaleString('en-US');
+    for (const [id, b] of Object.entries(stages)) {
+      const row = new RegExp(`^  ${id} +(\\S+) +(\\S+) +(\\S+) +(\\S+) +(\\S+) +(\\S+)`, 'm').exec(readme);
+      assert.ok(row, `the README quick start shows the ${id} row`);
+      assert.deepEqual(
+        row.slice(1, 7),
+        [b.recordsIn, b.recordsOut, b.added, b.dropped, b.held, b.lost].map(n),
+        `the README's ${id} row matches the replay`,
+      );
+    }
   });
 });

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { assertRecordsConserved } from '@egressguard/core/testing';
+
 import { SENSOR_SETS, evaluateScenario } from './lib/evaluate.ts';
 import type { ScenarioLabels } from './lib/score.ts';
 
@@ -77,5 +79,6 @@ describe('a scenario recorded live', { skip }, () => {
     const score = await evaluateScenario('flood', SENSOR_SETS[0], out);
     assert.deepEqual(score.truePositives, ['flood-implant']);
     assert.deepEqual(score.falsePositives, []);
+    assertRecordsConserved(score.balance, 'live flood scenario');
   });
 });

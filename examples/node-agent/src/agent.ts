@@ -19,6 +19,7 @@ import {
   type Pipeline,
   type PipelineSnapshot,
   type ProcessorFactory,
+  type StageBalance,
 } from '@egressguard/core';
 import { httpFlowAggregatorFactory } from '@egressguard/http-flow-aggregator';
 import { noveltyFilterFactory } from '@egressguard/novelty-filter';
@@ -92,6 +93,8 @@ export interface Agent {
   forceFlush(): Promise<void>;
   /** Stops watching connections, flushes the chain (open windows close), exports and shuts the SDK down. */
   shutdown(): Promise<void>;
+  /** What each stage of the chain did with records (in, out, added, dropped, held, lost), by stage. */
+  balance(): Record<string, StageBalance>;
 }
 
 /**
@@ -179,6 +182,7 @@ export function startAgent(options: AgentOptions): Agent {
     logger,
     recordConnection,
     forceFlush: () => provider.forceFlush(),
+    balance: () => chain.balance(),
     shutdown() {
       stopped ??= (async () => {
         // Stop first: connections still open are recorded (outcome open) before the chain flushes.

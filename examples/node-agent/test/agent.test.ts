@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import { decodeLogsProto } from '@egressguard/otlp';
 import {
   DetectionAttr,
@@ -104,6 +105,7 @@ describe('node agent: the chain inside the OpenTelemetry JS SDK', () => {
     } finally {
       await agent.shutdown();
     }
+    assertRecordsConserved(agent.balance(), 'agent chain');
 
     assert.equal(
       received.filter((r) => r.eventName === EventName.CONNECTION).length,

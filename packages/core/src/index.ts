@@ -9,11 +9,12 @@ export type {
   ProcessorCounters,
   ProcessorMetadata,
   ProcessorSnapshot,
+  RecordBalance,
   Stability,
   StateSize,
 } from './processor.ts';
 export { Pipeline } from './pipeline.ts';
-export type { PipelineOptions, PipelineSnapshot } from './pipeline.ts';
+export type { PipelineOptions, PipelineSnapshot, StageBalance } from './pipeline.ts';
 export { ProcessorRegistry, componentType } from './registry.ts';
 export type { ProcessorFactory } from './registry.ts';
 export { defineConfig, configRows, configTable } from './config.ts';

@@ -2,11 +2,15 @@
  * A pipeline chains processors: what stage i returns goes into stage i+1. Records a stage emits later (timers,
  * watermarks) enter the chain right after that stage. All work on one pipeline is serialised so that every stage
  * sees records in the order they arrived, whichever path they came by.
+ *
+ * The pipeline also checks conservation for every stage: each record handed to a stage is passed on (the same
+ * object comes out), dropped with a counted reason, or held; records a stage emits are released (it held them) or
+ * added (it never received them). A shortfall is reported as `records_lost` naming the stage, and counted.
  */
 import type { PipelineRecord } from '@egressguard/schema';
 
 import { reportError } from './errors.ts';
-import type { Processor, ProcessorCounters, ProcessorSnapshot } from './processor.ts';
+import type { Processor, ProcessorCounters, ProcessorSnapshot, RecordBalance } from './processor.ts';
 
 /** Options of a {@link Pipeline}. */
 export interface PipelineOptions {
@@ -23,9 +27,116 @@ export interface PipelineSnapshot {
   readonly stages: Record<string, ProcessorSnapshot>;
 }
 
+/**
+ * What one stage did with records since the pipeline got it, as the runtime counted it. For every stage
+ * `recordsIn = recordsOut - added + dropped + held + lost`, and `lost` is 0 unless the stage broke conservation.
+ */
+export interface StageBalance {
+  /**
+   * Records handed to the stage, plus the held records it already had when added to the pipeline or got back from a
+   * snapshot (restored).
+   */
+  readonly recordsIn: number;
+  /** Records that left the stage, by every path: its results, later emissions, flushes. */
+  readonly recordsOut: number;
+  /** Of those, the input records it passed on. */
+  readonly passed: number;
+  /** Of those, the records it emitted from what it held. */
+  readonly released: number;
+  /** Of those, the records it created (windows, detections, summaries, parsed records). */
+  readonly added: number;
+  /** Records it dropped with a counted reason. */
+  readonly dropped: number;
+  /** Records dropped, by reason (the stage's own counters). */
+  readonly droppedByReason: Readonly<Record<string, number>>;
+  /** Input records it holds now. */
+  readonly held: number;
+  /** Input records it neither passed on, dropped with a counted reason nor held: each one was reported. */
+  readonly lost: number;
+  /**
+   * Records it counted as dropped or held beyond what it received (a counting defect, reported as
+   * `records_overcounted`). 0 for a correct stage.
+   */
+  readonly overcounted: number;
+}
+
 interface Stage {
   readonly id: string;
   readonly processor: Processor;
+  readonly account: StageAccount;
+}
+
+/**
+ * The runtime's book of one stage. Records handed in that did not come out at once may be held: they are
+ * remembered (weakly, so dropped ones are collected) to tell a later release from a new record. Held records the
+ * pipeline never saw (restored from a snapshot) are known only by count, and the first records of unknown identity
+ * the stage emits are taken to be them.
+ */
+class StageAccount {
+  recordsIn = 0;
+  passed = 0;
+  released = 0;
+  added = 0;
+  lost = 0;
+  overcounted = 0;
+  /** Held records the stage had before the pipeline handed it anything (added with state, or restored). */
+  heldBase: number;
+  /** Of those, how many have not come out yet. */
+  unseenHeld: number;
+  readonly droppedBase: number;
+  readonly maybeHeld = new WeakSet<PipelineRecord>();
+  /** The batch the stage is processing now: a record of it emitted during the call was passed on. */
+  current: Set<PipelineRecord> | undefined;
+
+  constructor(initial: RecordBalance) {
+    this.heldBase = initial.held;
+    this.unseenHeld = initial.held;
+    this.droppedBase = initial.dropped;
+  }
+
+  /** Counts what left the stage; `input` is the batch it came from, when it is the result of `process`. */
+  classify(records: readonly PipelineRecord[], input = this.current): void {
+    for (const r of records) {
+      if (input?.delete(r)) this.passed++;
+      else if (this.maybeHeld.delete(r)) this.released++;
+      else if (this.unseenHeld > 0) {
+        this.unseenHeld--;
+        this.released++;
+      } else this.added++;
+    }
+  }
+
+  /** Remembers the input records that did not come out, when the stage holds any. */
+  remember(input: Set<PipelineRecord>, balance: RecordBalance): void {
+    if (balance.held === 0) return;
+    for (const r of input) this.maybeHeld.add(r);
+  }
+
+  /** The records not accounted for so far (negative: counted beyond what was received). */
+  discrepancy(balance: RecordBalance): number {
+    return (
+      this.recordsIn -
+      this.passed -
+      this.released -
+      (balance.dropped - this.droppedBase) -
+      (balance.held - this.heldBase)
+    );
+  }
+
+  view(balance: RecordBalance, droppedByReason: Readonly<Record<string, number>>): StageBalance {
+    return {
+      recordsIn: this.recordsIn + this.heldBase,
+      recordsOut: this.passed + this.released + this.added,
+      passed: this.passed,
+      released: this.released,
+      added: this.added,
+      dropped: balance.dropped - this.droppedBase,
+      droppedByReason,
+      held: balance.held,
+      lost: this.lost,
+      overcounted: this.overcounted,
+    };
+  }
 }
 
 /** An ordered chain of processors. */
@@ -56,7 +167,7 @@ export class Pipeline {
       throw new Error(`egressguard: duplicate pipeline stage id ${id}`);
     const index = this.stages.length;
     const processor = build((records) => this.emitFrom(index, records));
-    this.stages.push({ id, processor });
+    this.stages.push({ id, processor, account: new StageAccount(processor.recordBalance()) });
     return this;
   }
 
@@ -107,13 +218,36 @@ export class Pipeline {
         });
         continue;
       }
+      const before = stage.processor.recordBalance().held;
       stage.processor.restore(snap);
+      // Held records that come back from a snapshot enter the stage here, by count: their objects are new.
+      const change = stage.processor.recordBalance().held - before;
+      stage.account.heldBase += change;
+      stage.account.unseenHeld = Math.max(0, stage.account.unseenHeld + change);
     }
   }
 
   /** Every stage's counters, by stage id. */
   counters(): Record<string, ProcessorCounters> {
     return Object.fromEntries(this.stages.map(({ id, processor }) => [id, processor.counters()]));
+  }
+
+  /**
+   * What every stage did with records as the pipeline counted it (in, out, added, dropped, held, lost), by stage id
+   * in chain order.
+   */
+  balance(): Record<string, StageBalance> {
+    return Object.fromEntries(
+      this.stages.map(({ id, processor, account }) => [
+        id,
+        account.view(processor.recordBalance(), processor.counters().dropped),
+      ]),
+    );
+  }
+
+  /** Records lost by all stages together (0 unless a stage broke conservation). */
+  recordsLost(): number {
+    return this.stages.reduce((n, s) => n + s.account.lost, 0);
   }
 
   /** Waits until all work queued so far has finished. */
@@ -124,7 +258,19 @@ export class Pipeline {
   private async runFrom(start: number, batch: PipelineRecord[]): Promise<PipelineRecord[]> {
     let current = batch;
     for (let i = start; i < this.stages.length && current.length > 0; i++) {
-      current = await this.stages[i].processor.process(current);
+      const stage = this.stages[i];
+      const input = new Set(current);
+      stage.account.recordsIn += current.length;
+      stage.account.current = input;
+      try {
+        current = await stage.processor.process(current);
+      } finally {
+        stage.account.current = undefined;
+      }
+      stage.account.classify(current, input);
+      const balance = stage.processor.recordBalance();
+      stage.account.remember(input, balance);
+      this.check(stage, balance);
     }
     return current;
   }
@@ -132,15 +278,48 @@ export class Pipeline {
   private async drain(step: (p: Processor) => Promise<PipelineRecord[]>): Promise<PipelineRecord[]> {
     const out: PipelineRecord[] = [];
     for (let i = 0; i < this.stages.length; i++) {
-      const emitted = await step(this.stages[i].processor);
+      const stage = this.stages[i];
+      const emitted = await step(stage.processor);
+      stage.account.classify(emitted);
+      this.check(stage, stage.processor.recordBalance());
       if (emitted.length > 0) out.push(...(await this.runFrom(i + 1, emitted)));
     }
     return out;
   }
 
+  /**
+   * Reports what a stage lost since the last check. Checked after each call the pipeline makes, never during one:
+   * a stage in the middle of a batch has received records it has not yet returned.
+   */
+  private check(stage: Stage, balance: RecordBalance): void {
+    const account = stage.account;
+    const missing = account.discrepancy(balance);
+    if (missing > account.lost) {
+      const n = missing - account.lost;
+      account.lost = missing;
+      reportError({
+        component: stage.id,
+        reason: 'records_lost',
+        message: `${n} record(s) neither passed on, dropped with a counted reason nor held (${describe(account.view(balance, {}))})`,
+      });
+    } else if (-missing > account.overcounted) {
+      const n = -missing - account.overcounted;
+      account.overcounted = -missing;
+      reportError({
+        component: stage.id,
+        reason: 'records_overcounted',
+        message: `${n} record(s) counted as dropped or held beyond what the stage received (${describe(account.view(balance, {}))})`,
+      });
+    }
+  }
+
   private emitFrom(index: number, records: PipelineRecord[]): void {
     if (records.length === 0) return;
+    const stage = this.stages[index];
+    // Counted now, in step with the stage's own held count, which already went down if it released them.
+    stage?.account.classify(records);
     void this.serial(async () => {
+      if (stage) this.check(stage, stage.processor.recordBalance());
       const out = await this.runFrom(index + 1, records);
       if (out.length === 0) return;
       if (this.onEmit) await this.onEmit(out);
@@ -165,4 +344,8 @@ export class Pipeline {
     if (this.held.length === 0) return out;
     return this.held.splice(0, this.held.length).concat(out);
   }
+}
+
+function describe(b: StageBalance): string {
+  return `in ${b.recordsIn}, out ${b.recordsOut} of which ${b.added} added, dropped ${b.dropped}, held ${b.held}`;
 }

@@ -44,7 +44,23 @@ export interface ProcessorCounters {
   readonly dropped: Readonly<Record<string, number>>;
   /** Other events worth counting (late records, overflow, evictions, errors), by name. */
   readonly events: Readonly<Record<string, number>>;
+  /**
+   * Input records the processor holds now to pass on later (a connection waiting for its process): neither passed
+   * on nor dropped yet. Records it emits from them later are released, not new.
+   */
+  readonly held: number;
   readonly state: StateSize;
+}
+
+/**
+ * What the runtime reads after every call to check that no record is lost: cheaper than {@link Processor.counters}
+ * because it is read once per stage and batch.
+ */
+export interface RecordBalance {
+  /** Records dropped since creation, all reasons together (the sum of {@link ProcessorCounters.dropped}). */
+  readonly dropped: number;
+  /** Input records held now (as {@link ProcessorCounters.held}). */
+  readonly held: number;
 }
 
 /** Handed to a processor at creation. */
@@ -77,6 +93,11 @@ export interface Processor {
   /** Flushes, stops timers and releases resources; returns what the flush emitted. Idempotent. */
   shutdown(): Promise<PipelineRecord[]>;
   counters(): ProcessorCounters;
+  /**
+   * Records dropped so far and input records held now. The pipeline checks with them that every input record was
+   * passed on, dropped with a counted reason or held (see the package README, "Conservation").
+   */
+  recordBalance(): RecordBalance;
 }
 
 /** Counters a processor keeps; a plain class with maps so that hot-path increments cost little. */
@@ -84,12 +105,15 @@ export class ProcessorStats {
   recordsIn = 0;
   recordsOut = 0;
   recordsEmitted = 0;
+  /** Records dropped, all reasons together. */
+  droppedTotal = 0;
   private readonly droppedByReason = new Map<string, number>();
   private readonly eventsByName = new Map<string, number>();
 
   /** Counts `n` records dropped for `reason`. */
   drop(reason: string, n = 1): void {
     this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + n);
+    this.droppedTotal += n;
   }
 
   /** Counts `n` occurrences of an event (late, overflow, eviction, …). */
@@ -102,14 +126,15 @@ export class ProcessorStats {
     return this.droppedByReason.get(name) ?? this.eventsByName.get(name) ?? 0;
   }
 
-  /** A frozen view of the counters, with the given state size. */
-  view(state: StateSize): ProcessorCounters {
+  /** A frozen view of the counters, with the given state size and count of held input records. */
+  view(state: StateSize, held = 0): ProcessorCounters {
     return {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       recordsEmitted: this.recordsEmitted,
       dropped: Object.fromEntries(this.droppedByReason),
       events: Object.fromEntries(this.eventsByName),
+      held,
       state,
     };
   }
@@ -124,7 +149,8 @@ export class ProcessorStats {
  * The common skeleton of every processor: counting, shutdown once, process-after-shutdown as a counted no-op,
  * holding later emissions for library callers, and error containment around `processBatch`.
  * Subclasses implement {@link BaseProcessor.processBatch} and, when stateful, `flushState`, `snapshotState`,
- * `restoreState` and `stateSize`.
+ * `restoreState` and `stateSize`; a processor that holds input records to pass on later also implements
+ * `heldRecords`.
  */
 export abstract class BaseProcessor implements Processor {
   abstract readonly metadata: ProcessorMetadata;
@@ -183,7 +209,11 @@ export abstract class BaseProcessor implements Processor {
   }
 
   counters(): ProcessorCounters {
-    return this.stats.view(this.stateSize());
+    return this.stats.view(this.stateSize(), this.heldRecords());
+  }
+
+  recordBalance(): RecordBalance {
+    return { dropped: this.stats.droppedTotal, held: this.heldRecords() };
   }
 
   /** Handles one batch. Per-record trouble is counted and reported, not thrown. */
@@ -208,6 +238,15 @@ export abstract class BaseProcessor implements Processor {
 
   /** Releases timers and resources after the final flush. */
   protected close(): Promise<void> | void {}
+
+  /**
+   * How many input records the processor holds now to pass on later, including records already taken out of its
+   * state but not yet handed on (a release waiting for an asynchronous step). Records it creates (windows,
+   * summaries) are not held records. Default 0.
+   */
+  protected heldRecords(): number {
+    return 0;
+  }
 
   /** Current state size; stateless processors hold nothing. */
   protected stateSize(): { entries: number; bytes?: number; maxEntries?: number } {

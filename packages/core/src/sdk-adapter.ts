@@ -9,7 +9,7 @@ import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-
 import { PipelineRecord } from '@egressguard/schema';
 
 import { reportError } from './errors.ts';
-import { Pipeline } from './pipeline.ts';
+import { Pipeline, type StageBalance } from './pipeline.ts';
 import type { Processor } from './processor.ts';
 
 /** Options of {@link ChainLogRecordProcessor}. */
@@ -58,6 +58,11 @@ export class ChainLogRecordProcessor implements LogRecordProcessor {
           cause,
         });
       });
+  }
+
+  /** What every stage of the chain did with records (in, out, added, dropped, held, lost), by stage id. */
+  balance(): Record<string, StageBalance> {
+    return this.pipeline.balance();
   }
 
   async forceFlush(): Promise<void> {

@@ -4,7 +4,13 @@
  */
 import { z } from 'zod';
 
-import { EventName, PipelineRecord, hostName, type RecordResource } from '@egressguard/schema';
+import {
+  EventName,
+  PipelineRecord,
+  createResource,
+  hostName,
+  type RecordResource,
+} from '@egressguard/schema';
 import {
   BaseProcessor,
   defineConfig,
@@ -133,3 +139,36 @@ export const countFactory: ProcessorFactory<z.output<typeof countConfig.schema>>
 };
 
 export const ctx = (id = 'test'): ProcessorContext => ({ id, now: () => 0 });
+
+/** Holds records flagged `hold` until flushed or released by a tick (a test double of a join that waits). */
+export class HoldProcessor extends DropProcessor {
+  private waiting: PipelineRecord[] = [];
+  protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    const out: PipelineRecord[] = [];
+    for (const r of batch) (r.attributes.hold === true ? this.waiting : out).push(r);
+    return out;
+  }
+  /** Releases what it holds outside process(), as a timer would. */
+  tick(): void {
+    const records = this.waiting;
+    this.waiting = [];
+    this.emitLater(records);
+  }
+  protected override flushState(): PipelineRecord[] {
+    const records = this.waiting;
+    this.waiting = [];
+    return records;
+  }
+  protected override heldRecords(): number {
+    return this.waiting.length;
+  }
+  protected override snapshotState(): ProcessorSnapshot {
+    return { version: 1, held: this.waiting.map((r) => r.attributes) };
+  }
+  protected override restoreState(snapshot: ProcessorSnapshot): void {
+    this.waiting = (snapshot.held as Record<string, number>[]).map(
+      (attributes) =>
+        new PipelineRecord({ attributes, resource: createResource({}), instrumentationScope: TEST_SCOPE }),
+    );
+  }
+}

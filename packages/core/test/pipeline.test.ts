@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Pipeline, setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
-import { makeConnection } from '@egressguard/core/testing';
+import { assertRecordsConserved, makeConnection, watchRecordsLost } from '@egressguard/core/testing';
 import type { PipelineRecord } from '@egressguard/schema';
 
-import { CountProcessor, DropProcessor, ctx } from './fixtures.ts';
+import { CountProcessor, DropProcessor, HoldProcessor, ctx } from './fixtures.ts';
 
 describe('Pipeline', () => {
   it('chains stages and drops what a stage drops', async () => {
@@ -25,6 +25,7 @@ describe('Pipeline', () => {
     const counters = p.counters();
     assert.deepEqual(counters['test_drop#0']?.dropped, { flagged: 1 });
     assert.equal(counters['test_count#1']?.recordsIn, 2);
+    assertRecordsConserved(p);
   });
 
   it('runs what a stage emits later through the stages after it, to onEmit', async () => {
@@ -54,6 +55,8 @@ describe('Pipeline', () => {
     c2!.tick();
     await q.idle();
     assert.equal(emitted.length, 2, 'second pipeline emitted one more batch');
+    assertRecordsConserved(p);
+    assertRecordsConserved(q);
   });
 
   it('holds later emissions for the next result when there is no onEmit', async () => {
@@ -65,6 +68,7 @@ describe('Pipeline', () => {
       first.map((r) => r.attributes['test.count'] ?? r.attributes.n),
       [2, 1, 2],
     );
+    assertRecordsConserved(p);
   });
 
   it('flushes each stage through the stages after it, and shutdown is idempotent', async () => {
@@ -78,6 +82,7 @@ describe('Pipeline', () => {
     assert.equal(flushed[0].attributes['test.count'], 1);
     assert.deepEqual(await p.shutdown(), flushed);
     assert.deepEqual(await p.process([makeConnection({})]), [], 'process after shutdown returns nothing');
+    assertRecordsConserved(p);
   });
 
   it('snapshots and restores stateful stages by id, reporting unknown ids', async () => {
@@ -95,6 +100,8 @@ describe('Pipeline', () => {
     assert.equal(errors[0]?.reason, 'snapshot_stage_unknown');
     const out = await b.flush();
     assert.equal(out[0].attributes['test.count'], 2);
+    assertRecordsConserved(a);
+    assertRecordsConserved(b);
   });
 
   it('rejects duplicate stage ids', () => {
@@ -118,10 +125,140 @@ describe('Pipeline', () => {
       const p = Pipeline.of([new Throwing({ attribute: 'd' }, ctx('thrower'))]);
       const out = await p.process([makeConnection({ n: 1 })]);
       assert.equal(out.length, 1);
+      assertRecordsConserved(p);
     } finally {
       setErrorHandler(stderrErrorHandler);
     }
     assert.equal(errors[0]?.component, 'thrower');
     assert.equal(errors[0]?.reason, 'processing_failed');
+  });
+
+  describe('conservation', () => {
+    it('balances passed, dropped, held, released and added records for every stage', async () => {
+      const watch = watchRecordsLost();
+      try {
+        const hold = new HoldProcessor({ attribute: 'drop' }, ctx('hold'));
+        const p = Pipeline.of([
+          new DropProcessor({ attribute: 'drop' }, ctx()),
+          hold,
+          new CountProcessor({ emit_every: 2 }, ctx()),
+        ]);
+        await p.process([
+          makeConnection({ n: 1 }),
+          makeConnection({ n: 2, drop: true }),
+          makeConnection({ n: 3, hold: true }),
+        ]);
+        assert.equal(p.balance()['test_drop#1']?.held, 1);
+        hold.tick();
+        await p.process([makeConnection({ n: 4, hold: true })]);
+        await p.shutdown();
+        const b = p.balance();
+        assert.deepEqual(
+          [b['test_drop#0'], b['test_drop#1'], b['test_count#2']].map((s) => [
+            s?.recordsIn,
+            s?.passed,
+            s?.released,
+            s?.added,
+            s?.dropped,
+            s?.held,
+            s?.lost,
+          ]),
+          [
+            [4, 3, 0, 0, 1, 0, 0],
+            [3, 1, 2, 0, 0, 0, 0],
+            [3, 3, 0, 2, 0, 0, 0],
+          ],
+        );
+        assertRecordsConserved(p);
+        watch.assertNone();
+      } finally {
+        watch.restore();
+      }
+    });
+
+    it('reports records_lost naming the stage when a stage silently loses records', async () => {
+      class Leaky extends DropProcessor {
+        protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+          return batch.slice(0, 1);
+        }
+      }
+      const errors: ReportedError[] = [];
+      setErrorHandler((e) => errors.push(e));
+      let p: Pipeline;
+      try {
+        p = new Pipeline().addStage('leaky/a', () => new Leaky({ attribute: 'd' }, ctx('leaky')));
+        await p.process([makeConnection({ n: 1 }), makeConnection({ n: 2 }), makeConnection({ n: 3 })]);
+        await p.process([makeConnection({ n: 4 })]);
+      } finally {
+        setErrorHandler(stderrErrorHandler);
+      }
+      assert.deepEqual(
+        errors.map((e) => [e.component, e.reason]),
+        [['leaky/a', 'records_lost']],
+      );
+      assert.match(errors[0].message, /^2 record\(s\) neither passed on/);
+      assert.equal(p.balance()['leaky/a']?.lost, 2);
+      assert.equal(p.recordsLost(), 2);
+      assert.throws(() => assertRecordsConserved(p), /records_lost must stay 0/);
+    });
+
+    it('reports a stage that counts more drops than records it received', async () => {
+      class DoubleCounting extends DropProcessor {
+        protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+          this.stats.drop('flagged', batch.length * 2);
+          return [];
+        }
+      }
+      const errors: ReportedError[] = [];
+      setErrorHandler((e) => errors.push(e));
+      try {
+        const p = new Pipeline().addStage('double', () => new DoubleCounting({ attribute: 'd' }, ctx()));
+        await p.process([makeConnection({ n: 1 })]);
+        assert.equal(p.balance().double?.overcounted, 1);
+      } finally {
+        setErrorHandler(stderrErrorHandler);
+      }
+      assert.deepEqual(
+        errors.map((e) => e.reason),
+        ['records_overcounted'],
+      );
+    });
+
+    it('counts records a stage emits later from what it held as released, through emit and after a restore', async () => {
+      const watch = watchRecordsLost();
+      try {
+        let hold: HoldProcessor | undefined;
+        const emitted: PipelineRecord[] = [];
+        const p = new Pipeline({ onEmit: (r) => void emitted.push(...r) });
+        p.addStage('hold', (emit) => (hold = new HoldProcessor({ attribute: 'drop' }, { ...ctx(), emit })));
+        await p.process([makeConnection({ n: 1, hold: true }), makeConnection({ n: 2, hold: true })]);
+        const snap = await p.snapshot();
+        hold!.tick();
+        await p.idle();
+        assert.equal(emitted.length, 2);
+        assert.deepEqual(p.balance().hold, {
+          recordsIn: 2,
+          recordsOut: 2,
+          passed: 0,
+          released: 2,
+          added: 0,
+          dropped: 0,
+          droppedByReason: {},
+          held: 0,
+          lost: 0,
+          overcounted: 0,
+        });
+
+        // A new pipeline restored from the snapshot holds the two records again, as new objects.
+        const q = Pipeline.of([new HoldProcessor({ attribute: 'drop' }, ctx())]);
+        q.restore({ version: 1, stages: { 'test_drop#0': snap.stages.hold } });
+        assert.deepEqual(await q.shutdown().then((r) => r.length), 2);
+        const b = q.balance()['test_drop#0'];
+        assert.deepEqual([b.recordsIn, b.released, b.added, b.held, b.lost], [2, 2, 0, 0, 0]);
+        watch.assertNone();
+      } finally {
+        watch.restore();
+      }
+    });
   });
 });

@@ -6,6 +6,8 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 
 import { ChainLogRecordProcessor } from '@egressguard/core';
 
+import { assertRecordsConserved } from '@egressguard/core/testing';
+
 import { CountProcessor, DropProcessor, ctx } from './fixtures.ts';
 
 describe('ChainLogRecordProcessor inside a real SDK LoggerProvider', () => {
@@ -45,6 +47,14 @@ describe('ChainLogRecordProcessor inside a real SDK LoggerProvider', () => {
 
     await provider.shutdown();
     await provider.shutdown();
+    assertRecordsConserved(chain.balance(), 'sdk chain');
+    assert.deepEqual(
+      Object.values(chain.balance()).map((b) => [b.recordsIn, b.dropped, b.added]),
+      [
+        [2, 1, 0],
+        [1, 0, 1],
+      ],
+    );
   });
 
   it('flushes what the chain holds on shutdown', async () => {

@@ -20,12 +20,20 @@ function connection(timeMs: number, exe: string, port: number) {
   );
 }
 
+const sampleRecords = () => [
+  connection(T + 1_000, '/usr/bin/curl', 443),
+  connection(T + 2_000, '/tmp/.x/kworkerd', 80),
+  connection(T + 3_000, '/usr/bin/ssh', 22),
+  makeRecord('egressguard.process.exec', { [ProcessAttr.PID]: 1 }, { timeMs: T }),
+];
+const heldRecords = () => [connection(T + 1_000, '/usr/bin/curl', 443)];
+
+conformanceSuite(httpFlowAggregatorFactory, { sampleRecords, heldRecords });
+
+// Aggregated connections dropped: each one is counted as aggregated or too_late.
 conformanceSuite(httpFlowAggregatorFactory, {
-  sampleRecords: () => [
-    connection(T + 1_000, '/usr/bin/curl', 443),
-    connection(T + 2_000, '/tmp/.x/kworkerd', 80),
-    connection(T + 3_000, '/usr/bin/ssh', 22),
-    makeRecord('egressguard.process.exec', { [ProcessAttr.PID]: 1 }, { timeMs: T }),
-  ],
-  heldRecords: () => [connection(T + 1_000, '/usr/bin/curl', 443)],
+  label: 'connections dropped',
+  config: { connections: 'drop' },
+  sampleRecords,
+  heldRecords,
 });

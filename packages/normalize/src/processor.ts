@@ -134,7 +134,7 @@ export class NormalizeProcessor extends BaseProcessor {
       }
       const input = inputOf(record.body);
       if (input === undefined) {
-        this.malformed({ line: i, reason: 'body is neither a text line nor a map' });
+        this.malformed({ line: i, reason: 'body is neither a text line nor a map' }, undefined, true);
         continue;
       }
       if (typeof input === 'string' && tooLong(input, this.config.max_line_bytes)) {
@@ -182,9 +182,24 @@ export class NormalizeProcessor extends BaseProcessor {
           },
         ];
       }
-      for (const e of errors) this.malformed(e, format.name);
+      // Each raw record is dropped once: as malformed when the parser rejected it, else as parsed (what it carried
+      // goes on in the records the parser produces now or later, which are new records).
+      let rejected = false;
+      for (const e of errors) {
+        const own: boolean = e.line === i && !rejected;
+        this.malformed(e, format.name, own);
+        rejected ||= own;
+      }
+      const outOfRange = this.emit(produced, out);
+      if (!rejected && outOfRange > 0 && outOfRange === produced.length && produced.length === 1) {
+        // The one record this line produced or completed is dated out of range: the line is dropped for it.
+        this.stats.drop('time_out_of_range');
+      } else {
+        if (!rejected) this.stats.drop('parsed');
+        // Records of other lines (an auditd event completed by this one), or some of several: counted as events.
+        if (outOfRange > 0) this.stats.count('time_out_of_range', outOfRange);
+      }
       if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
-      this.emit(produced, out);
     }
     return out;
   }
@@ -253,15 +268,17 @@ export class NormalizeProcessor extends BaseProcessor {
   /**
    * Passes on what a parser produced, except records dated outside 1970..2200 (or not at all a number): checked here,
    * where sensor lines enter the chain, before any later stage does window or watermark arithmetic on such a time.
+   * Returns how many it rejected (reported here; the caller counts them, see `processBatch`).
    */
-  private emit(produced: readonly PipelineRecord[], out: PipelineRecord[]): void {
+  private emit(produced: readonly PipelineRecord[], out: PipelineRecord[]): number {
+    let rejected = 0;
     for (const record of produced) {
       const problem = eventTimeProblem(record);
       if (problem === undefined) {
         out.push(record);
         continue;
       }
-      this.stats.drop('time_out_of_range');
+      rejected++;
       this.outOfRange++;
       if (this.outOfRange === 1 || this.outOfRange % 1000 === 0)
         this.report(
@@ -269,6 +286,7 @@ export class NormalizeProcessor extends BaseProcessor {
           `a ${record.eventName ?? 'record'} was dropped (${this.outOfRange} so far): ${problem}`,
         );
     }
+    return rejected;
   }
 
   /**
@@ -288,8 +306,13 @@ export class NormalizeProcessor extends BaseProcessor {
     return this.lastFormat.get(key);
   }
 
-  private malformed(error: ParseError, format?: string): void {
-    this.stats.drop('malformed');
+  /**
+   * Reports a parse error. `dropsRecord`: the error is about the current input record, which is dropped for it;
+   * otherwise it is about records already parsed (an auditd event ended incomplete) and is counted as an event.
+   */
+  private malformed(error: ParseError, format: string | undefined, dropsRecord: boolean): void {
+    if (dropsRecord) this.stats.drop('malformed');
+    else this.stats.count('malformed_event');
     this.report('malformed', `record ${error.line}${format ? ` (${format})` : ''}: ${error.reason}`);
   }
 
@@ -340,8 +363,10 @@ export class NormalizeProcessor extends BaseProcessor {
     this.slots.delete(slot.key);
     try {
       const result = slot.parser.end();
-      for (const e of result.errors) this.malformed(e, slot.format.name);
-      this.emit(result.records, out);
+      for (const e of result.errors) this.malformed(e, slot.format.name, false);
+      // The lines these records came from were counted when consumed: a rejected record is an event here.
+      const rejected = this.emit(result.records, out);
+      if (rejected > 0) this.stats.count('time_out_of_range', rejected);
     } catch (cause) {
       this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
     }

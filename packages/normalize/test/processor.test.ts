@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
-import { hostResource, makeConnection } from '@egressguard/core/testing';
+import { Pipeline, setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
+import { assertRecordsConserved, hostResource, makeConnection } from '@egressguard/core/testing';
 import { PipelineRecord, createResource } from '@egressguard/schema';
 
 import { normalizeFactory } from '../src/processor.ts';
@@ -48,6 +48,34 @@ describe('normalize processor', () => {
         'line_too_long',
         'time_out_of_range',
       ]);
+    } finally {
+      cap.restore();
+    }
+  });
+
+  it('accounts for every raw record in a pipeline: parsed, malformed, too long or dated out of range', async () => {
+    const lines = [
+      'START_UNIX,PID,COMM,LADDR,LPORT,RADDR,RPORT,TX_B,RX_B,MS,EST',
+      '18446744073709551616.000000,4242,implant,10.0.2.15,41822,198.51.100.7,80,89,84,12,1',
+      `${'9'.repeat(5000)}.0,4242,implant,10.0.2.15,41823,198.51.100.7,80,89,84,12,1`,
+      '1764460800.250000,4242,implant,10.0.2.15,41824,198.51.100.7,80,89,84,12,1',
+      'not,a,tcplife,row',
+    ];
+    const cap = captureErrors();
+    try {
+      const pipeline = new Pipeline().addStage('normalize', () =>
+        create({ format: 'auto', max_line_bytes: 4096 }),
+      );
+      const out = await pipeline.process(lines.map((l) => raw(l, 'h')));
+      out.push(...(await pipeline.shutdown()));
+      assert.equal(out.length, 1);
+      const b = pipeline.balance().normalize;
+      assert.deepEqual([b.recordsIn, b.passed, b.added, b.dropped, b.held, b.lost], [5, 0, 1, 5, 0, 0]);
+      assertRecordsConserved(pipeline);
+      assert.deepEqual(
+        cap.errors.filter((e) => e.reason.startsWith('records_')),
+        [],
+      );
     } finally {
       cap.restore();
     }

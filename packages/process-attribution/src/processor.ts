@@ -186,6 +186,8 @@ export class ProcessAttributionProcessor extends BaseProcessor {
   /** Whether the join rule is configured (else connection records are not buffered for it). */
   private readonly joins: boolean;
   private waiting: Held[] = [];
+  /** Records the timer took out of `waiting` and is about to emit (after hashing): still held until then. */
+  private releasing = 0;
   /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
   private toHash: { record: PipelineRecord; host: string; live: ProcfsProcess | undefined }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -304,6 +306,10 @@ export class ProcessAttributionProcessor extends BaseProcessor {
 
   protected override close(): void {
     this.stopTimer();
+  }
+
+  protected override heldRecords(): number {
+    return this.waiting.length + this.releasing;
   }
 
   private stopTimer(): void {
@@ -799,13 +805,15 @@ export class ProcessAttributionProcessor extends BaseProcessor {
     this.timer = setInterval(() => {
       const records = this.releaseHeld('due');
       if (records.length === 0) return;
-      this.hashPending().then(
-        () => this.emitLater(records),
-        (cause: unknown) => {
-          this.report('hash_failed', 'released records passed on without hashes', cause);
-          this.emitLater(records);
-        },
-      );
+      this.releasing += records.length;
+      const release = () => {
+        this.releasing -= records.length;
+        this.emitLater(records);
+      };
+      this.hashPending().then(release, (cause: unknown) => {
+        this.report('hash_failed', 'released records passed on without hashes', cause);
+        release();
+      });
     }, period);
     this.timer.unref();
   }

@@ -6,6 +6,13 @@ import { processAttributionFactory } from '../src/index.ts';
 const T = 1_764_460_800_000;
 
 conformanceSuite(processAttributionFactory, {
+  // Within one batch the processor learns every exec and every connection with a pid before it attributes, so an
+  // exec may follow its connection there (and a process may start up to process_table.lifetime_slack_ms after
+  // it); across batches a record waits for its exec or partner only for join.wait_ms of event time, and only when
+  // the sensor named no executable path. Input in event-time order, each exec ahead of connections within the
+  // slack, is what makes both the same.
+  propertyInputOrder: 'event_time',
+  propertyExecLeadMs: 1_000,
   sampleRecords: () => [
     makeProcessExec(
       { [ProcessAttr.PID]: 812, [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl' },

@@ -110,28 +110,32 @@ export class RatioDetectorProcessor extends BaseProcessor {
   }
 
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    // The batch is copied only once something is added: `out` is then every record up to the current one.
     let out: PipelineRecord[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i];
-      if (record.eventName !== EventName.HTTP_FLOW) continue;
-      let detections: PipelineRecord[];
-      try {
-        detections = this.judge(record);
-      } catch (cause) {
-        this.report(
-          'judge_failed',
-          `flow ${getString(record.attributes, FlowAttr.KEY) ?? '(no key)'} passed through unjudged`,
-          cause,
-        );
-        continue;
-      }
-      if (detections.length === 0) continue;
-      // Detections follow their flow; the batch is copied only when something is added.
-      out ??= batch.slice(0, i + 1);
-      out.push(...detections);
+      const detections = record.eventName === EventName.HTTP_FLOW ? this.judgeSafely(record) : [];
+      if (detections.length > 0) {
+        // Detections follow their flow.
+        out ??= batch.slice(0, i);
+        out.push(record, ...detections);
+      } else out?.push(record);
     }
-    if (!out) return batch;
-    return out;
+    return out ?? batch;
+  }
+
+  /** Judges one flow record; a rule that throws is reported and the flow passes on unjudged. */
+  private judgeSafely(record: PipelineRecord): PipelineRecord[] {
+    try {
+      return this.judge(record);
+    } catch (cause) {
+      this.report(
+        'judge_failed',
+        `flow ${getString(record.attributes, FlowAttr.KEY) ?? '(no key)'} passed through unjudged`,
+        cause,
+      );
+      return [];
+    }
   }
 
   /** Judges one flow record and returns its detections. */

@@ -3,8 +3,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
-import { setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
-import { makeConnection } from '@egressguard/core/testing';
+import { Pipeline, setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
+import {
+  assertRecordsConserved,
+  makeConnection,
+  makeRecord,
+  watchRecordsLost,
+} from '@egressguard/core/testing';
 import {
   DetectionAttr,
   EventName,
@@ -35,6 +40,35 @@ void describe('ratio detector processor', () => {
     );
     assert.equal(out.length, 4);
     assert.equal(out[3].eventName, EventName.DETECTION);
+  });
+
+  void it('records after a flow that fired are not lost', async () => {
+    const fires = flow();
+    const after = [
+      makeConnection({ [ProcessAttr.PID]: 2 }),
+      flow({ external: 3, key: 'quiet' }),
+      makeRecord('vendor.other', {}),
+      makeRecord(undefined, {}),
+      flow({ key: 'also-fires', path: '/dev/shm/.y' }),
+      makeConnection({ [ProcessAttr.PID]: 3 }),
+    ];
+    const batch = [makeConnection({ [ProcessAttr.PID]: 1 }), fires, ...after];
+    const pipeline = new Pipeline().addStage('ratio_detector', () => detector());
+    const lost = watchRecordsLost();
+    let out;
+    try {
+      out = await pipeline.process(batch);
+      out.push(...(await pipeline.shutdown()));
+    } finally {
+      lost.restore();
+    }
+    const passed = out.filter((r) => r.eventName !== EventName.DETECTION);
+    assert.deepEqual(passed, batch, 'every input record comes out, in order');
+    assert.equal(out.length - passed.length, 2, 'both firing flows add their detection');
+    assert.equal(out[2].eventName, EventName.DETECTION, 'a detection follows its flow');
+    assert.equal(out[out.length - 2].eventName, EventName.DETECTION);
+    assert.deepEqual(lost.reports, []);
+    assertRecordsConserved(pipeline);
   });
 
   void it('returns the same batch object when nothing is detected', async () => {

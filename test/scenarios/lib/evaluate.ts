@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
 
+import type { StageBalance } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 
 import { actorOf, scoreScenario, summarise, type ScenarioLabels, type ScenarioScore } from './score.ts';
@@ -63,6 +64,8 @@ export const THRESHOLDS = {
 /** One scenario scored with one sensor set. */
 export interface SetScore extends ScenarioScore {
   readonly sensorSet: string;
+  /** What each stage of the default chain did with the scenario's records (in, out, added, dropped, held, lost). */
+  readonly balance: Readonly<Record<string, StageBalance>>;
   /** The detection records the replay produced, with the actor each is about (undefined: none matched). */
   readonly detectionRecords: readonly {
     readonly record: PipelineRecord;
@@ -101,6 +104,7 @@ export async function evaluateScenario(
   const first = new Map(labels.actors.map((a) => [a.name, a.firstStartMs]));
   return {
     sensorSet: set.name,
+    balance: result.balance.logs ?? {},
     ...scoreScenario(labels, result.detections, spanMs, first),
     detectionRecords: result.detections.map((record) => ({
       record,

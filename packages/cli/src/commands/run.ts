@@ -86,7 +86,12 @@ Options:
     const received = await signal;
     io.stderr.write(`egressguard: ${received}: shutting down\n`);
     await service.stop();
-    io.stderr.write(`egressguard: stopped; ${JSON.stringify(service.counters().exporters)}\n`);
+    const counters = service.counters();
+    const lost = Object.values(counters.balance)
+      .flatMap((stages) => Object.values(stages))
+      .reduce((n, b) => n + b.lost, 0);
+    io.stderr.write(`egressguard: ${lost} records lost in the pipelines\n`);
+    io.stderr.write(`egressguard: stopped; ${JSON.stringify(counters.exporters)}\n`);
     if (service.stateSaveFailed()) {
       // A supervisor must learn that the baseline of this run is lost: the next start restores an older snapshot.
       io.stderr.write(

@@ -1,8 +1,9 @@
 /**
- * The readable summary `replay` writes to stderr: records in and out, what each stage did (dropped with reasons,
- * late records), input problems, problems the stages reported, then the detections and the blind spots.
+ * The readable summary `replay` writes to stderr: records in and out, what each stage did with records (in, out,
+ * added, dropped with reasons, held, lost: for every stage in = out - added + dropped + held + lost, and lost is 0
+ * unless a stage is broken), input problems, problems the stages reported, then the detections and the blind spots.
  */
-import type { ProcessorCounters } from '@egressguard/core';
+import type { ProcessorCounters, StageBalance } from '@egressguard/core';
 
 import type { ReplayResult } from '../runtime/replay.ts';
 import { coverageRows, formatCoverageRows } from './coverage-table.ts';
@@ -12,11 +13,8 @@ import { formatCount, renderTable } from './text-table.ts';
 /** Problems the stages reported during the run, counted by component and reason. */
 export type ReportedCounts = ReadonlyMap<string, { count: number; first: string }>;
 
-function sum(
-  values: Readonly<Record<string, number>>,
-  filter: (name: string) => boolean = () => true,
-): number {
-  return Object.entries(values).reduce((n, [k, v]) => (filter(k) ? n + v : n), 0);
+function sum(values: Readonly<Record<string, number>>): number {
+  return Object.values(values).reduce((n, v) => n + v, 0);
 }
 
 function reasons(values: Readonly<Record<string, number>>): string {
@@ -27,21 +25,23 @@ function reasons(values: Readonly<Record<string, number>>): string {
   return parts.length === 0 ? '' : parts.join(', ');
 }
 
-const isLate = (name: string) => /late/.test(name);
-
-function stageTable(stages: Readonly<Record<string, ProcessorCounters>>): string {
-  const ids = Object.keys(stages);
+function stageTable(
+  counters: Readonly<Record<string, ProcessorCounters>>,
+  balance: Readonly<Record<string, StageBalance>>,
+): string {
+  const ids = Object.keys(balance);
   if (ids.length === 0) return '  (no processors: records pass through unchanged)';
   const rows = ids.map((id) => {
-    const c = stages[id];
-    const otherEvents = Object.fromEntries(Object.entries(c.events).filter(([k]) => !isLate(k)));
+    const b = balance[id];
     return [
       id,
-      formatCount(c.recordsIn),
-      formatCount(c.recordsOut + c.recordsEmitted),
-      formatCount(sum(c.dropped)),
-      formatCount(sum(c.events, isLate)),
-      [reasons(c.dropped), reasons(otherEvents)].filter(Boolean).join('; '),
+      formatCount(b.recordsIn),
+      formatCount(b.recordsOut),
+      formatCount(b.added),
+      formatCount(b.dropped),
+      formatCount(b.held),
+      formatCount(b.lost),
+      [reasons(b.droppedByReason), reasons(counters[id]?.events ?? {})].filter(Boolean).join('; '),
     ];
   });
   return renderTable(
@@ -49,8 +49,10 @@ function stageTable(stages: Readonly<Record<string, ProcessorCounters>>): string
       { header: 'STAGE' },
       { header: 'IN', right: true },
       { header: 'OUT', right: true },
+      { header: 'ADDED', right: true },
       { header: 'DROPPED', right: true },
-      { header: 'LATE', right: true },
+      { header: 'HELD', right: true },
+      { header: 'LOST', right: true },
       { header: 'REASONS AND EVENTS', maxWidth: 120 },
     ],
     rows,
@@ -64,15 +66,19 @@ function stageTable(stages: Readonly<Record<string, ProcessorCounters>>): string
 export function formatReplaySummary(result: ReplayResult, reported: ReportedCounts, detail: boolean): string {
   const out: string[] = [];
   out.push(
-    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections`,
+    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections, ${formatCount(result.recordsLost)} lost`,
   );
   const rejected = sum(result.rejected);
   if (rejected > 0) {
     out.push(`input: ${formatCount(rejected)} unreadable (${reasons(result.rejected)}); first:`);
     for (const p of result.problems) out.push(`  ${p.file}:${p.line}: ${p.detail}`);
   }
-  for (const [id, stages] of Object.entries(result.stages)) {
-    out.push('', `pipeline ${id}:`, stageTable(stages));
+  for (const [id, balance] of Object.entries(result.balance)) {
+    out.push(
+      '',
+      `pipeline ${id}: in = out - added + dropped + held + lost`,
+      stageTable(result.stages[id] ?? {}, balance),
+    );
   }
   if (reported.size > 0) {
     out.push('', 'reported problems:');

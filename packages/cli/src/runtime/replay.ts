@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-import type { ProcessorCounters } from '@egressguard/core';
+import type { ProcessorCounters, StageBalance } from '@egressguard/core';
 import { SENSOR_FORMATS, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
@@ -68,6 +68,13 @@ export interface ReplayResult {
   readonly problems: readonly InputProblem[];
   /** Counters of each stage, by pipeline id then stage id, in chain order. */
   readonly stages: Readonly<Record<string, Readonly<Record<string, ProcessorCounters>>>>;
+  /**
+   * What each stage did with records as the pipeline counted it (in, out, added, dropped, held, lost), by pipeline
+   * id then stage id, in chain order.
+   */
+  readonly balance: Readonly<Record<string, Readonly<Record<string, StageBalance>>>>;
+  /** Records some stage lost (neither passed on, dropped with a counted reason nor held): 0 unless a stage is broken. */
+  readonly recordsLost: number;
   /** Detection records that left the chain (at most `keepRecords`). */
   readonly detections: readonly PipelineRecord[];
   readonly detectionCount: number;
@@ -167,6 +174,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     rejected,
     problems,
     stages: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
+    balance: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
+    recordsLost: pipelines.reduce((n, p) => n + p.pipeline.recordsLost(), 0),
     detections,
     detectionCount,
     coverage,

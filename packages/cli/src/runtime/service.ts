@@ -36,6 +36,7 @@ import {
   WriteAheadLog,
   type Checkpoint,
   type PipelineSnapshot,
+  type StageBalance,
 } from '@egressguard/core';
 import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
 import { ResourceAttr, cloneRecord, createResource, type PipelineRecord } from '@egressguard/schema';
@@ -255,16 +256,21 @@ export class Service {
     this.receivers.push({ id, receiver });
   }
 
-  /** Counters of the sending queues, the pipelines' stages, the log and the checkpoints. */
+  /**
+   * Counters of the sending queues, the pipelines' stages, the log and the checkpoints, and each stage's record
+   * balance as its pipeline counted it (in, out, added, dropped, held, lost), by pipeline id then stage id.
+   */
   counters(): {
     exporters: Record<string, unknown>;
     pipelines: Record<string, unknown>;
+    balance: Record<string, Record<string, StageBalance>>;
     durability: DurabilityCounters;
   } {
     const log = this.wal?.counters();
     return {
       exporters: Object.fromEntries([...this.exporters].map(([id, e]) => [id, e.queue.counters()])),
       pipelines: Object.fromEntries(this.pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
+      balance: Object.fromEntries(this.pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
       durability: {
         writeAheadLog: this.wal !== undefined,
         ...(log

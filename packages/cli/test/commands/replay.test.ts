@@ -223,7 +223,7 @@ describe('egressguard replay', () => {
     const out = decodeLines(r.stdout);
     const detections = out.filter((x) => x.eventName === EventName.DETECTION);
     assert.equal(detections.length, 1, r.stderr);
-    assert.match(r.stderr, /200 records in, \d+ out, 1 detections/);
+    assert.match(r.stderr, /200 records in, \d+ out, 1 detections, 0 lost/);
     for (const stage of [
       'normalize',
       'process_attribution',
@@ -232,11 +232,11 @@ describe('egressguard replay', () => {
       'novelty_filter',
       'ratio_detector',
     ]) {
-      assert.match(
-        r.stderr,
-        new RegExp(`\\n  ${stage} +\\d+ +\\d+ +0 +0`),
-        `the summary has a row for ${stage}`,
-      );
+      // IN, OUT, ADDED, then DROPPED, HELD and LOST all 0: every record accounted for.
+      const row = new RegExp(`\\n  ${stage} +(\\d+) +(\\d+) +(\\d+) +0 +0 +0`).exec(r.stderr);
+      assert.ok(row, `the summary has a row for ${stage}`);
+      const [recordsIn, recordsOut, added] = row.slice(1, 4).map(Number);
+      assert.equal(recordsIn, recordsOut - added, `${stage}: in = out - added + dropped + held`);
     }
     assert.match(r.stderr, /Detections:\nHOST +PROCESS +WINDOW \(UTC\) +CONNS +BYTES OUT +BYTES IN +WHY\n/);
     assert.match(

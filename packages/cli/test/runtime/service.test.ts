@@ -15,6 +15,7 @@ import {
   type ProcessorFactory,
   type ProcessorMetadata,
 } from '@egressguard/core';
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import type { PipelineRecord } from '@egressguard/schema';
 import { z } from 'zod';
 
@@ -120,5 +121,6 @@ service:
       'every accepted record went through the chain once, at shutdown at the latest',
     );
     assert.equal(counters.durability.processedOffset, accepted);
+    assertRecordsConserved(counters.balance.logs ?? {}, 'run');
   });
 });

@@ -5,6 +5,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { assertNoRecordsLostReported } from '@egressguard/core/testing';
+
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const BIN = resolve(REPO_ROOT, 'packages', 'cli', 'src', 'bin.ts');
@@ -52,7 +54,10 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Chi
   );
 }
 
-/** Collects a child's output until it exits. */
+/**
+ * Collects a child's output until it exits. Every command that ran a chain must have lost no record: the result is
+ * rejected when its error output reports `records_lost` (or a non-zero lost figure).
+ */
 export function collect(child: ChildProcessWithoutNullStreams): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -60,7 +65,15 @@ export function collect(child: ChildProcessWithoutNullStreams): Promise<CliResul
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      try {
+        assertNoRecordsLostReported(stderr);
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 

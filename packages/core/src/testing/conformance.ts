@@ -1,15 +1,23 @@
 /**
  * The conformance suite every processor package runs on itself: default config valid, unknown keys rejected,
  * create→shutdown, shutdown idempotent, process after shutdown a no-op, shutdown flushes held records, state
- * round-trips through snapshot and restore, metadata complete.
+ * round-trips through snapshot and restore, metadata complete; and, as property-based tests over random record
+ * sequences, conservation (every input record comes out or is counted as dropped, nothing is lost) and batch-split
+ * invariance (the output is the same however the sequence is cut into batches).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { PipelineRecord } from '@egressguard/schema';
+import fc from 'fast-check';
 
-import type { ProcessorContext } from '../processor.ts';
+import { EventName, eventTimeMs, type PipelineRecord } from '@egressguard/schema';
+
+import { setErrorHandler, getErrorHandler, type ReportedError } from '../errors.ts';
+import { Pipeline, type StageBalance } from '../pipeline.ts';
+import type { Processor, ProcessorContext } from '../processor.ts';
 import type { ProcessorFactory } from '../registry.ts';
+import { CONSERVATION_REASONS } from './conservation.ts';
+import { buildRecord, recordSequence, splitBatches, type RecordSpec } from './random-records.ts';
 
 /** What the suite needs to know about a processor beyond its factory. */
 export interface ConformanceOptions {
@@ -24,6 +32,25 @@ export interface ConformanceOptions {
   readonly heldRecords?: () => PipelineRecord[];
   /** Context overrides (a fixed clock). */
   readonly context?: Partial<Omit<ProcessorContext, 'id'>>;
+  /**
+   * Random sequences the property checks try. Default: the `EGRESSGUARD_PROPERTY_RUNS` environment variable, else
+   * 100. The seed is random unless `EGRESSGUARD_PROPERTY_SEED` is set; a failure prints the seed and path that
+   * replay it.
+   */
+  readonly propertyRuns?: number;
+  /**
+   * The order of the random sequences: `any` (default), or `event_time` for a processor that is batch-split
+   * invariant only for input in event-time order (ties: process records first), and must say why.
+   */
+  readonly propertyInputOrder?: 'any' | 'event_time';
+  /**
+   * With `propertyInputOrder: 'event_time'`: process exec records are placed as if dated this much earlier, for a
+   * processor that matches a process starting up to this long after a connection (a clock slack between sensors).
+   * Default 0.
+   */
+  readonly propertyExecLeadMs?: number;
+  /** Added to the suite's name, for a package that runs the suite on several configurations. */
+  readonly label?: string;
 }
 
 /** The outcome of one conformance check. */
@@ -35,13 +62,161 @@ export interface ConformanceResult {
 
 const STABILITIES = new Set(['development', 'alpha', 'beta', 'stable']);
 
-function create<C>(factory: ProcessorFactory<C>, options: ConformanceOptions) {
+function create<C>(
+  factory: ProcessorFactory<C>,
+  options: ConformanceOptions,
+  emit?: (records: PipelineRecord[]) => void,
+): Processor {
   const config = factory.config.parse(options.config ?? {});
   return factory.create(config, {
     id: `${factory.type}/conformance`,
     now: () => 1_764_460_800_000,
     ...options.context,
+    ...(emit ? { emit } : {}),
   });
+}
+
+/** JSON with object keys sorted, bigints as strings, binary as arrays: equal records give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    if (v instanceof Uint8Array) return { bytes: [...v] };
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+/**
+ * The canonical form of an output: every field a record carries, as a sorted multiset. Order is left out on
+ * purpose: a stage may place what it adds at the end of the batch in which a window closed, and a held record comes
+ * out with whichever batch releases it; which records come out, and with what content, must not depend on batching.
+ */
+function canonicalOutput(records: readonly PipelineRecord[]): string[] {
+  return records
+    .map((r) =>
+      canonicalJson({
+        eventName: r.eventName,
+        time: r.hrTime,
+        observed: r.hrTimeObserved,
+        severity: [r.severityNumber, r.severityText],
+        body: r.body,
+        attributes: r.attributes,
+        resource: r.resource.attributes,
+        scope: [r.instrumentationScope.name, r.instrumentationScope.version],
+      }),
+    )
+    .sort();
+}
+
+interface ChainRun {
+  readonly out: PipelineRecord[];
+  readonly balance: StageBalance;
+  readonly reports: readonly ReportedError[];
+}
+
+/** Runs the batches through a one-stage pipeline of a new instance, shuts it down, returns all that came out. */
+async function runBatches<C>(
+  factory: ProcessorFactory<C>,
+  options: ConformanceOptions,
+  batches: readonly PipelineRecord[][],
+): Promise<ChainRun> {
+  const previous = getErrorHandler();
+  const reports: ReportedError[] = [];
+  // Random input makes processors report plenty; only conservation failures matter here.
+  setErrorHandler((e) => {
+    if (CONSERVATION_REASONS.includes(e.reason)) reports.push(e);
+  });
+  try {
+    const emitted: PipelineRecord[] = [];
+    const pipeline = new Pipeline({ onEmit: (records) => void emitted.push(...records) });
+    pipeline.addStage(factory.type, (emit) => create(factory, options, emit));
+    const out: PipelineRecord[] = [];
+    for (const batch of batches) out.push(...(await pipeline.process(batch)));
+    out.push(...(await pipeline.shutdown()));
+    await pipeline.idle();
+    out.push(...emitted);
+    return { out, balance: pipeline.balance()[factory.type], reports };
+  } finally {
+    setErrorHandler(previous);
+  }
+}
+
+function assertConserved(run: ChainRun, input: readonly PipelineRecord[], how: string): void {
+  assert.deepEqual(
+    run.reports.map((r) => `${r.reason}: ${r.message}`),
+    [],
+    `${how}: records_lost must stay 0`,
+  );
+  const out = new Set(run.out);
+  const missing = input.filter((r) => !out.has(r)).length;
+  assert.equal(run.balance.held, 0, `${how}: nothing is held after shutdown`);
+  assert.equal(
+    missing,
+    run.balance.dropped,
+    `${how}: every input record must come out or be counted as dropped (${missing} missing, ${run.balance.dropped} dropped: ${JSON.stringify(run.balance.droppedByReason)})`,
+  );
+  assert.equal(run.balance.lost, 0, `${how}: records_lost must stay 0`);
+}
+
+/**
+ * Records sorted by event time (records without a time last), exec records `execLeadMs` earlier than their time,
+ * execs first and exits last among equal times.
+ */
+function inEventTimeOrder(records: PipelineRecord[], execLeadMs: number): PipelineRecord[] {
+  const rank = (r: PipelineRecord) =>
+    r.eventName === EventName.PROCESS_EXEC ? 0 : r.eventName === EventName.PROCESS_EXIT ? 2 : 1;
+  const key = (r: PipelineRecord) =>
+    (eventTimeMs(r) ?? Infinity) - (r.eventName === EventName.PROCESS_EXEC ? execLeadMs : 0);
+  return records.sort((a, b) => key(a) - key(b) || rank(a) - rank(b));
+}
+
+/** Property: conservation and batch-split invariance over random record sequences. */
+async function checkConservationProperty<C>(
+  factory: ProcessorFactory<C>,
+  options: ConformanceOptions,
+): Promise<void> {
+  const runs = options.propertyRuns ?? Number(process.env.EGRESSGUARD_PROPERTY_RUNS ?? 100);
+  const seed = process.env.EGRESSGUARD_PROPERTY_SEED;
+  const samples = [...options.sampleRecords(), ...(options.heldRecords?.() ?? [])];
+  const build = (specs: readonly RecordSpec[]) => {
+    const records = specs.map((s) => buildRecord(s, samples));
+    return options.propertyInputOrder === 'event_time'
+      ? inEventTimeOrder(records, options.propertyExecLeadMs ?? 0)
+      : records;
+  };
+  await fc.assert(
+    fc.asyncProperty(recordSequence, async (sequence) => {
+      const { specs, cuts } = sequence;
+      const wholeInput = build(specs);
+      const whole = await runBatches(factory, options, [wholeInput]);
+      assertConserved(whole, wholeInput, 'one batch');
+      const splitInput = build(specs);
+      const split = await runBatches(factory, options, splitBatches(splitInput, cuts));
+      assertConserved(split, splitInput, 'split batches');
+      const singleInput = build(specs);
+      const single = await runBatches(
+        factory,
+        options,
+        singleInput.map((r) => [r]),
+      );
+      assertConserved(single, singleInput, 'one record per batch');
+      const expected = canonicalOutput(whole.out);
+      assert.deepEqual(
+        canonicalOutput(split.out),
+        expected,
+        'split batches must give the output of one batch',
+      );
+      assert.deepEqual(
+        canonicalOutput(single.out),
+        expected,
+        'one record per batch must give the output of one batch',
+      );
+    }),
+    { numRuns: runs, includeErrorInReport: true, ...(seed !== undefined ? { seed: Number(seed) } : {}) },
+  );
 }
 
 function comparable(records: PipelineRecord[]): unknown[] {
@@ -147,6 +322,8 @@ export function conformanceChecks<C>(
         'a restored instance must flush what the original flushes',
       );
     },
+    'conserves records and is batch-split invariant (property)': () =>
+      checkConservationProperty(factory, options),
   };
 }
 
@@ -169,7 +346,7 @@ export async function checkConformance<C>(
 
 /** Registers the conformance checks as `node:test` tests under one `describe`. */
 export function conformanceSuite<C>(factory: ProcessorFactory<C>, options: ConformanceOptions): void {
-  void describe(`${factory.type} conformance`, () => {
+  void describe(`${factory.type} conformance${options.label ? ` (${options.label})` : ''}`, () => {
     for (const [check, run] of Object.entries(conformanceChecks(factory, options))) {
       void it(check, run);
     }

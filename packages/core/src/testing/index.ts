@@ -6,3 +6,10 @@ export type { ConformanceOptions, ConformanceResult } from './conformance.ts';
 export { TEST_SCOPE, hostResource, makeConnection, makeProcessExec, makeRecord } from './records.ts';
 export type { TestRecordOptions } from './records.ts';
 export { assertReadmeConfigTable } from './readme.ts';
+export {
+  CONSERVATION_REASONS,
+  assertNoRecordsLostReported,
+  assertRecordsConserved,
+  watchRecordsLost,
+} from './conservation.ts';
+export type { RecordsLostWatch } from './conservation.ts';

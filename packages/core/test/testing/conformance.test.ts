@@ -82,4 +82,43 @@ describe('the conformance suite catches broken processors', () => {
     };
     assert.deepEqual(await failedChecks(broken, false), ['metadata is complete']);
   });
+
+  it('a processor that silently loses the records after one it acted on', async () => {
+    class LosesTheRest extends DropProcessor {
+      protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+        const i = batch.findIndex((r) => r.eventName === 'egressguard.http_flow');
+        return i === -1 ? batch : batch.slice(0, i + 1);
+      }
+    }
+    const broken: ProcessorFactory<{ attribute: string }> = {
+      ...dropFactory,
+      create: (c, ctx) => new LosesTheRest(c, ctx),
+    };
+    const results = await checkConformance(broken, { sampleRecords, propertyRuns: 200 });
+    const failed = results.filter((r) => !r.ok);
+    assert.deepEqual(
+      failed.map((r) => r.check),
+      ['conserves records and is batch-split invariant (property)'],
+    );
+    assert.match(failed[0].error ?? '', /records_lost must stay 0/);
+  });
+
+  it('a processor whose output depends on how the input is cut into batches', async () => {
+    class PerBatchSummary extends DropProcessor {
+      protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+        return [...batch, makeConnection({ 'test.batch_size': batch.length })];
+      }
+    }
+    const broken: ProcessorFactory<{ attribute: string }> = {
+      ...dropFactory,
+      create: (c, ctx) => new PerBatchSummary(c, ctx),
+    };
+    const results = await checkConformance(broken, { sampleRecords, propertyRuns: 200 });
+    const failed = results.filter((r) => !r.ok);
+    assert.deepEqual(
+      failed.map((r) => r.check),
+      ['conserves records and is batch-split invariant (property)'],
+    );
+    assert.match(failed[0].error ?? '', /must give the output of one batch/);
+  });
 });
