@@ -85,11 +85,6 @@ export class EbpfReceiver implements HostReceiver {
     });
   }
 
-  /** The pid of the running bpftrace, if any (tests kill it to prove the restart). */
-  get tracerPid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
-  }
-
   counters(): Readonly<Record<string, number>> {
     return {
       ...Object.fromEntries(this.tally),
@@ -128,6 +123,8 @@ export class EbpfReceiver implements HostReceiver {
       clearTimeout(timer);
     }
     this.add(this.parser.end().records);
+    // Stopped while the tracer was down: that gap is reported too, up to now.
+    if (this.down) this.add([this.gapRecord(this.down.sinceMs, Date.now(), this.down.reason)]);
     await this.batcher.stop();
   }
 
