@@ -137,15 +137,10 @@ Options:
       for (const r of records) if (r.eventName === EventName.COVERAGE) coverage.push(r);
       if (fired.length === 0) return;
       detections += fired.length;
-      const now = Date.now();
-      // Each firing prints its own small table (column widths fit its rows), every row led by the wall time it fired.
-      const [header, rule, ...rows] = formatDetectionTable(fired).split('\n');
-      const lines = [
-        `${'FIRED (UTC)'.padEnd(22)}${header}`,
-        `${'-'.repeat(20).padEnd(22)}${rule}`,
-        ...rows.map((row) => `${utc(now).padEnd(22)}${row}`),
-      ];
-      io.stdout.write(`${printedBefore ? '\n' : ''}${lines.join('\n')}\n`);
+      // Each firing: the wall time it was printed, then the detections table of what fired.
+      io.stdout.write(
+        `${printedBefore ? '\n' : ''}Detection fired at ${utc(Date.now())}:\n${formatDetectionTable(fired)}\n`,
+      );
       printedBefore = true;
     };
     const signal = shutdownSignal(io);
