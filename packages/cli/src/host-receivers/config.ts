@@ -32,6 +32,13 @@ export const ebpfReceiverConfig = defineConfig(
       .describe(
         'How long the tracer may take to attach its probes before it is killed and restarted, in milliseconds. Default: 60000.',
       ),
+    max_tracked_connections: z
+      .int()
+      .positive()
+      .default(65_536)
+      .describe(
+        'Connections the tracer follows at once, from SYN to close (bpftrace map size): past this, new connections are not seen until others close. Default: 65536 (bpftrace’s own default, 4096, is small for a busy host).',
+      ),
     max_line_bytes: z
       .int()
       .positive()

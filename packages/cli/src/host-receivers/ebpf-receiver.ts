@@ -147,8 +147,13 @@ export class EbpfReceiver implements HostReceiver {
     try {
       child = spawn(this.config.bpftrace_path, ['-e', EBPF_PROGRAM], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        // Exec paths longer than bpftrace's default 64-byte strings would be cut.
-        env: { ...process.env, BPFTRACE_STRLEN: '200' },
+        env: {
+          ...process.env,
+          // Exec paths longer than bpftrace's default 64-byte strings would be cut.
+          BPFTRACE_STRLEN: '200',
+          // A full map silently stops tracking new connections: sized by the configuration, not bpftrace's 4096.
+          BPFTRACE_MAP_KEYS_MAX: String(this.config.max_tracked_connections),
+        },
       });
     } catch (cause) {
       this.onExit(`could not be started: ${(cause as Error).message}`);
