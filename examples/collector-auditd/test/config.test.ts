@@ -51,9 +51,13 @@ describe('collector-auditd: otelcol.yaml against egressguard.yaml', () => {
     assert.ok(!results.includes('logs/auditd'));
   });
 
-  it('reads auditd lines raw, as normalize expects, and puts host.name on the resource', () => {
+  it('reads auditd lines raw, as normalize expects, keeps its offsets, and puts host.name on the resource', () => {
     const filelog = otelcol.receivers['filelog/auditd']!;
-    assert.deepEqual(filelog.include, ['/var/log/audit/audit.log']);
+    assert.deepEqual(filelog.include, ['/var/log/audit/audit.log', '/var/log/audit/audit.log.1']);
+    // Offsets in file_storage: a restarted Collector neither re-sends lines nor skips those written meanwhile.
+    assert.equal(filelog.storage, 'file_storage');
+    assert.ok(otelcol.extensions?.file_storage, 'otelcol.yaml defines extensions.file_storage');
+    assert.deepEqual(otelcol.service.extensions, ['file_storage']);
     // No operators: the body stays the raw line, which the normalize stage parses (format auditd).
     assert.equal(filelog.operators, undefined);
     const normalize = egressguard.processors.get('normalize');
@@ -61,10 +65,10 @@ describe('collector-auditd: otelcol.yaml against egressguard.yaml', () => {
     assert.ok(['auditd', 'auto'].includes((normalize.config as { format: string }).format));
     assert.equal(egressguard.pipelines[0].processors[0], 'normalize', 'normalize runs first');
     // egressguard keeps all state per host: the resource must name the host before export.
-    const processors = otelcol.service.pipelines['logs/auditd'].processors ?? [];
-    const detection = processors.find((p) => p.startsWith('resourcedetection'));
-    assert.ok(detection, 'the auditd pipeline runs a resourcedetection processor');
-    assert.ok(((otelcol.processors[detection] as Options).detectors as string[]).includes('system'));
+    assert.ok(
+      'host.name' in ((filelog.resource as Options | undefined) ?? {}),
+      'filelog sets resource host.name',
+    );
   });
 
   it('passes `egressguard validate`', async () => {

@@ -14,14 +14,16 @@ export type {
   ProcessorConfig,
   ResolvedConfig,
 } from './config/load-config.ts';
-export { defaultConfigYaml, otlpEndpointFromEnv } from './config/default-config.ts';
+export { defaultConfigYaml, otlpEndpointFromEnv, otlpProtocolFromEnv } from './config/default-config.ts';
 export { substituteEnv } from './config/env-substitution.ts';
 export type { MalformedReference, MissingVariable, Substitution } from './config/env-substitution.ts';
 export {
+  DEFAULT_OTLP_GRPC_ENDPOINT,
   DEFAULT_OTLP_HTTP_ENDPOINT,
   EXPORTER_TYPES,
   RECEIVER_TYPES,
   fileExporterConfig,
+  otlpGrpcExporterConfig,
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
@@ -29,6 +31,7 @@ export {
 } from './config/components.ts';
 export type {
   FileExporterConfig,
+  OtlpGrpcExporterConfig,
   OtlpHttpExporterConfig,
   OtlpReceiverConfig,
   ServiceSection,

@@ -13,6 +13,7 @@ import { SENSOR_FORMAT_NAMES } from '@egressguard/normalize';
 
 import {
   fileExporterConfig,
+  otlpGrpcExporterConfig,
   otlpHttpExporterConfig,
   otlpReceiverConfig,
   serviceConfig,
@@ -43,6 +44,7 @@ describe('README', () => {
     ebpf: ebpfReceiverConfig,
     auditd: auditdReceiverConfig,
     procfs: procfsReceiverConfig,
+    'otlp-exporter': otlpGrpcExporterConfig,
     otlphttp: otlpHttpExporterConfig,
     stdout: stdoutExporterConfig,
     file: fileExporterConfig,

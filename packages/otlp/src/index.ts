@@ -1,6 +1,7 @@
 /**
- * `@egressguard/otlp`: OTLP/HTTP logs in and out of the egressguard chain: the protobuf and JSON codec (straight
- * into and out of `PipelineRecord`s), the receiver, OTLP/HTTP export, and the sending queue (in memory or on disk) with retries.
+ * `@egressguard/otlp`: OTLP logs in and out of the egressguard chain, over HTTP and gRPC: the protobuf and JSON
+ * codec (straight into and out of `PipelineRecord`s), the receivers, OTLP/HTTP and OTLP/gRPC export, and the sending
+ * queue (in memory or on disk) with retries.
  */
 export { OtlpDecodeError } from './decoded-logs.ts';
 export type { DecodedLogs, RejectedRecord } from './decoded-logs.ts';
@@ -9,7 +10,11 @@ export { decodeLogsJson } from './json-decoder.ts';
 export { encodeLogsJson, encodeLogsProto } from './encoder.ts';
 export { OtlpHttpReceiver, SaturatedError } from './receiver.ts';
 export type { OtlpHttpReceiverOptions } from './receiver.ts';
+export { OtlpGrpcReceiver } from './grpc-receiver.ts';
+export type { OtlpGrpcReceiverOptions } from './grpc-receiver.ts';
 export { createOtlpExporter, JsonLinesExporter } from './exporter.ts';
+export { createOtlpGrpcExporter } from './grpc-exporter.ts';
+export type { OtlpGrpcExporterOptions } from './grpc-exporter.ts';
 export type { OtlpExporterOptions, RecordExporter } from './exporter.ts';
 export { ExportError, isRetryable } from './export-error.ts';
 export type { ExportErrorOptions, ExportFailureKind } from './export-error.ts';

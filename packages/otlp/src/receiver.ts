@@ -20,7 +20,6 @@
  * what 503 says. Both make OTLP exporters retry after `Retry-After`; `saturationStatus: 429` is there for
  * deployments that want it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -42,6 +41,8 @@ import {
   bodyEncoding,
   readBody,
 } from './internal/body-reader.ts';
+import { BearerTokenCheck } from './internal/bearer-token.ts';
+import { rejectionMessage } from './internal/partial-success.ts';
 import {
   RpcCode,
   contentType,
@@ -104,7 +105,6 @@ const DEFAULT_PORT = 4318;
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT = 8;
 const LOGS_PATH = '/v1/logs';
-const MAX_REASONS_IN_MESSAGE = 5;
 const STOP_GRACE_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** How often node:http checks requests against the timeout at most (its default is 30 s). */
@@ -114,7 +114,7 @@ const MAX_TIMEOUT_CHECK_INTERVAL_MS = 30_000;
 export class OtlpHttpReceiver {
   readonly #options: Required<Omit<OtlpHttpReceiverOptions, 'bearerToken' | 'tls'>> &
     Pick<OtlpHttpReceiverOptions, 'tls'>;
-  readonly #tokenDigest: Buffer | undefined;
+  readonly #token: BearerTokenCheck | undefined;
   readonly #counters = new Map<string, number>();
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
@@ -156,11 +156,11 @@ export class OtlpHttpReceiver {
       );
     if (typeof o.onRecords !== 'function')
       throw new TypeError('OtlpHttpReceiver: onRecords must be a function');
-    if (options.bearerToken !== undefined && options.bearerToken === '')
-      throw new RangeError('OtlpHttpReceiver: bearerToken must not be empty');
     this.#options = o;
-    this.#tokenDigest =
-      options.bearerToken === undefined ? undefined : digest(`Bearer ${options.bearerToken}`);
+    this.#token =
+      options.bearerToken === undefined
+        ? undefined
+        : new BearerTokenCheck(options.bearerToken, 'OtlpHttpReceiver');
   }
 
   /** Binds and starts serving; resolves with the bound address (the real port when `port` was 0). */
@@ -281,7 +281,7 @@ export class OtlpHttpReceiver {
         { Allow: 'POST' },
       );
     }
-    if (this.#tokenDigest && !this.#authorized(req.headers.authorization)) {
+    if (this.#token && !this.#token.accepts(req.headers.authorization)) {
       return this.#status(req, res, answerAs, 401, RpcCode.UNAUTHENTICATED, 'missing or wrong bearer token', {
         'WWW-Authenticate': 'Bearer',
       });
@@ -376,25 +376,10 @@ export class OtlpHttpReceiver {
       this.#count('records.accepted', decoded.records.length);
       this.#count('records.rejected', decoded.rejected.length);
       const rejected = decoded.rejected;
-      let message = '';
-      if (rejected.length > 0) {
-        const shown = rejected.slice(0, MAX_REASONS_IN_MESSAGE).map((r) => `#${r.index}: ${r.reason}`);
-        const more =
-          rejected.length > MAX_REASONS_IN_MESSAGE
-            ? `; and ${rejected.length - MAX_REASONS_IN_MESSAGE} more`
-            : '';
-        message = `${rejected.length} log records rejected: ${shown.join('; ')}${more}`;
-      }
-      this.#send(res, encoding, 200, exportResponse(encoding, rejected.length, message));
+      this.#send(res, encoding, 200, exportResponse(encoding, rejected.length, rejectionMessage(rejected)));
     } finally {
       this.#inFlight -= 1;
     }
-  }
-
-  #authorized(header: string | undefined): boolean {
-    if (header === undefined || this.#tokenDigest === undefined) return false;
-    // Digests have equal length, so the comparison takes the same time whatever the header.
-    return timingSafeEqual(digest(header.trim()), this.#tokenDigest);
   }
 
   #saturated(
@@ -464,8 +449,4 @@ export class OtlpHttpReceiver {
     if (n === 0) return;
     this.#counters.set(key, (this.#counters.get(key) ?? 0) + n);
   }
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

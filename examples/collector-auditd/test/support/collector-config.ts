@@ -22,17 +22,26 @@ export interface CollectorConfig {
   readonly receivers: Record<string, Options | null>;
   readonly processors: Record<string, Options | null>;
   readonly exporters: Record<string, Options | null>;
+  readonly extensions?: Record<string, Options | null>;
   readonly service: {
+    readonly extensions?: string[];
     readonly pipelines: Record<string, { receivers?: string[]; processors?: string[]; exporters?: string[] }>;
   };
 }
 
-/** Parses a Collector YAML file; throws when a top-level section the tests rely on is missing. */
+/**
+ * Parses a Collector YAML file as the Collector resolves it with the environment unset: `${env:NAME:-default}` is
+ * its default, `${env:NAME}` is empty. Throws when a top-level section the tests rely on is missing.
+ */
 export function loadCollectorConfig(file: string): CollectorConfig {
-  const raw = parse(readFileSync(file, 'utf8')) as Partial<CollectorConfig> | null;
+  const text = readFileSync(file, 'utf8')
+    .replace(/\$\{env:[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}/g, '$1')
+    .replace(/\$\{env:[A-Za-z_][A-Za-z0-9_]*\}/g, '');
+  const raw = parse(text) as Partial<CollectorConfig> | null;
   if (!raw?.receivers || !raw.exporters || !raw.service?.pipelines)
     throw new Error(`${file}: receivers, exporters and service.pipelines are required`);
   return {
+    ...(raw.extensions ? { extensions: raw.extensions } : {}),
     receivers: raw.receivers,
     processors: raw.processors ?? {},
     exporters: raw.exporters,
@@ -94,7 +103,9 @@ export function loadEgressguardConfig(file: string): ResolvedConfig {
 export function receiverEndpoint(config: ResolvedConfig, id = 'otlp'): string {
   const receiver = config.receivers.get(id);
   if (!receiver) throw new Error(`egressguard configuration has no receiver ${id}`);
-  return (receiver.config as OtlpReceiverConfig).protocols.http.endpoint;
+  const http = (receiver.config as OtlpReceiverConfig).protocols.http;
+  if (!http) throw new Error(`egressguard receiver ${id} serves no OTLP/HTTP`);
+  return http.endpoint;
 }
 
 /** An egressguard `otlphttp` exporter's options. */

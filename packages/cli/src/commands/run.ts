@@ -29,27 +29,32 @@ export function shutdownSignal(io: CommandIo): Promise<NodeJS.Signals> {
 /** The `run` command. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'receive OTLP/HTTP logs, run the chain, export (until SIGTERM/SIGINT)',
+  summary: 'receive OTLP logs (HTTP, gRPC), run the chain, export (until SIGTERM/SIGINT)',
   help: `Usage: egressguard run [--config FILE] [--listen HOST:PORT]
 
-Receives OTLP/HTTP logs (protobuf or JSON, gzip) on /v1/logs, runs them through the
-configured pipelines and exports what leaves them. Without --config it runs the
+Receives OTLP/HTTP logs (protobuf or JSON, gzip) on /v1/logs, and OTLP/gRPC when the
+receiver lists protocols.grpc, runs them through the configured pipelines and exports
+what leaves them. Without --config it runs the
 default chain (see "egressguard validate --print-default"): every processor on its
 defaults, state in .egressguard/state under the working directory, output to
-stdout as OTLP JSON lines, or to OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT or
-OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is set.
+stdout as OTLP JSON lines, or to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT or
+OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is set (over OTEL_EXPORTER_OTLP_PROTOCOL:
+http/protobuf by default, http/json or grpc).
 
 On start it prints one line per receiver to stderr:
   egressguard: receiver otlp listening on 127.0.0.1:4318
-When an export queue is full, clients get 503 with Retry-After and should retry.
+  egressguard: receiver otlp (grpc) listening on 127.0.0.1:4317   (when grpc is served)
+When an export queue is full, clients get 503 with Retry-After (gRPC: UNAVAILABLE
+with RetryInfo) and should retry.
 On SIGTERM or SIGINT it stops accepting, flushes the pipelines (open windows too),
 saves state, exports everything queued, and exits 0 (1 when the state could not be
 saved). A second signal exits at once.
 
 Options:
   -c, --config FILE         configuration (YAML or JSON)
-  -l, --listen HOST:PORT    listen here instead of the receiver's endpoint (port 0
-                            picks a free port; the bound one is printed)
+  -l, --listen HOST:PORT    listen here instead of the receiver's HTTP endpoint (its
+                            gRPC one when it serves gRPC alone; port 0 picks a free
+                            port; the bound one is printed)
   -h, --help                show this help
 `,
   options: {
@@ -81,7 +86,8 @@ Options:
     );
     for (const r of bound) {
       const host = r.host.includes(':') ? `[${r.host}]` : r.host;
-      io.stderr.write(`egressguard: receiver ${r.id} listening on ${host}:${r.port}\n`);
+      const name = r.protocol === 'grpc' ? `${r.id} (grpc)` : r.id;
+      io.stderr.write(`egressguard: receiver ${name} listening on ${host}:${r.port}\n`);
     }
     const received = await signal;
     io.stderr.write(`egressguard: ${received}: shutting down\n`);

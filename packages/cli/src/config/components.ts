@@ -1,8 +1,8 @@
 /**
- * The schemas of the components the CLI itself provides: the `otlp` receiver and the `otlphttp`, `stdout` and
- * `file` exporters. Option names are the OpenTelemetry Collector's where the Collector has the option
- * (`endpoint`, `max_request_body_size`, `tls.cert_file`, `headers`, `encoding`, `compression`, `timeout`, `path`,
- * and the exporterhelper's `sending_queue` and `retry_on_failure`).
+ * The schemas of the components the CLI itself provides: the `otlp` receiver (OTLP/HTTP and OTLP/gRPC) and the
+ * `otlp` (gRPC), `otlphttp`, `stdout` and `file` exporters. Option names are the OpenTelemetry Collector's where the
+ * Collector has the option (`endpoint`, `max_request_body_size`, `tls.cert_file`, `headers`, `encoding`,
+ * `compression`, `timeout`, `path`, and the exporterhelper's `sending_queue` and `retry_on_failure`).
  */
 import { defineConfig, type ConfigDefinition } from '@egressguard/core';
 import { z } from 'zod';
@@ -11,6 +11,9 @@ import { HOST_RECEIVER_TYPES } from '../host-receivers/index.ts';
 
 /** The default address of the OTLP/HTTP receiver: loopback only, the OTLP/HTTP port. */
 export const DEFAULT_OTLP_HTTP_ENDPOINT = '127.0.0.1:4318';
+
+/** The default address of the OTLP/gRPC receiver: loopback only, the OTLP/gRPC port. */
+export const DEFAULT_OTLP_GRPC_ENDPOINT = '127.0.0.1:4317';
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+):(\d{1,5})$/;
 
@@ -55,6 +58,30 @@ const durationOrZero = z.string().refine((v) => DURATION.test(v), {
   message: 'must be a duration: an integer with unit ms, s, m or h (for example 300s; 0s for none)',
 });
 
+const receiverAuth = z
+  .strictObject({
+    bearer_token: z
+      .string()
+      .min(1)
+      .describe('Token clients must send as `Authorization: Bearer <token>`; use `${env:NAME}`.'),
+  })
+  .optional()
+  .describe('Client authentication. Default: none (use only on loopback or behind TLS and a firewall).');
+
+const receiverTls = z
+  .strictObject({
+    cert_file: z.string().min(1).describe('PEM certificate chain file.'),
+    key_file: z.string().min(1).describe('PEM private key file.'),
+  })
+  .optional()
+  .describe('Serve over TLS with this certificate. Default: plaintext.');
+
+const maxInFlight = z
+  .int()
+  .positive()
+  .default(64)
+  .describe('Requests processed at once; more are refused as saturated (retry later). Default: 64.');
+
 const httpProtocol = z.strictObject({
   endpoint: hostPort
     .default(DEFAULT_OTLP_HTTP_ENDPOINT)
@@ -68,27 +95,27 @@ const httpProtocol = z.strictObject({
     .describe(
       'Largest accepted request body, in bytes, after decompression; larger requests get 413. Default: 20971520 (20 MiB, as the Collector).',
     ),
-  max_in_flight_requests: z
+  max_in_flight_requests: maxInFlight,
+  auth: receiverAuth,
+  tls: receiverTls,
+});
+
+const grpcProtocol = z.strictObject({
+  endpoint: hostPort
+    .default(DEFAULT_OTLP_GRPC_ENDPOINT)
+    .describe(
+      'Address to listen on, host:port. Port 0 picks a free port (the bound address is printed). Default: 127.0.0.1:4317 (loopback only).',
+    ),
+  max_recv_msg_size_mib: z
     .int()
     .positive()
-    .default(64)
-    .describe('Requests processed at once; more get 503 with Retry-After. Default: 64.'),
-  auth: z
-    .strictObject({
-      bearer_token: z
-        .string()
-        .min(1)
-        .describe('Token clients must send as `Authorization: Bearer <token>`; use `${env:NAME}`.'),
-    })
-    .optional()
-    .describe('Client authentication. Default: none (use only on loopback or behind TLS and a firewall).'),
-  tls: z
-    .strictObject({
-      cert_file: z.string().min(1).describe('PEM certificate chain file.'),
-      key_file: z.string().min(1).describe('PEM private key file.'),
-    })
-    .optional()
-    .describe('Serve HTTPS with this certificate. Default: plain HTTP.'),
+    .default(20)
+    .describe(
+      'Largest accepted message, in MiB, after decompression; larger ones get RESOURCE_EXHAUSTED. Default: 20 (the HTTP limit).',
+    ),
+  max_in_flight_requests: maxInFlight,
+  auth: receiverAuth,
+  tls: receiverTls,
 });
 
 /** Configuration of the `otlp` receiver. */
@@ -96,10 +123,21 @@ export const otlpReceiverConfig = defineConfig(
   z.strictObject({
     protocols: z
       .strictObject({
-        http: httpProtocol.prefault({}).describe('OTLP/HTTP (protobuf and JSON, gzip) on `/v1/logs`.'),
+        http: httpProtocol
+          .optional()
+          .describe(
+            'OTLP/HTTP (protobuf and JSON, gzip) on `/v1/logs`. Default: served on 127.0.0.1:4318 when no protocol is listed.',
+          ),
+        grpc: grpcProtocol
+          .optional()
+          .describe(
+            'OTLP/gRPC (`LogsService/Export`, gzip), what the Collector’s `otlp` and `load_balancing` exporters send. Default: not served.',
+          ),
       })
       .prefault({})
-      .describe('Protocols to serve; OTLP/HTTP only (gRPC is not served).'),
+      // As in the Collector, only the listed protocols are served; with none listed, OTLP/HTTP on its defaults.
+      .transform((p) => (p.http || p.grpc ? p : { ...p, http: httpProtocol.parse({}) }))
+      .describe('Protocols to serve: `http`, `grpc` or both. Default: `http` alone.'),
   }),
 );
 /** Parsed configuration of the `otlp` receiver. */
@@ -215,6 +253,45 @@ export const otlpHttpExporterConfig = defineConfig(
 /** Parsed configuration of the `otlphttp` exporter. */
 export type OtlpHttpExporterConfig = ReturnType<typeof otlpHttpExporterConfig.parse>;
 
+/** Configuration of the `otlp` exporter (OTLP/gRPC). */
+export const otlpGrpcExporterConfig = defineConfig(
+  z.strictObject({
+    endpoint: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Where to send: host:port (TLS unless `tls.insecure`), http://host:port (plaintext) or https://host:port. Default: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4317.',
+      ),
+    tls: z
+      .strictObject({
+        insecure: z.boolean().default(false).describe('Plaintext for a host:port endpoint. Default: false.'),
+        ca_file: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM file of the CAs the server is checked against. Default: the system roots.'),
+      })
+      .optional()
+      .describe('Transport security. Default: TLS for host:port endpoints, as the Collector.'),
+    headers: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        'Metadata sent with every call. Default: OTEL_EXPORTER_OTLP_LOGS_HEADERS / OTEL_EXPORTER_OTLP_HEADERS.',
+      ),
+    compression: z
+      .enum(['gzip', 'none'])
+      .default('gzip')
+      .describe('Request compression. Default: gzip (as the Collector).'),
+    timeout: duration.default('10s').describe('Deadline of one export call. Default: 10s.'),
+    sending_queue: sendingQueue('file'),
+    retry_on_failure: retryOnFailure,
+  }),
+);
+/** Parsed configuration of the `otlp` exporter. */
+export type OtlpGrpcExporterConfig = ReturnType<typeof otlpGrpcExporterConfig.parse>;
+
 /** Configuration of the `stdout` exporter (OTLP JSON lines on standard output). */
 export const stdoutExporterConfig = defineConfig(
   z.strictObject({
@@ -250,6 +327,7 @@ export const RECEIVER_TYPES: Readonly<Record<string, ConfigDefinition<unknown>>>
 
 /** The exporter types, by type name. */
 export const EXPORTER_TYPES: Readonly<Record<string, ConfigDefinition<unknown>>> = {
+  otlp: otlpGrpcExporterConfig,
   otlphttp: otlpHttpExporterConfig,
   stdout: stdoutExporterConfig,
   file: fileExporterConfig,

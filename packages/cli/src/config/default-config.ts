@@ -2,7 +2,7 @@
  * The default configuration: what `egressguard run` and `replay` use without `--config`, and what
  * `egressguard validate --print-default` prints for users to start from. The whole chain on every processor's
  * embedded defaults, state on local disk, OTLP/HTTP in on loopback, and out to stdout unless an OTLP endpoint is set
- * through the standard environment variables (then to that endpoint).
+ * through the standard environment variables (then to that endpoint, over `OTEL_EXPORTER_OTLP_PROTOCOL`).
  */
 
 /** Whether the standard OpenTelemetry variables name an OTLP endpoint for logs. */
@@ -11,29 +11,58 @@ export function otlpEndpointFromEnv(env: Readonly<Record<string, string | undefi
   return value ? value : undefined;
 }
 
+/**
+ * The OTLP protocol the standard variables ask for (`OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`, else
+ * `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`); throws naming the variable when it is not one of
+ * `grpc`, `http/protobuf`, `http/json`.
+ */
+export function otlpProtocolFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): 'grpc' | 'http/protobuf' | 'http/json' {
+  const name = env.OTEL_EXPORTER_OTLP_LOGS_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const value = (env[name] ?? '').trim() || 'http/protobuf';
+  if (value === 'grpc' || value === 'http/protobuf' || value === 'http/json') return value;
+  throw new Error(`egressguard: ${name}=${value}: must be grpc, http/protobuf or http/json`);
+}
+
 /** The default configuration text for the given environment. */
 export function defaultConfigYaml(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const endpoint = otlpEndpointFromEnv(env);
-  const exporter = endpoint
-    ? [
-        '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: export there (endpoint and headers come from the environment).',
-        '  otlphttp:',
-        '    encoding: proto',
-        '    # Delivery that outlives the backend: the queue is on disk under service.state.directory (queues/otlphttp)',
-        '    # and a restart sends what it holds; when it is full the receiver answers 503 with Retry-After.',
-        '    sending_queue:',
-        '      storage: file',
-        '      queue_size_bytes: 268435456',
-        '    # Retries as the Collector’s exporterhelper; 4xx other than 429 are not retried (counted as rejected).',
-        '    retry_on_failure:',
-        '      initial_interval: 5s',
-        '      max_interval: 30s',
-        '      max_elapsed_time: 300s',
-      ]
-    : [
-        '  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output (its queue is in memory).',
-        '  stdout: {}',
-      ];
+  const protocol = endpoint ? otlpProtocolFromEnv(env) : undefined;
+  const exporterId = protocol === undefined ? 'stdout' : protocol === 'grpc' ? 'otlp' : 'otlphttp';
+  const delivery = [
+    '    # Delivery that outlives the backend: the queue is on disk under service.state.directory (queues/<id>)',
+    '    # and a restart sends what it holds; when it is full the receiver answers 503 with Retry-After.',
+    '    sending_queue:',
+    '      storage: file',
+    '      queue_size_bytes: 268435456',
+    '    # Retries as the Collector’s exporterhelper; 4xx other than 429 are not retried (counted as rejected).',
+    '    retry_on_failure:',
+    '      initial_interval: 5s',
+    '      max_interval: 30s',
+    '      max_elapsed_time: 300s',
+  ];
+  const exporter =
+    protocol === undefined
+      ? [
+          '  # No OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT: OTLP JSON lines on standard output (its queue is in memory).',
+          '  stdout: {}',
+        ]
+      : protocol === 'grpc'
+        ? [
+            '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set and OTEL_EXPORTER_OTLP_PROTOCOL is grpc: OTLP/gRPC there',
+            '  # (endpoint, headers and OTEL_EXPORTER_OTLP_INSECURE come from the environment).',
+            '  otlp:',
+            ...delivery,
+          ]
+        : [
+            '  # OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: export there (endpoint and headers come from the environment).',
+            '  otlphttp:',
+            `    encoding: ${protocol === 'http/json' ? 'json' : 'proto'}`,
+            ...delivery,
+          ];
   return [
     '# egressguard default configuration (`egressguard validate --print-default`).',
     '# The Collector shape: components by id (`type` or `type/name`), chained by service.pipelines.',
@@ -72,7 +101,7 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
     '    logs:',
     '      receivers: [otlp]',
     '      processors: [normalize, process_attribution, coverage_report, http_flow_aggregator, novelty_filter, ratio_detector]',
-    `      exporters: [${endpoint ? 'otlphttp' : 'stdout'}]`,
+    `      exporters: [${exporterId}]`,
     '',
   ].join('\n');
 }

@@ -6,7 +6,13 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
-import { JsonLinesExporter, SendingQueue, createOtlpExporter, type RecordExporter } from '@egressguard/otlp';
+import {
+  JsonLinesExporter,
+  SendingQueue,
+  createOtlpExporter,
+  createOtlpGrpcExporter,
+  type RecordExporter,
+} from '@egressguard/otlp';
 
 import {
   DEFAULT_FILE_QUEUE_BYTES,
@@ -14,6 +20,7 @@ import {
   durationMs,
   type ExporterDeliveryConfig,
   type FileExporterConfig,
+  type OtlpGrpcExporterConfig,
   type OtlpHttpExporterConfig,
 } from '../config/components.ts';
 import type { ComponentConfig } from '../config/load-config.ts';
@@ -111,6 +118,17 @@ function createExporter(component: ComponentConfig, streams: ExporterStreams): R
         ...(endpoint ? { endpoint } : {}),
         ...(config.headers ? { headers: config.headers } : {}),
         ...(config.compression ? { compression: config.compression } : {}),
+        timeoutMs: durationMs(config.timeout),
+      });
+    }
+    case 'otlp': {
+      const config = component.config as OtlpGrpcExporterConfig;
+      return createOtlpGrpcExporter({
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...(config.tls ? { insecure: config.tls.insecure } : {}),
+        ...(config.tls?.ca_file ? { caFile: config.tls.ca_file } : {}),
+        ...(config.headers ? { headers: config.headers } : {}),
+        compression: config.compression,
         timeoutMs: durationMs(config.timeout),
       });
     }

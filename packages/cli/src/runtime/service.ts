@@ -38,7 +38,7 @@ import {
   type PipelineSnapshot,
   type StageBalance,
 } from '@egressguard/core';
-import { OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
+import { OtlpGrpcReceiver, OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
 import { ResourceAttr, cloneRecord, createResource, type PipelineRecord } from '@egressguard/schema';
 
 import { parseHostPort, type OtlpReceiverConfig } from '../config/components.ts';
@@ -65,6 +65,8 @@ export interface ServiceOptions {
 /** A receiver's bound address. */
 export interface BoundReceiver {
   readonly id: string;
+  /** `http` or `grpc`. */
+  readonly protocol: 'http' | 'grpc';
   readonly host: string;
   readonly port: number;
 }
@@ -115,7 +117,10 @@ export class Service {
   private readonly exporters = new Map<string, QueuedExporter>();
   private readonly pipelines: RunningPipeline[] = [];
   private readonly targets = new Map<string, RunningPipeline[]>();
-  private readonly receivers: { id: string; receiver: OtlpHttpReceiver | HostReceiver }[] = [];
+  private readonly receivers: {
+    id: string;
+    receiver: OtlpHttpReceiver | OtlpGrpcReceiver | HostReceiver;
+  }[] = [];
   private wal: WriteAheadLog | undefined;
   private checkpoints: CheckpointStore<ServiceState> | undefined;
   /** The chain of work on the pipelines (entries, replay, checkpoints), strictly in order. */
@@ -204,30 +209,39 @@ export class Service {
         await this.startHostReceiver(id, component.type, component.config);
         continue;
       }
-      const receiverConfig = component.config as OtlpReceiverConfig;
-      const http = receiverConfig.protocols.http;
-      const address = parseHostPort(this.options.listen ?? http.endpoint);
-      if (!address) throw new Error(`egressguard: --listen ${this.options.listen}: must be host:port`);
-      const receiver = new OtlpHttpReceiver({
-        host: address.host,
-        port: address.port,
-        maxBodyBytes: http.max_request_body_size,
-        maxInFlightRequests: http.max_in_flight_requests,
-        ...(http.auth ? { bearerToken: http.auth.bearer_token } : {}),
-        ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
-        onRecords: (records: PipelineRecord[]) => this.accept(id, records),
-      });
-      let at;
-      try {
-        at = await receiver.start();
-      } catch (cause) {
-        const where = address.host.includes(':')
-          ? `[${address.host}]:${address.port}`
-          : `${address.host}:${address.port}`;
-        throw new Error(`egressguard: receiver ${id} cannot listen on ${where}`, { cause });
+      const { http, grpc } = (component.config as OtlpReceiverConfig).protocols;
+      // Both protocols hand their records to the same acceptance path.
+      const onRecords = (records: PipelineRecord[]) => this.accept(id, records);
+      // --listen moves the HTTP endpoint, or the gRPC one when only gRPC is served.
+      const listen = this.options.listen;
+      if (http) {
+        const address = parseHostPort(listen ?? http.endpoint);
+        if (!address) throw new Error(`egressguard: --listen ${listen}: must be host:port`);
+        const receiver = new OtlpHttpReceiver({
+          host: address.host,
+          port: address.port,
+          maxBodyBytes: http.max_request_body_size,
+          maxInFlightRequests: http.max_in_flight_requests,
+          ...(http.auth ? { bearerToken: http.auth.bearer_token } : {}),
+          ...(http.tls ? { tls: { certFile: http.tls.cert_file, keyFile: http.tls.key_file } } : {}),
+          onRecords,
+        });
+        bound.push(await this.startReceiver(id, 'http', receiver, address));
       }
-      this.receivers.push({ id, receiver });
-      bound.push({ id, host: at.host, port: at.port });
+      if (grpc) {
+        const address = parseHostPort(http || listen === undefined ? grpc.endpoint : listen);
+        if (!address) throw new Error(`egressguard: --listen ${listen}: must be host:port`);
+        const receiver = new OtlpGrpcReceiver({
+          host: address.host,
+          port: address.port,
+          maxBodyBytes: grpc.max_recv_msg_size_mib * 1024 * 1024,
+          maxInFlightRequests: grpc.max_in_flight_requests,
+          ...(grpc.auth ? { bearerToken: grpc.auth.bearer_token } : {}),
+          ...(grpc.tls ? { tls: { certFile: grpc.tls.cert_file, keyFile: grpc.tls.key_file } } : {}),
+          onRecords,
+        });
+        bound.push(await this.startReceiver(id, 'grpc', receiver, address));
+      }
     }
     this.checkpointTimer = setInterval(() => this.requestCheckpoint(), config.state.checkpoint_interval_ms);
     this.checkpointTimer.unref();
@@ -238,7 +252,9 @@ export class Service {
   hostReceivers(): ReadonlyMap<string, HostReceiver> {
     return new Map(
       this.receivers.flatMap((r) =>
-        r.receiver instanceof OtlpHttpReceiver ? [] : [[r.id, r.receiver] as const],
+        r.receiver instanceof OtlpHttpReceiver || r.receiver instanceof OtlpGrpcReceiver
+          ? []
+          : [[r.id, r.receiver] as const],
       ),
     );
   }
@@ -254,6 +270,26 @@ export class Service {
     });
     await receiver.start();
     this.receivers.push({ id, receiver });
+  }
+
+  private async startReceiver(
+    id: string,
+    protocol: 'http' | 'grpc',
+    receiver: OtlpHttpReceiver | OtlpGrpcReceiver,
+    address: { host: string; port: number },
+  ): Promise<BoundReceiver> {
+    let at;
+    try {
+      at = await receiver.start();
+    } catch (cause) {
+      const where = address.host.includes(':')
+        ? `[${address.host}]:${address.port}`
+        : `${address.host}:${address.port}`;
+      const name = protocol === 'grpc' ? `${id} (grpc)` : id;
+      throw new Error(`egressguard: receiver ${name} cannot listen on ${where}`, { cause });
+    }
+    this.receivers.push({ id, receiver });
+    return { id, protocol, host: at.host, port: at.port };
   }
 
   /**

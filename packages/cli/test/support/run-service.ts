@@ -56,7 +56,10 @@ export interface RunningService {
   readonly child: ChildProcessWithoutNullStreams;
   /** Resolves when the child has exited. */
   readonly done: Promise<CliResult>;
-  /** The `otlp` receiver's logs URL, as the command printed it. */
+  /**
+   * The `otlp` receiver's logs URL, as the command printed its first listening line (for a receiver serving gRPC
+   * alone, its gRPC address in the same form).
+   */
   readonly url: string;
 }
 
@@ -79,7 +82,7 @@ export async function startRun(
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr.on('data', (d: Buffer | string) => {
       seen += String(d);
-      const m = /receiver otlp listening on (\S+):(\d+)/.exec(seen);
+      const m = /receiver otlp(?: \(grpc\))? listening on (\S+):(\d+)/.exec(seen);
       if (m) resolve(`http://${m[1]}:${m[2]}/v1/logs`);
     });
     child.once('exit', () => reject(new Error(`egressguard run exited early:\n${seen}`)));

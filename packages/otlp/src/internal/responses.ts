@@ -6,6 +6,7 @@
 import protobuf from 'protobufjs/minimal.js';
 
 import { FIELD, WIRE } from './otlp-logs-descriptor.ts';
+import { int64Number } from './rpc-status.ts';
 
 /** The two OTLP/HTTP encodings. */
 export type OtlpEncoding = 'proto' | 'json';
@@ -59,4 +60,42 @@ export function statusResponse(encoding: OtlpEncoding, code: number, message: st
 /** The Content-Type header of an encoding. */
 export function contentType(encoding: OtlpEncoding): string {
   return encoding === 'json' ? 'application/json' : 'application/x-protobuf';
+}
+
+/** What an `ExportLogsServiceResponse` says: how many records the server rejected, and why. */
+export interface PartialSuccess {
+  readonly rejected: number;
+  readonly message: string;
+}
+
+/**
+ * Reads the `partial_success` of a protobuf `ExportLogsServiceResponse` (what exporters get back); an empty or
+ * unreadable response means full success, as the specification's "if the field is not set, the request was fully
+ * accepted" reads.
+ */
+export function readPartialSuccess(response: Uint8Array): PartialSuccess {
+  let rejected = 0;
+  let message = '';
+  try {
+    const reader = protobuf.Reader.create(response);
+    while (reader.pos < reader.len) {
+      const t = reader.uint32();
+      if (t >>> 3 !== FIELD.ExportLogsServiceResponse.partial_success || (t & 7) !== WIRE.LEN) {
+        reader.skipType(t & 7);
+        continue;
+      }
+      const inner = protobuf.Reader.create(reader.bytes());
+      while (inner.pos < inner.len) {
+        const f = inner.uint32();
+        if (f >>> 3 === FIELD.ExportLogsPartialSuccess.rejected_log_records && (f & 7) === WIRE.VARINT)
+          rejected = int64Number(inner.int64());
+        else if (f >>> 3 === FIELD.ExportLogsPartialSuccess.error_message && (f & 7) === WIRE.LEN)
+          message = inner.string();
+        else inner.skipType(f & 7);
+      }
+    }
+  } catch {
+    return { rejected: 0, message: '' };
+  }
+  return { rejected, message };
 }
