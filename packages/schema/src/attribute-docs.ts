@@ -862,6 +862,24 @@ export const ATTRIBUTE_DOCS = [
     [],
     COV,
   ),
+  d(
+    CoverageAttr.SENSOR_DOWN_MS,
+    'int',
+    'ms',
+    'Time within the period during which a live receiver’s sensor was not running (it died and was being restarted): connections of that time were not seen. The period is the gap itself.',
+    ['sensor'],
+    [],
+    COV,
+  ),
+  d(
+    CoverageAttr.SENSOR_DOWN_REASON,
+    'string',
+    '',
+    'Why the sensor was not running during the gap (`exited with code 1`, `killed by SIGKILL`, …).',
+    ['sensor'],
+    [],
+    COV,
+  ),
 ] as const;
 
 /** Documented prefixes for attribute families whose last segment is chosen by the writer. */

@@ -229,4 +229,8 @@ export const CoverageAttr = {
   WITH_BYTES: 'egressguard.coverage.with_bytes',
   WITH_HTTP: 'egressguard.coverage.with_http',
   MALFORMED: 'egressguard.coverage.malformed',
+  /** Milliseconds of the period during which the sensor was not running (a live receiver's sensor died). */
+  SENSOR_DOWN_MS: 'egressguard.coverage.sensor_down_ms',
+  /** Why the sensor was not running (`exited with code 1`, `killed by SIGKILL`, …). */
+  SENSOR_DOWN_REASON: 'egressguard.coverage.sensor_down_reason',
 } as const;

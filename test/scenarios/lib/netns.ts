@@ -82,15 +82,18 @@ export function setupNetns(net: Network = TEST_NET_3): void {
   verifyRoute(net);
 }
 
-/** Checks that every server address is reached through our veth and nothing else. */
-export function verifyRoute(net: Network = TEST_NET_3): void {
+/** Checks that every server address is reached through our veth and nothing else; returns the routes. */
+export function verifyRoute(net: Network = TEST_NET_3): string[] {
+  const routes: string[] = [];
   for (const addr of Object.values(net.servers)) {
     const route = ip('route', 'get', addr);
     if (!route.includes(`dev ${net.hostIf}`)) {
       teardownNetns(net);
       throw new Error(`refusing to run: ${addr} is not routed through ${net.hostIf} (${route.trim()})`);
     }
+    routes.push(route.trim());
   }
+  return routes;
 }
 
 /** Removes the namespace and the host side of the link; safe to call when they do not exist. */
@@ -105,4 +108,44 @@ export function teardownNetns(net: Network = TEST_NET_3): void {
   } catch {
     // removed with the namespace
   }
+}
+
+/** A test network of its own, for tests that run beside the scenarios (their own names and address range). */
+export interface TestNetworkSpec<S extends Record<string, string>> {
+  readonly namespace: string;
+  /** Host side of the veth pair (at most 15 characters). */
+  readonly hostInterface: string;
+  /** Namespace side of the veth pair (at most 15 characters). */
+  readonly namespaceInterface: string;
+  /** The host side's address; the servers' addresses are in its /24. */
+  readonly hostAddress: string;
+  readonly servers: S;
+}
+
+/** A test network that can be set up, checked and torn down. */
+export interface TestNetwork<S extends Record<string, string>> {
+  readonly spec: TestNetworkSpec<S>;
+  /** Creates the namespace and the link; throws (after cleaning up) when the route is not through our veth. */
+  setup(): void;
+  /** Checks that every server address is reached through our veth and nothing else; returns the routes. */
+  verifyRoute(): string[];
+  /** Removes the namespace and the host side of the link; safe to call when they do not exist. */
+  teardown(): void;
+}
+
+/** Binds {@link setupNetns}, {@link verifyRoute} and {@link teardownNetns} to one network. */
+export function createTestNetwork<S extends Record<string, string>>(spec: TestNetworkSpec<S>): TestNetwork<S> {
+  const net: Network = {
+    netns: spec.namespace,
+    hostIf: spec.hostInterface,
+    nsIf: spec.namespaceInterface,
+    hostAddr: spec.hostAddress,
+    servers: spec.servers,
+  };
+  return {
+    spec,
+    setup: () => setupNetns(net),
+    verifyRoute: () => verifyRoute(net),
+    teardown: () => teardownNetns(net),
+  };
 }
