@@ -134,7 +134,9 @@ export interface TestNetwork<S extends Record<string, string>> {
 }
 
 /** Binds {@link setupNetns}, {@link verifyRoute} and {@link teardownNetns} to one network. */
-export function createTestNetwork<S extends Record<string, string>>(spec: TestNetworkSpec<S>): TestNetwork<S> {
+export function createTestNetwork<S extends Record<string, string>>(
+  spec: TestNetworkSpec<S>,
+): TestNetwork<S> {
   const net: Network = {
     netns: spec.namespace,
     hostIf: spec.hostInterface,
