@@ -23,8 +23,36 @@ describe('evaluation over the recorded scenarios', () => {
     scores = await evaluateAll();
   });
 
-  it('has the five scenarios', () => {
-    assert.deepEqual(scenarioNames(), ['beacon', 'benign', 'failing-implant', 'flood', 'push-out']);
+  it('has the five short scenarios and the long benign recording', () => {
+    assert.deepEqual(scenarioNames(), [
+      'beacon',
+      'benign',
+      'benign-long',
+      'failing-implant',
+      'flood',
+      'push-out',
+    ]);
+  });
+
+  it('states false positives over at least 20 benign process-hours, the long recording judged after learning', () => {
+    const long = scores.find(
+      (s) => s.scenario === 'benign-long' && s.sensorSet === SENSOR_SETS[0].name && !s.informational,
+    )!;
+    assert.equal(long.judged, 'after_learning');
+    assert.ok(long.benignProcessHours >= 20, `${long.benignProcessHours} benign process-hours`);
+    assert.deepEqual(long.falsePositives, []);
+    assert.ok(overall(scores, SENSOR_SETS[0].name).benignProcessHours >= 20);
+    // Judged fresh (its first day), for information: the chatty custom programs the learning day then silences.
+    const fresh = scores.find(
+      (s) => s.scenario === 'benign-long' && s.sensorSet === SENSOR_SETS[0].name && s.informational,
+    )!;
+    assert.equal(fresh.judged, 'fresh');
+  });
+
+  it('fires within seconds of the connection that crossed the thresholds', () => {
+    for (const s of scores.filter((x) => x.sensorSet === SENSOR_SETS[0].name && !x.informational))
+      for (const [actor, ms] of Object.entries(s.latencyFromCrossingMs))
+        assert.ok(ms >= 0 && ms <= 15_000, `${actor}: ${ms} ms past the crossing`);
   });
 
   it('loses no record in any stage, in any scenario and sensor set', () => {
@@ -42,7 +70,9 @@ describe('evaluation over the recorded scenarios', () => {
   });
 
   it('raises nothing on the benign scenario with any sensor set that sees bytes', () => {
-    for (const s of scores.filter((x) => x.scenario === 'benign' && x.sensorSet !== 'auditd')) {
+    for (const s of scores.filter(
+      (x) => x.scenario.startsWith('benign') && x.sensorSet !== 'auditd' && !x.informational,
+    )) {
       assert.deepEqual(s.falsePositives, [], s.sensorSet);
     }
   });

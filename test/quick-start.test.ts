@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
 import { assertRecordsConserved } from '@egressguard/core/testing';
-import { DetectionAttr, ProcessAttr, getString } from '@egressguard/schema';
+import { DetectionAttr, ProcessAttr, getInt, getString } from '@egressguard/schema';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -38,7 +38,11 @@ describe('npm start', () => {
       host: values.host!,
       output: new Writable({ write: (_c, _e, done) => done() }),
     });
-    const found = result.detections.map((d) => [
+    // Each implant fired once and was revised once when its window closed: four alerts.
+    assert.equal(result.detectionCount, 4);
+    assert.equal(result.revisionCount, 4);
+    const first = result.detections.filter((d) => !getInt(d.attributes, DetectionAttr.REVISION));
+    const found = first.map((d) => [
       getString(d.attributes, ProcessAttr.EXECUTABLE_PATH),
       getString(d.attributes, DetectionAttr.FINDING),
     ]);

@@ -54,6 +54,23 @@ export {
   stateFile,
 } from './runtime/pipelines.ts';
 export type { BuiltPipeline } from './runtime/pipelines.ts';
+export {
+  HOST_RECEIVER_TYPES,
+  auditdReceiverConfig,
+  createHostReceiver,
+  ebpfReceiverConfig,
+  isHostReceiverType,
+  procfsReceiverConfig,
+} from './host-receivers/index.ts';
+export type {
+  AuditdReceiverConfig,
+  EbpfReceiverConfig,
+  HostReceiver,
+  HostReceiverContext,
+  ProcfsReceiverConfig,
+} from './host-receivers/index.ts';
+export { WATCH_RECEIVERS, watchConfigYaml } from './config/watch-config.ts';
+export type { WatchConfigOptions, WatchReceiver } from './config/watch-config.ts';
 export { formatDetectionTable } from './internal/detection-table.ts';
 export { coverageRows, formatCoverageRows } from './internal/coverage-table.ts';
 export type { CoverageRow } from './internal/coverage-table.ts';

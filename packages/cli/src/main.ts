@@ -12,6 +12,7 @@ import { listCommand } from './commands/list.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
+import { watchCommand } from './commands/watch.ts';
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   listCommand,
   describeCommand,
+  watchCommand,
 ];
 
 /** The top-level help. */

@@ -150,7 +150,10 @@ describe('egressguard (in process)', () => {
     ]) {
       assert.match(r.stdout, new RegExp(`\\n${type} +(development|alpha|beta|stable) +(yes|no) +\\S`), type);
     }
-    assert.match(r.stdout, /receivers: otlp\nexporters: otlp, otlphttp, stdout, file\n/);
+    assert.match(
+      r.stdout,
+      /receivers: otlp, ebpf, auditd, procfs\nexporters: otlp, otlphttp, stdout, file\n/,
+    );
     const json = JSON.parse((await inProcess(['list', '--json'])).stdout) as { type: string }[];
     assert.equal(json.length, 6);
   });

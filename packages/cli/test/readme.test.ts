@@ -19,6 +19,11 @@ import {
   serviceConfig,
   stdoutExporterConfig,
 } from '../src/config/components.ts';
+import {
+  auditdReceiverConfig,
+  ebpfReceiverConfig,
+  procfsReceiverConfig,
+} from '../src/host-receivers/index.ts';
 import { defaultConfigYaml } from '../src/config/default-config.ts';
 import { parseConfigText } from '../src/config/load-config.ts';
 import { createProcessorRegistry } from '../src/processor-registry.ts';
@@ -36,6 +41,9 @@ function between(start: string, end: string): string {
 describe('README', () => {
   const tables = {
     otlp: otlpReceiverConfig,
+    ebpf: ebpfReceiverConfig,
+    auditd: auditdReceiverConfig,
+    procfs: procfsReceiverConfig,
     'otlp-exporter': otlpGrpcExporterConfig,
     otlphttp: otlpHttpExporterConfig,
     stdout: stdoutExporterConfig,

@@ -24,6 +24,8 @@ export type { ErrorHandler, ReportedError } from './errors.ts';
 export { EventTimeWatermark } from './watermark.ts';
 export type { Lateness, WatermarkOptions } from './watermark.ts';
 export { FileStateStore } from './state-store.ts';
+export { isGzipFile, openInputFile } from './input-file.ts';
+export type { InputFile } from './input-file.ts';
 export { WriteAheadLog } from './write-ahead-log.ts';
 export type {
   LogEntry,

@@ -167,6 +167,35 @@ export const httpFlowAggregatorSchema = z.strictObject({
       'Connection start times buffered per flow for the interval statistics: exact up to this many, then folded ' +
         'in sorted chunks. Default: 1024.',
     ),
+  interim: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Emit interim updates of open windows, so that a detector can fire within seconds instead of at the window end; for chains with a consumer of them (the ratio detector), as the default chain is. Default: false.',
+        ),
+      min_connections: z
+        .number()
+        .int()
+        .min(1)
+        .default(5)
+        .describe(
+          'Connections a window needs before its first interim update; fewer are too few for any default rule. Default: 5.',
+        ),
+      max_per_window: z
+        .number()
+        .int()
+        .min(1)
+        .default(40)
+        .describe(
+          'Most interim updates per key and window (one per connection from min_connections on); after that the window is judged when it closes. Default: 40.',
+        ),
+    })
+    .default({ enabled: false, min_connections: 5, max_per_window: 40 })
+    .describe(
+      'Interim updates: while a window is open, each connection past `min_connections` (up to `max_per_window` of them) emits the window so far as an `egressguard.http_flow` record marked `egressguard.flow.interim`, dated like the window, with the connection time in `egressguard.flow.interim.trigger_unix_ms`. Default: off (the default chain turns it on), from 5 connections, at most 40 per window.',
+    ),
   connections: z
     .enum(['pass', 'drop'])
     .default('pass')

@@ -91,6 +91,8 @@ interface Flow {
   readonly group: WindowGroup;
   /** The last revision emitted, -1 before the first emission. */
   revision: number;
+  /** Interim updates emitted while the window was open. */
+  interims: number;
   /** Changed since the last emission. */
   dirty: boolean;
   readonly resource: RecordResource;
@@ -126,6 +128,8 @@ interface FlowSnapshot {
   readonly key: string;
   readonly overflow: boolean;
   readonly revision: number;
+  /** Absent in snapshots written before interim updates existed: 0. */
+  readonly interims?: number;
   readonly dirty: boolean;
   readonly resource: number;
   readonly scope: number;
@@ -272,6 +276,8 @@ export class HttpFlowAggregator extends BaseProcessor {
     const facts = connectionFacts(record, timeMs, http, this.classifier);
     let key: string | undefined;
     let added = 0;
+    let interims: Flow[] | undefined;
+    const interim = this.config.interim;
     for (const start of this.assigner.startsFor(timeMs)) {
       const end = start + this.assigner.windowMs;
       if (hs.watermark.isFinal(end)) {
@@ -283,10 +289,19 @@ export class HttpFlowAggregator extends BaseProcessor {
       flow.agg.add(facts);
       flow.dirty = true;
       if (flow.group.due) this.pendingCorrections.add(flow);
+      else if (
+        interim.enabled &&
+        !flow.overflow &&
+        flow.agg.connections >= interim.min_connections &&
+        flow.interims < interim.max_per_window
+      )
+        (interims ??= []).push(flow);
       added++;
     }
     if (this.config.connections === 'drop') this.stats.drop(added > 0 ? 'aggregated' : 'too_late');
     else out.push(record);
+    // After the connection: a reader of the output sees the connection, then the window it changed.
+    if (interims) for (const flow of interims) out.push(this.emitInterim(flow, timeMs));
   }
 
   private hostState(name: string, evict = true): HostState {
@@ -363,6 +378,7 @@ export class HttpFlowAggregator extends BaseProcessor {
       overflow,
       group,
       revision: -1,
+      interims: 0,
       dirty: true,
       resource: record.resource,
       scope: record.instrumentationScope,
@@ -424,6 +440,34 @@ export class HttpFlowAggregator extends BaseProcessor {
         [FlowAttr.WINDOW_END]: end,
         [FlowAttr.REVISION]: flow.revision,
         [FlowAttr.OVERFLOW]: flow.overflow,
+        ...flow.agg.attributes(),
+      },
+      resource: flow.resource,
+      instrumentationScope: flow.scope,
+    });
+  }
+
+  /**
+   * An interim update of an open window: its aggregates so far, marked, with the time of the connection that made
+   * it. It changes nothing of the window's own emission (revision, dirty): the window record still follows when the
+   * watermark passes its end. No revision attribute: an interim is not a version of the window record.
+   */
+  private emitInterim(flow: Flow, triggerMs: number): PipelineRecord {
+    flow.interims++;
+    this.stats.count('interim_updates');
+    const { start, end } = flow.group;
+    return new PipelineRecord({
+      hrTime: msToHrTime(start),
+      hrTimeObserved: msToHrTime(this.context.now()),
+      eventName: EventName.HTTP_FLOW,
+      attributes: {
+        ...flow.carried,
+        [FlowAttr.KEY]: flow.key,
+        [FlowAttr.WINDOW_START]: start,
+        [FlowAttr.WINDOW_END]: end,
+        [FlowAttr.OVERFLOW]: false,
+        [FlowAttr.INTERIM]: true,
+        [FlowAttr.INTERIM_TRIGGER]: Math.floor(triggerMs),
         ...flow.agg.attributes(),
       },
       resource: flow.resource,
@@ -513,6 +557,7 @@ export class HttpFlowAggregator extends BaseProcessor {
             key: flow.key,
             overflow: flow.overflow,
             revision: flow.revision,
+            interims: flow.interims,
             dirty: flow.dirty,
             resource: indexOf(resources, flow.resource),
             scope: indexOf(scopes, flow.scope),
@@ -594,6 +639,7 @@ export class HttpFlowAggregator extends BaseProcessor {
         overflow: f.overflow,
         group,
         revision: f.revision,
+        interims: f.interims ?? 0,
         dirty: f.dirty,
         resource,
         scope,

@@ -1,13 +1,14 @@
 /**
- * Reads a sensor's own file for `egressguard replay --format`: streamed line by line with a bound on a line's length,
+ * Reads a sensor's own file for `egressguard replay --format`, plain or gzip-compressed (decompressed as it is
+ * read): streamed line by line with a bound on a line's length,
  * framed into JSON objects where a JSON export is pretty-printed over several lines (or holds several objects on one
  * line), parsed by the format's parser, handed out in batches. Memory stays bounded by the batch size, the line,
  * object and objects-per-line bounds and the parser's own bounds, whatever the file holds. A malformed or skipped
  * line is counted and reported with its line number; it never stops the file.
  */
-import { createReadStream } from 'node:fs';
 import { hostname } from 'node:os';
 
+import { openInputFile } from '@egressguard/core';
 import {
   ProvenanceAttr,
   ResourceAttr,
@@ -211,7 +212,8 @@ export function readSensorFile(
       return current ? parsers.get(current) : undefined;
     };
 
-    const stream = createReadStream(path);
+    // Gzip-compressed files (recognised by their magic bytes) are decompressed as they are read.
+    const { stream } = openInputFile(path);
     try {
       for await (const read of boundedLines(stream, maxLineBytes)) {
         const lineNo = ++summary.lines;

@@ -46,7 +46,9 @@ const base = measure(() => {
     historyMs: 14 * DAY,
     learningPeriodMs: DAY,
     rareMinCount: 10,
-    rareMinDays: 3,
+    matureSpanMs: 18 * 3_600_000,
+    matureIntervalMs: 3_600_000,
+    matureMinIntervals: 12,
   });
   for (let i = 0; i < N; i++) b.observe(keys[i], T0 + i);
   return b;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { IDENTITY_PARTS } from './internal/identity.ts';
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 
@@ -106,13 +107,29 @@ export const noveltyFilterConfigSchema = z
       .min(1)
       .default(10)
       .describe('An identity seen fewer times than this is rare. Default: 10.'),
-    rare_min_days: z
+    mature_span_ms: z
+      .number()
+      .int()
+      .min(0)
+      .default(18 * HOUR_MS)
+      .describe(
+        'An identity seen over a shorter span than this (first to last sighting, event time) is rare. Default: 64800000 (18 hours, three quarters of the default learning period: a program present through learning is known when it ends, one first seen in its last hours is not).',
+      ),
+    mature_interval_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(HOUR_MS)
+      .describe('The length of the intervals mature_min_intervals counts. Default: 3600000 (1 hour).'),
+    mature_min_intervals: z
       .number()
       .int()
       .min(1)
-      .max(366)
-      .default(3)
-      .describe('An identity seen on fewer distinct UTC days than this is rare. Default: 3.'),
+      .max(0xffff)
+      .default(12)
+      .describe(
+        'An identity seen in fewer distinct intervals of mature_interval_ms than this is rare: a span alone could be two sightings a day apart. Default: 12 (half the hours of the default learning period).',
+      ),
     max_identities: z
       .number()
       .int()

@@ -32,7 +32,7 @@ import {
 
 import type { NoveltyFilterConfig } from './config.ts';
 import { Allowlist } from './internal/allowlist.ts';
-import { Baseline, type BaselineSnapshot } from './internal/baseline.ts';
+import { Baseline, type BaselineSnapshot, type BaselineSnapshotEntryV1 } from './internal/baseline.ts';
 import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
 import { CustomExecutableChecker } from './internal/custom-checker.ts';
 import { DpkgDatabase } from './internal/dpkg-database.ts';
@@ -62,6 +62,7 @@ export const noveltyFilterMetadata: ProcessorMetadata = {
     FlowAttr.LAST_SEEN,
     FlowAttr.WINDOW_END,
     FlowAttr.REVISION,
+    FlowAttr.INTERIM,
   ],
   writes: [
     NoveltyAttr.STATUS,
@@ -69,6 +70,7 @@ export const noveltyFilterMetadata: ProcessorMetadata = {
     NoveltyAttr.FIRST_SEEN,
     NoveltyAttr.SEEN_COUNT,
     NoveltyAttr.SEEN_DAYS,
+    NoveltyAttr.SEEN_INTERVALS,
     NoveltyAttr.LEARNING,
     NoveltyAttr.CUSTOM,
     NoveltyAttr.CUSTOM_REASONS,
@@ -76,8 +78,8 @@ export const noveltyFilterMetadata: ProcessorMetadata = {
   ],
 };
 
-/** The version of the snapshots this processor writes and reads. */
-const SNAPSHOT_VERSION = 1;
+/** The version of the snapshots this processor writes; it also reads version 1 (before maturity intervals). */
+const SNAPSHOT_VERSION = 2;
 
 /** The snapshot: the baseline and the version. */
 type NoveltySnapshot = ProcessorSnapshot & { readonly baseline: BaselineSnapshot };
@@ -131,7 +133,9 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       historyMs: config.history_ms,
       learningPeriodMs: config.learning_period_ms,
       rareMinCount: config.rare_min_count,
-      rareMinDays: config.rare_min_days,
+      matureSpanMs: config.mature_span_ms,
+      matureIntervalMs: config.mature_interval_ms,
+      matureMinIntervals: config.mature_min_intervals,
     });
     try {
       this.allowlist = new Allowlist(
@@ -265,9 +269,16 @@ export class NoveltyFilterProcessor extends BaseProcessor {
       );
       timeMs = this.context.now() + skew;
     }
-    // A revised window (revision ≥ 1) is the same sighting as its first emission: it must not count twice.
-    const revision = record.eventName === EventName.HTTP_FLOW ? get(attrs, FlowAttr.REVISION) : undefined;
-    const sighting = this.baseline.observe(identity, timeMs, revision === undefined || revision === 0);
+    // A revised window (revision ≥ 1) is the same sighting as its first emission, and an interim update of an open
+    // window is part of the window record still to come: neither counts again.
+    const isFlow = record.eventName === EventName.HTTP_FLOW;
+    const revision = isFlow ? get(attrs, FlowAttr.REVISION) : undefined;
+    const interim = isFlow && get(attrs, FlowAttr.INTERIM) === true;
+    const sighting = this.baseline.observe(
+      identity,
+      timeMs,
+      !interim && (revision === undefined || revision === 0),
+    );
 
     const containerId = get(attrs, ProcessAttr.CONTAINER_ID);
     const check = this.config.check_local_files;
@@ -293,6 +304,7 @@ export class NoveltyFilterProcessor extends BaseProcessor {
     setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
     setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
     setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
+    setIfAbsent(record, NoveltyAttr.SEEN_INTERVALS, sighting.intervals);
     setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
     setIfAbsent(record, NoveltyAttr.CUSTOM, custom.custom);
     if (custom.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...custom.reasons]);
@@ -325,16 +337,23 @@ export class NoveltyFilterProcessor extends BaseProcessor {
   }
 
   protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== SNAPSHOT_VERSION) {
+    if (snapshot.version !== SNAPSHOT_VERSION && snapshot.version !== 1) {
       throw new Error(
-        `${this.context.id}: cannot restore snapshot version ${snapshot.version} (this version reads ${SNAPSHOT_VERSION})`,
+        `${this.context.id}: cannot restore snapshot version ${snapshot.version} (this version reads 1 and ${SNAPSHOT_VERSION})`,
       );
     }
     const baseline = snapshot.baseline as BaselineSnapshot | undefined;
-    if (typeof baseline !== 'object' || baseline === null) {
-      throw new Error(`${this.context.id}: snapshot version ${SNAPSHOT_VERSION} has no baseline`);
+    if (typeof baseline !== 'object' || baseline === null || !Array.isArray(baseline.entries)) {
+      throw new Error(`${this.context.id}: snapshot version ${snapshot.version} has no baseline entries`);
     }
-    this.baseline.restore(baseline);
+    this.baseline.restore(
+      snapshot.version === 1
+        ? {
+            ...baseline,
+            entries: this.baseline.migrateV1(baseline.entries as unknown as BaselineSnapshotEntryV1[]),
+          }
+        : baseline,
+    );
     this.reportedEvictions = this.baseline.evictions;
   }
 

@@ -75,7 +75,13 @@ async function one(p: Processor, record: PipelineRecord): Promise<RecordAttribut
 
 describe('novelty filter', () => {
   it('learns, then walks an identity through new → rare → known, by event time', async () => {
-    const p = create({ learning_period_ms: DAY, rare_min_count: 3, rare_min_days: 2 });
+    const p = create({
+      learning_period_ms: DAY,
+      rare_min_count: 3,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     const learning = await one(
       p,
       flow({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl', [ProcessAttr.USER_ID]: 0 }, T0),
@@ -98,6 +104,9 @@ describe('novelty filter', () => {
 
     const revised = await one(p, flow(implant, T0 + DAY + 300_000, { [FlowAttr.REVISION]: 1 }));
     assert.equal(revised[NoveltyAttr.SEEN_COUNT], 1, 'a revised window is not a new sighting');
+    const interim = await one(p, flow(implant, T0 + DAY + 300_000, { [FlowAttr.INTERIM]: true }));
+    assert.equal(interim[NoveltyAttr.SEEN_COUNT], 1, 'an interim update of an open window is not a sighting');
+    assert.equal(interim[NoveltyAttr.STATUS], 'rare', 'but it is annotated like its window');
 
     assert.equal((await one(p, flow(implant, T0 + DAY + 600_000)))[NoveltyAttr.STATUS], 'rare');
     assert.equal(
@@ -117,7 +126,13 @@ describe('novelty filter', () => {
   });
 
   it('counts a window ending at UTC midnight on the day its connections happened', async () => {
-    const p = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    const p = create({
+      learning_period_ms: 0,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     const midnight = T0 + DAY;
     // 23:50–00:00: the window ends (exclusively) at midnight; its last connection was at 23:59:45.
     const lateEvening = await one(p, flow(implant, midnight, { [FlowAttr.LAST_SEEN]: midnight - 15_000 }));
@@ -130,7 +145,13 @@ describe('novelty filter', () => {
     assert.equal(nextDay[NoveltyAttr.SEEN_DAYS], 2, 'seen before and after midnight: two days');
     assert.equal(nextDay[NoveltyAttr.STATUS], 'known');
     // A flow without a last-seen time falls back to the last instant of its window.
-    const q = create({ learning_period_ms: 0, rare_min_count: 1, rare_min_days: 2 });
+    const q = create({
+      learning_period_ms: 0,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_interval_ms: DAY,
+      mature_min_intervals: 2,
+    });
     await one(q, flow(implant, midnight));
     assert.equal((await one(q, flow(implant, midnight + 300_000)))[NoveltyAttr.SEEN_DAYS], 2);
     await p.shutdown();
@@ -138,7 +159,13 @@ describe('novelty filter', () => {
   });
 
   it('forgets identities unseen for history_ms', async () => {
-    const p = create({ learning_period_ms: 0, history_ms: 2 * DAY, rare_min_count: 1, rare_min_days: 1 });
+    const p = create({
+      learning_period_ms: 0,
+      history_ms: 2 * DAY,
+      rare_min_count: 1,
+      mature_span_ms: 0,
+      mature_min_intervals: 1,
+    });
     assert.equal(
       (await one(p, makeConnection(implant, { timeMs: T0, host: 'web-1' })))[NoveltyAttr.STATUS],
       'new',
@@ -164,7 +191,7 @@ describe('novelty filter', () => {
       baseline: { entries: unknown[][] };
     };
     await a.shutdown();
-    assert.equal(saved.version, 1);
+    assert.equal(saved.version, 2);
     assert.equal(saved.baseline.entries[0][3], 3, 'the snapshot holds the latest count');
 
     const b = create(config);
@@ -179,6 +206,35 @@ describe('novelty filter', () => {
       /state_file/,
       'the old state_file option is refused by name',
     );
+  });
+
+  it('restores a version 1 snapshot (before maturity intervals), counting one interval per day seen', async () => {
+    const identity = 'host=web-1|path=/tmp/.x/kworkerd|user=user';
+    // Written by the previous version: seen 40 times on 14 days over two weeks.
+    const v1 = {
+      version: 1,
+      baseline: {
+        startMs: T0 - 20 * DAY,
+        maxEventMs: T0,
+        entries: [[identity, T0 - 14 * DAY, T0, 40, 14, Math.floor(T0 / DAY), 0x3fff]],
+      },
+    };
+    const p = create();
+    p.restore(v1);
+    const seen = await one(p, flow(implant, T0 + 2 * 3_600_000));
+    assert.equal(
+      seen[NoveltyAttr.STATUS],
+      'known',
+      'two weeks, 14 days: established under the maturity rule',
+    );
+    assert.equal(seen[NoveltyAttr.SEEN_COUNT], 41);
+    assert.equal(
+      seen[NoveltyAttr.SEEN_INTERVALS],
+      15,
+      'one interval per day seen (the last in the hour ending at T0), plus this one',
+    );
+    assert.equal(p.snapshot()?.version, 2, 'snapshotted in the current version');
+    await p.shutdown();
   });
 
   it('allowlists by identity, never a known name in a custom location', async () => {
@@ -232,7 +288,8 @@ describe('novelty filter', () => {
     const p = create({
       learning_period_ms: 0,
       rare_min_count: 1,
-      rare_min_days: 1,
+      mature_span_ms: 0,
+      mature_min_intervals: 1,
       action: { mode: 'drop' },
     });
     const curl = { [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl' };

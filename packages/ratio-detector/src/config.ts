@@ -204,7 +204,15 @@ const schema = z.strictObject({
       custom: z
         .boolean()
         .default(true)
-        .describe('Custom executables qualify whatever their status (allowlisted excepted). Default: true'),
+        .describe(
+          'Custom executables qualify whatever their status, except allowlisted and (unless custom_known) known: during learning, custom is what qualifies. Default: true',
+        ),
+      custom_known: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Custom executables qualify even once the novelty filter's baseline has established them (status known): every home-built program is then judged forever. Default: false",
+        ),
       allowlisted: z.boolean().default(false).describe('Allowlisted identities qualify. Default: false'),
       during_learning: z
         .boolean()
@@ -219,6 +227,12 @@ const schema = z.strictObject({
     })
     .prefault({})
     .describe('Which process identities the rules judge (from the novelty filter).'),
+  interim_flows: z
+    .enum(['consume', 'pass'])
+    .default('consume')
+    .describe(
+      'Interim updates of open windows (`egressguard.flow.interim`) are judged by AN0145 so that a detection fires at the connection that crossed its thresholds; afterwards they are `consume`d (dropped, counted as `interim_flow`: the window record follows) or `pass`ed on. Default: consume',
+    ),
   overflow: z
     .enum(['report', 'judge', 'ignore'])
     .default('report')

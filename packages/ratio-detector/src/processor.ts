@@ -19,6 +19,7 @@ import {
   ProcessAttr,
   ResourceAttr,
   get,
+  getBool,
   getString,
   validateRecord,
   type PipelineRecord,
@@ -37,6 +38,7 @@ import { judgeLongSession } from './internal/long-session-rule.ts';
 import { overflowFinding } from './internal/overflow-finding.ts';
 import { qualify } from './internal/qualification.ts';
 import { RoleResolver } from './internal/roles.ts';
+import { DetectionRevisions, type RevisionsSnapshot } from './internal/revisions.ts';
 import { Suppression, type SuppressionEntry } from './internal/suppression.ts';
 
 /** What the ratio detector is and does. */
@@ -67,15 +69,22 @@ export const ratioDetectorMetadata: ProcessorMetadata = {
   ],
 };
 
-/** Snapshot format version. */
-const SNAPSHOT_VERSION = 1;
+/** Snapshot format version; version 1 (before revisions) is read too. */
+const SNAPSHOT_VERSION = 2;
 
-type SnapshotV1 = {
-  readonly version: 1;
+type SnapshotV2 = {
+  readonly version: 1 | 2;
   readonly suppression: [string, SuppressionEntry][];
   readonly decided: string[];
   readonly baselines: [string, BaselineSample[]][];
+  /** Absent in version 1. */
+  readonly revisions?: RevisionsSnapshot;
 };
+
+/** The window a flow record is about: host, key and window start. */
+function windowKey(f: { readonly host: string; readonly key: string; readonly windowStart: number }): string {
+  return `${f.host}\u0000${f.key}\u0000${f.windowStart}`;
+}
 
 /** The ratio detector processor. */
 export class RatioDetectorProcessor extends BaseProcessor {
@@ -85,6 +94,7 @@ export class RatioDetectorProcessor extends BaseProcessor {
   private readonly suppression: Suppression;
   private readonly decided: DecidedIds;
   private readonly baselines: AdaptiveBaselines;
+  private readonly revisions: DetectionRevisions;
 
   constructor(config: RatioDetectorConfig, context: ProcessorContext) {
     super(context);
@@ -102,6 +112,9 @@ export class RatioDetectorProcessor extends BaseProcessor {
       this.stats.count('suppression_evicted'),
     );
     this.decided = new DecidedIds(config.max_fired_ids, () => this.stats.count('decided_ids_evicted'));
+    this.revisions = new DetectionRevisions(config.max_fired_ids, () =>
+      this.stats.count('revisions_evicted'),
+    );
     this.baselines = new AdaptiveBaselines(
       config.adaptive.max_identities,
       config.adaptive.history_windows,
@@ -110,15 +123,23 @@ export class RatioDetectorProcessor extends BaseProcessor {
   }
 
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
-    // The batch is copied only once something is added: `out` is then every record up to the current one.
+    // The batch is copied only once something is added or consumed: `out` is then every record up to the current one.
     let out: PipelineRecord[] | undefined;
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i];
-      const detections = record.eventName === EventName.HTTP_FLOW ? this.judgeSafely(record) : [];
-      if (detections.length > 0) {
-        // Detections follow their flow.
+      const flow = record.eventName === EventName.HTTP_FLOW;
+      const detections = flow ? this.judgeSafely(record) : [];
+      // An interim update has served its purpose once judged: the window record follows.
+      const consumed =
+        flow &&
+        this.config.interim_flows === 'consume' &&
+        getBool(record.attributes, FlowAttr.INTERIM) === true;
+      if (consumed) this.stats.drop('interim_flow');
+      if (detections.length > 0 || consumed) {
         out ??= batch.slice(0, i);
-        out.push(record, ...detections);
+        // Detections follow their flow.
+        if (!consumed) out.push(record);
+        out.push(...detections);
       } else out?.push(record);
     }
     return out ?? batch;
@@ -138,9 +159,10 @@ export class RatioDetectorProcessor extends BaseProcessor {
     }
   }
 
-  /** Judges one flow record and returns its detections. */
+  /** Judges one flow record (a window, a correction or an interim update) and returns its detections. */
   private judge(record: PipelineRecord): PipelineRecord[] {
-    this.stats.count('flows_judged');
+    const interim = getBool(record.attributes, FlowAttr.INTERIM) === true;
+    this.stats.count(interim ? 'interim_flows_judged' : 'flows_judged');
     const problems = validateRecord(record, 'ratio-detector');
     if (problems.length > 0) {
       this.report(
@@ -151,8 +173,6 @@ export class RatioDetectorProcessor extends BaseProcessor {
     }
     const facts = readFlowFacts(record, this.config.count);
     const role = this.roles.resolve(record.resource);
-    if (!role.enabled) return this.skip('role_disabled');
-    if (facts.splitMissing) this.stats.count('no_destination_split');
     const attrs = record.attributes;
     const input: RuleInput = {
       facts,
@@ -163,44 +183,68 @@ export class RatioDetectorProcessor extends BaseProcessor {
         get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME) ?? facts.key,
       customReasons: get(attrs, NoveltyAttr.CUSTOM_REASONS) ?? [],
     };
+    const outcomes = interim ? this.interimOutcomes(input) : this.windowOutcomes(input, record);
+    return interim ? this.decideInterim(record, input, outcomes) : this.decide(record, input, outcomes);
+  }
 
+  /**
+   * The rules' outcomes for a window record (or a correction). Skips are outcomes too, so that the window's close
+   * is handled whatever the rules say.
+   */
+  private windowOutcomes(input: RuleInput, record: PipelineRecord): RuleOutcome[] {
+    const { facts } = input;
+    if (!input.role.enabled) return [{ skipped: 'role_disabled' }];
+    if (facts.splitMissing) this.stats.count('no_destination_split');
     const outcomes: RuleOutcome[] = [];
     if (facts.overflow) {
-      if (this.config.overflow === 'ignore') return this.skip('overflow_ignored');
-      if (this.config.overflow === 'report') {
-        outcomes.push(overflowFinding(input));
-        return this.decide(record, input, outcomes);
-      }
+      if (this.config.overflow === 'ignore') return [{ skipped: 'overflow_ignored' }];
+      if (this.config.overflow === 'report') return [overflowFinding(input)];
     }
     if (facts.counted === 0)
-      return this.skip(
-        facts.scope === 'external' && (facts.internal ?? 0) > 0 ? 'internal_only' : 'no_connections',
-      );
+      return [
+        {
+          skipped:
+            facts.scope === 'external' && (facts.internal ?? 0) > 0 ? 'internal_only' : 'no_connections',
+        },
+      ];
 
     if (
       this.config.adaptive.enabled &&
       !facts.overflow &&
       (!input.qualification.allowlisted || this.config.qualify.allowlisted)
     ) {
-      const identity = `${facts.host}\u0000${get(attrs, NoveltyAttr.IDENTITY) ?? facts.key}`;
+      const identity = `${facts.host}\u0000${get(record.attributes, NoveltyAttr.IDENTITY) ?? facts.key}`;
       outcomes.push(
         judgeAdaptive(input, this.baselines.history(identity, facts.windowStart), this.config.adaptive),
       );
       this.baselines.record(identity, [facts.windowStart, facts.counted, facts.receivedToSent ?? null]);
     }
     if (!input.qualification.qualifies) {
-      this.stats.count(`not_qualified_${input.qualification.why.replace(/ /g, '_')}`);
+      outcomes.push({ skipped: `not_qualified_${input.qualification.why.replace(/ /g, '_')}` });
     } else {
       const rules = this.config.rules;
       if (rules.an0145.enabled) outcomes.push(judgeAn0145(input, rules.an0145.no_bytes));
       if (rules.an0144_byte_ratio.enabled) outcomes.push(judgeByteRatio(input));
       if (rules.an0146_long_session.enabled) outcomes.push(judgeLongSession(input));
     }
-    return this.decide(record, input, outcomes);
+    return outcomes;
   }
 
-  /** Turns findings into detections past the decided ids and the suppression; counts every skipped branch. */
-  private decide(
+  /**
+   * An interim update is judged by AN0145 alone: its counts only grow while the window is open, so the update that
+   * crosses a threshold is the connection that crossed it. The adaptive mode compares whole windows, and AN0144 and
+   * AN0146 are judged on the closed window (a connection open at an interim update is no long session).
+   */
+  private interimOutcomes(input: RuleInput): RuleOutcome[] {
+    const { facts } = input;
+    if (!input.role.enabled || facts.overflow || facts.counted === 0 || !input.qualification.qualifies)
+      return [];
+    const rules = this.config.rules;
+    return rules.an0145.enabled ? [judgeAn0145(input, rules.an0145.no_bytes)] : [];
+  }
+
+  /** Fires what an interim update crossed: once per id, past the suppression; skips are not counted. */
+  private decideInterim(
     record: PipelineRecord,
     input: RuleInput,
     outcomes: readonly RuleOutcome[],
@@ -208,12 +252,63 @@ export class RatioDetectorProcessor extends BaseProcessor {
     const detections: PipelineRecord[] = [];
     const f = input.facts;
     for (const outcome of outcomes) {
+      if ('skipped' in outcome) continue;
+      const finding = outcome.finding;
+      const id = detectionId(f.host, f.key, f.windowStart, finding.rule, finding.finding);
+      // Fired (or suppressed) on an earlier update of this window: the window's close revises it.
+      if (this.decided.has(id)) continue;
+      this.decided.add(id);
+      const decision = this.suppression.decide(
+        `${f.host}\u0000${f.key}\u0000${finding.finding}`,
+        f.windowEnd,
+      );
+      if (!decision.emit) {
+        this.stats.count('suppressed');
+        continue;
+      }
+      const timeMs = f.triggerMs ?? f.lastSeen ?? f.windowEnd;
+      this.stats.count(`detection_${finding.finding}`);
+      this.stats.count('detections_interim');
+      this.revisions.emittedFirst(id, timeMs);
+      this.revisions.fireInterim(windowKey(f), { id, timeMs, finding });
+      detections.push(
+        buildDetection(record, input, finding, id, decision.suppressedBefore, this.context.now(), {
+          revision: 0,
+          final: false,
+          timeMs,
+        }),
+      );
+    }
+    return detections;
+  }
+
+  /**
+   * Turns a window's findings into detections past the decided ids and the suppression, revises the detections
+   * already emitted for it, and counts every skipped branch.
+   */
+  private decide(
+    record: PipelineRecord,
+    input: RuleInput,
+    outcomes: readonly RuleOutcome[],
+  ): PipelineRecord[] {
+    const detections: PipelineRecord[] = [];
+    const f = input.facts;
+    const revised = new Set<string>();
+    const now = this.context.now();
+    for (const outcome of outcomes) {
       if ('skipped' in outcome) {
         this.stats.count(outcome.skipped);
         continue;
       }
       const finding = outcome.finding;
       const id = detectionId(f.host, f.key, f.windowStart, finding.rule, finding.finding);
+      const next = this.revisions.next(id);
+      if (next) {
+        revised.add(id);
+        this.stats.count('detection_revisions');
+        detections.push(buildDetection(record, input, finding, id, 0, now, { ...next, final: true }));
+        continue;
+      }
       if (!this.decided.add(id)) {
         this.stats.count('already_decided');
         continue;
@@ -227,55 +322,87 @@ export class RatioDetectorProcessor extends BaseProcessor {
         continue;
       }
       this.stats.count(`detection_${finding.finding}`);
+      this.revisions.emittedFirst(id, f.windowEnd);
+      detections.push(buildDetection(record, input, finding, id, decision.suppressedBefore, now));
+    }
+    // A detection fired while the window was open is revised with the closed window's evidence even when the rules
+    // no longer fire on it (a large answer came later): the analyst sees why, on the same id.
+    for (const open of this.revisions.close(windowKey(f))) {
+      if (revised.has(open.id)) continue;
+      const next = this.revisions.next(open.id) ?? { revision: 1, timeMs: open.timeMs };
+      const why =
+        outcomes.find((o): o is { skipped: string } => 'skipped' in o)?.skipped ?? 'another finding';
+      this.stats.count('detection_revisions');
+      this.stats.count('detection_revisions_no_longer_firing');
       detections.push(
-        buildDetection(record, input, finding, id, decision.suppressedBefore, this.context.now()),
+        buildDetection(
+          record,
+          input,
+          {
+            ...open.finding,
+            reason: `${open.finding.reason} When the window closed the finding no longer held (${why.replace(/_/g, ' ')}); the evidence is the closed window's.`,
+          },
+          open.id,
+          0,
+          now,
+          { ...next, final: true },
+        ),
       );
     }
     return detections;
   }
 
-  private skip(reason: string): PipelineRecord[] {
-    this.stats.count(reason);
-    return [];
-  }
-
   protected override snapshotState(): ProcessorSnapshot {
-    const snapshot: SnapshotV1 = {
+    const snapshot: SnapshotV2 = {
       version: SNAPSHOT_VERSION,
       suppression: this.suppression.toJSON(),
       decided: this.decided.toJSON(),
       baselines: this.baselines.toJSON(),
+      revisions: this.revisions.toJSON(),
     };
     return snapshot;
   }
 
   protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== SNAPSHOT_VERSION) {
+    if (snapshot.version !== SNAPSHOT_VERSION && snapshot.version !== 1) {
       throw new Error(
-        `${this.context.id}: cannot restore ratio detector snapshot version ${snapshot.version} (this version reads ${SNAPSHOT_VERSION})`,
+        `${this.context.id}: cannot restore ratio detector snapshot version ${snapshot.version} (this version reads 1 and ${SNAPSHOT_VERSION})`,
       );
     }
-    const s = snapshot as unknown as Partial<SnapshotV1>;
+    const s = snapshot as unknown as Partial<SnapshotV2>;
     if (!Array.isArray(s.suppression) || !Array.isArray(s.decided) || !Array.isArray(s.baselines)) {
       throw new Error(
-        `${this.context.id}: ratio detector snapshot version 1 lacks suppression, decided or baselines arrays`,
+        `${this.context.id}: ratio detector snapshot version ${snapshot.version} lacks suppression, decided or baselines arrays`,
       );
+    }
+    const revisions = s.revisions ?? { emitted: [], open: [] };
+    if (snapshot.version === 2 && (!Array.isArray(revisions.emitted) || !Array.isArray(revisions.open))) {
+      throw new Error(`${this.context.id}: ratio detector snapshot version 2 lacks its revisions`);
     }
     this.suppression.load(s.suppression);
     this.decided.load(s.decided);
     this.baselines.load(s.baselines);
+    this.revisions.load(revisions);
   }
 
   protected override stateSize(): { entries: number; bytes: number; maxEntries: number } {
     const samples = this.baselines.sampleCount();
-    const entries = this.suppression.size + this.decided.size + this.baselines.size;
+    const entries = this.suppression.size + this.decided.size + this.baselines.size + this.revisions.size;
     // Rough per-entry costs in V8: a map entry with a short string key and a small array (~120 B), an id (~100 B),
     // a baseline sample array (~50 B).
     return {
       entries,
-      bytes: this.suppression.size * 120 + this.decided.size * 100 + this.baselines.size * 120 + samples * 50,
+      // An open detection keeps its finding (reason sentence, thresholds, score parts): about 1 KiB.
+      bytes:
+        this.suppression.size * 120 +
+        this.decided.size * 100 +
+        this.baselines.size * 120 +
+        samples * 50 +
+        this.revisions.size * 600,
       maxEntries:
-        this.config.max_suppression_keys + this.config.max_fired_ids + this.config.adaptive.max_identities,
+        this.config.max_suppression_keys +
+        3 * this.config.max_fired_ids +
+        this.config.adaptive.max_identities,
     };
   }
 }

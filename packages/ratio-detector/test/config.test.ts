@@ -26,6 +26,7 @@ void describe('ratio detector configuration', () => {
     assert.deepEqual(d.qualify, {
       statuses: ['new', 'rare'],
       custom: true,
+      custom_known: false,
       allowlisted: false,
       during_learning: false,
       missing_status: false,
@@ -37,6 +38,7 @@ void describe('ratio detector configuration', () => {
     });
     assert.equal(d.adaptive.enabled, false);
     assert.equal(d.overflow, 'report');
+    assert.equal(d.interim_flows, 'consume');
     assert.equal(d.suppress_ms, 3_600_000);
     assert.deepEqual(d.role_attributes, ['egressguard.host.role', 'host.type']);
   });

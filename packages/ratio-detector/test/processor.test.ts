@@ -148,15 +148,35 @@ void describe('ratio detector processor', () => {
       assert.equal(detections.length, 1);
       assert.equal(detections[0].attributes[`${E}revision`], 1);
     });
-    void it('a window that already fired is not fired again', async () => {
+    void it('a window that already fired is revised under the same id, never fired again', async () => {
       const { detections, counters } = await run(
         {},
         [flow()],
         [flow({ external: 60, revision: 1 })],
         [flow({ external: 70, revision: 2 })],
       );
+      assert.equal(detections.length, 3);
+      assert.equal(new Set(detections.map((d) => d.attributes[DetectionAttr.ID])).size, 1);
+      assert.deepEqual(
+        detections.map((d) => d.attributes[DetectionAttr.REVISION]),
+        [0, 1, 2],
+      );
+      assert.deepEqual(
+        detections.map((d) => d.attributes[`${E}counted_connections`]),
+        [40, 60, 70],
+      );
+      assert.equal(counters.events.detection_revisions, 2);
+      assert.equal(counters.events.detection_low_response, 1, 'one alert');
+    });
+    void it('a suppressed window is not revised: its correction is already decided', async () => {
+      const { detections, counters } = await run(
+        {},
+        [flow(), flow({ windowStart: T0 + WINDOW_MS })],
+        [flow({ windowStart: T0 + WINDOW_MS, external: 60, revision: 1 })],
+      );
       assert.equal(detections.length, 1);
-      assert.equal(counters.events.already_decided, 2);
+      assert.equal(counters.events.suppressed, 1);
+      assert.equal(counters.events.already_decided, 1);
     });
     void it('a correction that turns all failures into a low response is a new finding', async () => {
       const { detections } = await run(
@@ -229,7 +249,7 @@ void describe('ratio detector processor', () => {
         flow({ key: 'c' }),
       ]);
       assert.equal(counters.events.suppression_evicted, 1);
-      assert.equal(counters.state.entries, 2 + 3);
+      assert.equal(counters.state.entries, 2 + 3 + 3, 'suppression keys, decided ids, emitted ids');
     });
     void it('the decided-id bound evicts and counts', async () => {
       const { counters } = await run({ max_fired_ids: 1 }, [flow({ key: 'a' }), flow({ key: 'b' })]);
@@ -320,10 +340,12 @@ void describe('ratio detector processor', () => {
       await a.shutdown();
       const b = detector();
       b.restore(snap);
-      // A correction of the window that already fired is not fired again after the restart.
+      // A correction of the window that already fired is revised, not fired again, after the restart.
       const corrected = flow({ revision: 1, external: 80 });
-      assert.deepEqual(await b.process([corrected]), [corrected]);
-      assert.equal(b.counters().events.already_decided, 1);
+      const revised = await b.process([corrected]);
+      assert.equal(revised.length, 2);
+      assert.equal(revised[1].attributes[DetectionAttr.REVISION], 1);
+      assert.equal(b.counters().events.detection_revisions, 1);
       // The repeat suppressed before the restart is reported on the next detection that passes.
       const out = await b.process([flow({ windowStart: T0 + 6 * WINDOW_MS })]);
       assert.equal(out[1].attributes[DetectionAttr.SUPPRESSED_COUNT], 1);
@@ -331,11 +353,17 @@ void describe('ratio detector processor', () => {
     });
     void it('restore refuses an unknown version and a malformed snapshot', () => {
       const p = detector();
-      assert.throws(() => p.restore({ version: 2 }), /cannot restore ratio detector snapshot version 2/);
+      assert.throws(() => p.restore({ version: 3 }), /cannot restore ratio detector snapshot version 3/);
       assert.throws(
         () => p.restore({ version: 1, suppression: [] }),
         /lacks suppression, decided or baselines/,
       );
+      assert.throws(
+        () => p.restore({ version: 2, suppression: [], decided: [], baselines: [], revisions: {} }),
+        /lacks its revisions/,
+      );
+      // Version 1 (before revisions) restores with nothing to revise.
+      p.restore({ version: 1, suppression: [], decided: [], baselines: [] });
     });
     void it('holds no records: flush emits nothing', async () => {
       const p = detector();

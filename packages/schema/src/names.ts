@@ -164,6 +164,10 @@ export const FlowAttr = {
   LAST_SEEN: 'egressguard.flow.last_seen_unix_ms',
   INTERVAL_MEAN_MS: 'egressguard.flow.interval.mean_ms',
   INTERVAL_CV: 'egressguard.flow.interval.cv',
+  /** An interim update of a window still open: its aggregates so far (the window's final record has none). */
+  INTERIM: 'egressguard.flow.interim',
+  /** Of an interim update: event time of the connection that made it. */
+  INTERIM_TRIGGER: 'egressguard.flow.interim.trigger_unix_ms',
 } as const;
 
 /** What the novelty filter decided about the record's process identity. */
@@ -173,6 +177,7 @@ export const NoveltyAttr = {
   FIRST_SEEN: 'egressguard.novelty.first_seen_unix_ms',
   SEEN_COUNT: 'egressguard.novelty.seen_count',
   SEEN_DAYS: 'egressguard.novelty.seen_days',
+  SEEN_INTERVALS: 'egressguard.novelty.seen_intervals',
   LEARNING: 'egressguard.novelty.learning',
   CUSTOM: 'egressguard.novelty.custom',
   CUSTOM_REASONS: 'egressguard.novelty.custom_reasons',
@@ -209,6 +214,10 @@ export const DetectionAttr = {
   THRESHOLD_PREFIX: 'egressguard.detection.threshold.',
   /** The names of the thresholds that fired, in the order the rule tested them. */
   FIRED: 'egressguard.detection.fired',
+  /** 0 when the detection is first emitted, then 1, 2… for each revision of the same id (never a second alert). */
+  REVISION: 'egressguard.detection.revision',
+  /** The evidence is the closed window's (true), or the window's so far (false: fired while it was open). */
+  FINAL: 'egressguard.detection.final',
 } as const;
 
 /** Attributes of an `egressguard.coverage` record (the blind-spot report). */
@@ -220,4 +229,8 @@ export const CoverageAttr = {
   WITH_BYTES: 'egressguard.coverage.with_bytes',
   WITH_HTTP: 'egressguard.coverage.with_http',
   MALFORMED: 'egressguard.coverage.malformed',
+  /** Milliseconds of the period during which the sensor was not running (a live receiver's sensor died). */
+  SENSOR_DOWN_MS: 'egressguard.coverage.sensor_down_ms',
+  /** Why the sensor was not running (`exited with code 1`, `killed by SIGKILL`, …). */
+  SENSOR_DOWN_REASON: 'egressguard.coverage.sensor_down_reason',
 } as const;

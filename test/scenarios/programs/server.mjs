@@ -9,7 +9,14 @@ function handle(req, res) {
   let received = 0;
   req.on('data', (chunk) => (received += chunk.length));
   req.on('end', () => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?');
+    // ?status=N answers with an empty body and that status; ?bytes=N with N bytes (sizes a real service would send).
+    const params = new URLSearchParams(query);
+    if (params.has('status')) return res.writeHead(Number(params.get('status'))).end();
+    if (params.has('bytes')) {
+      const size = Math.min(Number(params.get('bytes')) || 0, BIG.length);
+      return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(BIG.subarray(0, size));
+    }
     if (path.startsWith('/pool/'))
       return res.writeHead(200, { 'content-type': 'application/vnd.debian.binary-package' }).end(BIG);
     if (path.startsWith('/asset/'))

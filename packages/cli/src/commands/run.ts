@@ -8,7 +8,7 @@ import { ExitCode, UsageError, type Command, type CommandIo } from './command.ts
 import { loadConfig } from './load.ts';
 
 /** Resolves on the first SIGTERM or SIGINT; a second one exits at once with code 1. */
-function shutdownSignal(io: CommandIo): Promise<NodeJS.Signals> {
+export function shutdownSignal(io: CommandIo): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const first = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', first);

@@ -7,6 +7,8 @@
 import { defineConfig, type ConfigDefinition } from '@egressguard/core';
 import { z } from 'zod';
 
+import { HOST_RECEIVER_TYPES } from '../host-receivers/index.ts';
+
 /** The default address of the OTLP/HTTP receiver: loopback only, the OTLP/HTTP port. */
 export const DEFAULT_OTLP_HTTP_ENDPOINT = '127.0.0.1:4318';
 
@@ -320,6 +322,7 @@ export type ExporterDeliveryConfig = Pick<OtlpHttpExporterConfig, 'sending_queue
 /** The receiver types, by type name. */
 export const RECEIVER_TYPES: Readonly<Record<string, ConfigDefinition<unknown>>> = {
   otlp: otlpReceiverConfig,
+  ...HOST_RECEIVER_TYPES,
 };
 
 /** The exporter types, by type name. */

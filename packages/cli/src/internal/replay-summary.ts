@@ -66,7 +66,9 @@ function stageTable(
 export function formatReplaySummary(result: ReplayResult, reported: ReportedCounts, detail: boolean): string {
   const out: string[] = [];
   out.push(
-    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections, ${formatCount(result.recordsLost)} lost`,
+    `egressguard replay: ${formatCount(result.recordsIn)} records in, ${formatCount(result.recordsOut)} out, ${formatCount(result.detectionCount)} detections` +
+      (result.revisionCount > 0 ? ` (${formatCount(result.revisionCount)} revisions)` : '') +
+      `, ${formatCount(result.recordsLost)} lost`,
   );
   const rejected = sum(result.rejected);
   if (rejected > 0) {
@@ -86,7 +88,11 @@ export function formatReplaySummary(result: ReplayResult, reported: ReportedCoun
       out.push(`  ${key}: ${formatCount(count)} (first: ${first})`);
   }
   if (detail) {
-    out.push('', 'Detections:', formatDetectionTable(result.detections, result.detectionCount));
+    out.push(
+      '',
+      'Detections:',
+      formatDetectionTable(result.detections, result.detectionCount + result.revisionCount),
+    );
     out.push(
       '',
       'Blind spots (connections lacking a process, bytes or HTTP):',

@@ -3,16 +3,23 @@
  * ExportLogsServiceRequest per line, as the Collector's file exporter writes) or a sensor's own format read by
  * normalize; output is OTLP JSON lines, one line per batch that left the chain.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-import type { ProcessorCounters, StageBalance } from '@egressguard/core';
+import { openInputFile, type ProcessorCounters, type StageBalance } from '@egressguard/core';
 import { SENSOR_FORMATS, readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
-import { EventName, cloneRecord, type PipelineRecord } from '@egressguard/schema';
+import {
+  DetectionAttr,
+  EventName,
+  cloneRecord,
+  eventTimeMs,
+  getInt,
+  type PipelineRecord,
+} from '@egressguard/schema';
 
 import type { ResolvedConfig } from '../config/load-config.ts';
 import { buildPipeline, restorePipeline, savePipeline, type BuiltPipeline } from './pipelines.ts';
@@ -45,6 +52,8 @@ export interface ReplayOptions {
   readonly progress?: ReplayProgress;
   /** Most detection and coverage records kept for the summary. Default 10000. */
   readonly keepRecords?: number;
+  /** Sensor input lines per batch handed to the chain (smaller: closer to a live feed). Default 1000. */
+  readonly batchLines?: number;
 }
 
 /** A problem with one input line or record. */
@@ -75,9 +84,18 @@ export interface ReplayResult {
   readonly balance: Readonly<Record<string, Readonly<Record<string, StageBalance>>>>;
   /** Records some stage lost (neither passed on, dropped with a counted reason nor held): 0 unless a stage is broken. */
   readonly recordsLost: number;
-  /** Detection records that left the chain (at most `keepRecords`). */
+  /** Detection records that left the chain (at most `keepRecords`), revisions included. */
   readonly detections: readonly PipelineRecord[];
+  /**
+   * For each kept detection, how far the input had advanced in event time when it left the chain: the largest
+   * event time of the connection records read until then (`NaN` before any). Minus the detection's own time, it
+   * is the detection's latency in event time.
+   */
+  readonly detectionStreamMs: readonly number[];
+  /** Detections that left the chain: first emissions, each an alert. */
   readonly detectionCount: number;
+  /** Revisions of those detections (the same id with final or corrected evidence): updates, not alerts. */
+  readonly revisionCount: number;
   /** Coverage (blind-spot) records that left the chain (at most `keepRecords`). */
   readonly coverage: readonly PipelineRecord[];
   /**
@@ -104,11 +122,14 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const rejected: Record<string, number> = {};
   const problems: InputProblem[] = [];
   const detections: PipelineRecord[] = [];
+  const detectionStreamMs: number[] = [];
+  let streamMs = Number.NaN;
   const coverage: PipelineRecord[] = [];
   const malformed = new Map<string, MalformedInput>();
   let recordsIn = 0;
   let recordsOut = 0;
   let detectionCount = 0;
+  let revisionCount = 0;
   let writing: Promise<void> = Promise.resolve();
 
   const reject: Reject = (file, line, reason, detail, n = 1) => {
@@ -120,8 +141,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     recordsOut += records.length;
     for (const r of records) {
       if (r.eventName === EventName.DETECTION) {
-        detectionCount++;
-        if (detections.length < keep) detections.push(r);
+        if ((getInt(r.attributes, DetectionAttr.REVISION) ?? 0) > 0) revisionCount++;
+        else detectionCount++;
+        if (detections.length < keep) {
+          detections.push(r);
+          detectionStreamMs.push(streamMs);
+        }
       } else if (r.eventName === EventName.COVERAGE && coverage.length < keep) coverage.push(r);
     }
     const line = encodeLogsJson(records);
@@ -145,6 +170,11 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
 
   const run = async (batch: PipelineRecord[]) => {
     recordsIn += batch.length;
+    for (const r of batch) {
+      if (r.eventName !== EventName.CONNECTION) continue;
+      const t = eventTimeMs(r);
+      if (t !== undefined && !(t <= streamMs)) streamMs = t;
+    }
     for (let i = 0; i < pipelines.length; i++) {
       const input = i === pipelines.length - 1 ? batch : batch.map(cloneRecord);
       await write(await pipelines[i].pipeline.process(input));
@@ -158,7 +188,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
-    else await readSensor(file, options.format, options.host, run, reject, malformed);
+    else await readSensor(file, options.format, options.host, options.batchLines, run, reject, malformed);
     doneBefore += size;
     report(0);
   }
@@ -177,7 +207,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     balance: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
     recordsLost: pipelines.reduce((n, p) => n + p.pipeline.recordsLost(), 0),
     detections,
+    detectionStreamMs,
     detectionCount,
+    revisionCount,
     coverage,
     malformed: [...malformed.values()],
   };
@@ -210,9 +242,11 @@ async function readOtlpJsonLines(
   reject: Reject,
   report: (bytes: number) => void,
 ): Promise<void> {
-  const stream = file === '-' ? (stdin ?? process.stdin) : createReadStream(file);
-  const opened = file === '-' ? Promise.resolve() : once(stream, 'open');
-  await opened;
+  // A gzip-compressed file (recognised by its magic bytes) is decompressed as it is read; progress counts the
+  // compressed bytes, which is what the file's size says.
+  const opened = file === '-' ? undefined : openInputFile(file);
+  const stream = opened?.stream ?? stdin ?? process.stdin;
+  if (opened) await once(opened.file, 'open');
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
   for await (const read of lines) {
@@ -237,7 +271,7 @@ async function readOtlpJsonLines(
     for (const r of decoded.rejected)
       reject(file, n, 'rejected_record', `log record ${r.index}: ${r.reason}`);
     if (decoded.records.length > 0) await run(decoded.records);
-    if (n % 64 === 0) report((stream as Partial<{ bytesRead: number }>).bytesRead ?? 0);
+    if (n % 64 === 0) report(opened?.file.bytesRead ?? 0);
   }
 }
 
@@ -245,11 +279,15 @@ async function readSensor(
   file: string,
   format: string,
   host: string | undefined,
+  batchLines: number | undefined,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
   malformed: Map<string, MalformedInput>,
 ): Promise<void> {
-  const reader = readSensorFile(file, format, host !== undefined ? { host } : {});
+  const reader = readSensorFile(file, format, {
+    ...(host !== undefined ? { host } : {}),
+    ...(batchLines !== undefined ? { batchLines } : {}),
+  });
   for await (const batch of reader) {
     // A bound or check of the reader (line_too_long, unrecognized, time_out_of_range, …) is counted under its own
     // name; a line the sensor's parser could not read, as unreadable_line.

@@ -27,6 +27,7 @@
  * included) into the queues, checkpoint, drain the queues.
  */
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 import {
@@ -38,10 +39,11 @@ import {
   type StageBalance,
 } from '@egressguard/core';
 import { OtlpGrpcReceiver, OtlpHttpReceiver, SaturatedError } from '@egressguard/otlp';
-import { cloneRecord, type PipelineRecord } from '@egressguard/schema';
+import { ResourceAttr, cloneRecord, createResource, type PipelineRecord } from '@egressguard/schema';
 
 import { parseHostPort, type OtlpReceiverConfig } from '../config/components.ts';
 import type { ResolvedConfig } from '../config/load-config.ts';
+import { createHostReceiver, isHostReceiverType, type HostReceiver } from '../host-receivers/index.ts';
 import { createQueuedExporter, type ExporterStreams, type QueuedExporter } from './exporters.ts';
 import { decodeIntakeEntry, encodeIntakeEntry } from './intake-log.ts';
 import { buildPipeline, restorePipeline, stateFile, type BuiltPipeline } from './pipelines.ts';
@@ -54,6 +56,8 @@ export interface ServiceOptions {
   readonly streams: ExporterStreams;
   /** Writes one diagnostic line (to stderr in the CLI). */
   readonly log: (line: string) => void;
+  /** Sees every record that leaves a pipeline, before the sending queues (`watch` prints detections from here). */
+  readonly observe?: (records: readonly PipelineRecord[]) => void;
   /** Longest shutdown waits for room in a full sending queue before it leaves the rest to the log, ms. Default 10 s. */
   readonly shutdownWaitMs?: number;
 }
@@ -113,7 +117,10 @@ export class Service {
   private readonly exporters = new Map<string, QueuedExporter>();
   private readonly pipelines: RunningPipeline[] = [];
   private readonly targets = new Map<string, RunningPipeline[]>();
-  private readonly receivers: { id: string; receiver: OtlpHttpReceiver | OtlpGrpcReceiver }[] = [];
+  private readonly receivers: {
+    id: string;
+    receiver: OtlpHttpReceiver | OtlpGrpcReceiver | HostReceiver;
+  }[] = [];
   private wal: WriteAheadLog | undefined;
   private checkpoints: CheckpointStore<ServiceState> | undefined;
   /** The chain of work on the pipelines (entries, replay, checkpoints), strictly in order. */
@@ -197,7 +204,12 @@ export class Service {
 
     const bound: BoundReceiver[] = [];
     for (const id of receiverIds) {
-      const { http, grpc } = (config.receivers.get(id)!.config as OtlpReceiverConfig).protocols;
+      const component = config.receivers.get(id)!;
+      if (isHostReceiverType(component.type)) {
+        await this.startHostReceiver(id, component.type, component.config);
+        continue;
+      }
+      const { http, grpc } = (component.config as OtlpReceiverConfig).protocols;
       // Both protocols hand their records to the same acceptance path.
       const onRecords = (records: PipelineRecord[]) => this.accept(id, records);
       // --listen moves the HTTP endpoint, or the gRPC one when only gRPC is served.
@@ -234,6 +246,30 @@ export class Service {
     this.checkpointTimer = setInterval(() => this.requestCheckpoint(), config.state.checkpoint_interval_ms);
     this.checkpointTimer.unref();
     return bound;
+  }
+
+  /** The running host receivers (`ebpf`, `auditd`, `procfs`), by id. */
+  hostReceivers(): ReadonlyMap<string, HostReceiver> {
+    return new Map(
+      this.receivers.flatMap((r) =>
+        r.receiver instanceof OtlpHttpReceiver || r.receiver instanceof OtlpGrpcReceiver
+          ? []
+          : [[r.id, r.receiver] as const],
+      ),
+    );
+  }
+
+  /** A receiver that reads this host: its records carry this host's name and go through `accept` as OTLP's do. */
+  private async startHostReceiver(id: string, type: string, receiverConfig: unknown): Promise<void> {
+    const receiver = createHostReceiver(type, receiverConfig, {
+      id,
+      stateDirectory: this.config.state.path,
+      resource: createResource({ [ResourceAttr.HOST_NAME]: hostname() }),
+      onRecords: (records) => this.accept(id, records),
+      log: this.options.log,
+    });
+    await receiver.start();
+    this.receivers.push({ id, receiver });
   }
 
   private async startReceiver(
@@ -491,6 +527,7 @@ export class Service {
    */
   private async enqueue(exporters: readonly QueuedExporter[], records: PipelineRecord[]): Promise<void> {
     if (records.length === 0) return;
+    this.options.observe?.(records);
     for (const e of exporters) {
       const bytes = e.queue.estimateBytes(records);
       while (!(e.queue.fits(bytes) && e.queue.tryEnqueue(records))) {

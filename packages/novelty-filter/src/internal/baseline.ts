@@ -1,11 +1,19 @@
 /**
- * The first-seen baseline: per identity, when it was first and last seen, how many times and on how many distinct
- * days, in event time, so that replaying old files builds the same baseline as living through them.
+ * The first-seen baseline: per identity, when it was first and last seen, how many times, on how many distinct
+ * days and in how many distinct maturity intervals, in event time, so that replaying old files builds the same
+ * baseline as living through them.
+ *
+ * Maturity: an identity is `known` once it was seen at least `rareMinCount` times, over a span (first to last
+ * sighting) of at least `matureSpanMs`, in at least `matureMinIntervals` distinct intervals of `matureIntervalMs`.
+ * Durations rather than calendar days: a poller present through the whole learning period is known when learning
+ * ends, while a program first seen in its last minutes stays rare until it has been seen over the span itself
+ * (whatever it does meanwhile: ten sightings in a burst are not a history), and short replays can exercise it.
  *
  * Memory: the identities live in an `lru-cache` bounded by `maxIdentities` (the least recently seen identity goes
  * first, and every eviction is counted); the cache maps each identity to a slot number, and the numbers of all
- * slots live in typed-array columns (two float64 times, a count, a day bitmap, a day count, the last day): about
- * 30 bytes per identity beyond the key itself, with no per-identity object for the garbage collector to trace.
+ * slots live in typed-array columns (two float64 times, a count, day and interval bitmaps and counts, the last day
+ * and interval): about 48 bytes per identity beyond the key itself, with no per-identity object for the garbage
+ * collector to trace.
  */
 import { LRUCache } from 'lru-cache';
 
@@ -22,8 +30,12 @@ export interface BaselineOptions {
   readonly learningPeriodMs: number;
   /** Seen fewer times than this: `rare`. */
   readonly rareMinCount: number;
-  /** Seen on fewer distinct (UTC) days than this: `rare`. */
-  readonly rareMinDays: number;
+  /** Seen over a shorter span than this (first to last sighting): `rare`. */
+  readonly matureSpanMs: number;
+  /** The length of the intervals {@link BaselineOptions.matureMinIntervals} counts (aligned to the epoch). */
+  readonly matureIntervalMs: number;
+  /** Seen in fewer distinct intervals than this: `rare`. */
+  readonly matureMinIntervals: number;
 }
 
 /** What the baseline says about one sighting. */
@@ -35,10 +47,28 @@ export interface Sighting {
   readonly lastSeenMs: number;
   readonly count: number;
   readonly days: number;
+  readonly intervals: number;
 }
 
-/** One identity in a snapshot: `[identity, firstSeenMs, lastSeenMs, count, days, lastDay, dayMask]`. */
-export type BaselineSnapshotEntry = [string, number, number, number, number, number, number];
+/**
+ * One identity in a snapshot: `[identity, firstSeenMs, lastSeenMs, count, days, lastDay, dayMask, intervals,
+ * lastInterval, intervalMask]`.
+ */
+export type BaselineSnapshotEntry = [
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
+/** A snapshot entry of format version 1 (before maturity intervals): `[identity, first, last, count, days, lastDay, dayMask]`. */
+export type BaselineSnapshotEntryV1 = [string, number, number, number, number, number, number];
 
 /** The baseline as plain JSON; entries from least to most recently seen. */
 export interface BaselineSnapshot {
@@ -50,9 +80,12 @@ export interface BaselineSnapshot {
 }
 
 const DAY_MS = 86_400_000;
-/** The day bitmap covers the 30 days ending at an identity's last day: 30 bits keep it a V8 small integer. */
-const DAY_BITS = 30;
-const MAX_DAYS = 0xffff;
+/**
+ * The day and interval bitmaps cover the 30 buckets ending at an identity's last one: 30 bits keep them V8 small
+ * integers.
+ */
+const BUCKET_BITS = 30;
+const MAX_BUCKETS = 0xffff;
 
 /** A growable set of slots held in typed-array columns. */
 class Slots {
@@ -62,6 +95,9 @@ class Slots {
   days = new Uint16Array(0);
   lastDay = new Int32Array(0);
   dayMask = new Uint32Array(0);
+  intervals = new Uint16Array(0);
+  lastInterval = new Float64Array(0);
+  intervalMask = new Uint32Array(0);
   private used = 0;
   private readonly free: number[] = [];
   private readonly max: number;
@@ -107,11 +143,14 @@ class Slots {
     this.days = grow(this.days, (n) => new Uint16Array(n));
     this.lastDay = grow(this.lastDay, (n) => new Int32Array(n));
     this.dayMask = grow(this.dayMask, (n) => new Uint32Array(n));
+    this.intervals = grow(this.intervals, (n) => new Uint16Array(n));
+    this.lastInterval = grow(this.lastInterval, (n) => new Float64Array(n));
+    this.intervalMask = grow(this.intervalMask, (n) => new Uint32Array(n));
   }
 }
 
 /** Bytes per slot in the typed-array columns. */
-const SLOT_BYTES = 8 + 8 + 4 + 2 + 4 + 4;
+const SLOT_BYTES = 8 + 8 + 4 + 2 + 4 + 4 + 2 + 8 + 4;
 
 /** The first-seen baseline of process identities. */
 export class Baseline {
@@ -188,6 +227,7 @@ export class Baseline {
       first = true;
     }
     const day = Math.floor(eventMs / DAY_MS);
+    const interval = Math.floor(eventMs / this.options.matureIntervalMs);
     if (first) {
       s.firstSeen[slot] = eventMs;
       s.lastSeen[slot] = eventMs;
@@ -195,11 +235,15 @@ export class Baseline {
       s.days[slot] = 1;
       s.lastDay[slot] = day;
       s.dayMask[slot] = 1;
+      s.intervals[slot] = 1;
+      s.lastInterval[slot] = interval;
+      s.intervalMask[slot] = 1;
     } else if (count) {
       if (eventMs < s.firstSeen[slot]) s.firstSeen[slot] = eventMs;
       if (eventMs > s.lastSeen[slot]) s.lastSeen[slot] = eventMs;
       if (s.count[slot] < 0xffffffff) s.count[slot]++;
-      this.noteDay(slot, day);
+      noteBucket(s.days, s.lastDay, s.dayMask, slot, day);
+      noteBucket(s.intervals, s.lastInterval, s.intervalMask, slot, interval);
     }
     const learning = this.isLearning(eventMs);
     return {
@@ -209,31 +253,16 @@ export class Baseline {
       lastSeenMs: s.lastSeen[slot],
       count: s.count[slot],
       days: s.days[slot],
+      intervals: s.intervals[slot],
     };
-  }
-
-  /** Counts `day` once per identity: exact for out-of-order records within the 30 days ending at the last day. */
-  private noteDay(slot: number, day: number): void {
-    const s = this.slots;
-    const delta = day - s.lastDay[slot];
-    if (delta > 0) {
-      s.dayMask[slot] = delta >= DAY_BITS ? 1 : ((s.dayMask[slot] << delta) | 1) & ((1 << DAY_BITS) - 1);
-      s.lastDay[slot] = day;
-      if (s.days[slot] < MAX_DAYS) s.days[slot]++;
-    } else if (delta > -DAY_BITS) {
-      const bit = 1 << -delta;
-      if ((s.dayMask[slot] & bit) === 0) {
-        s.dayMask[slot] |= bit;
-        if (s.days[slot] < MAX_DAYS) s.days[slot]++;
-      }
-    }
-    // A record more than 30 days older than the identity's last sighting cannot be told apart from a day already
-    // counted; it is not counted as a new day.
   }
 
   private classify(slot: number): BaselineStatus {
     const s = this.slots;
-    return s.count[slot] < this.options.rareMinCount || s.days[slot] < this.options.rareMinDays
+    const o = this.options;
+    return s.count[slot] < o.rareMinCount ||
+      s.lastSeen[slot] - s.firstSeen[slot] < o.matureSpanMs ||
+      s.intervals[slot] < o.matureMinIntervals
       ? 'rare'
       : 'known';
   }
@@ -262,9 +291,38 @@ export class Baseline {
         s.days[slot],
         s.lastDay[slot],
         s.dayMask[slot],
+        s.intervals[slot],
+        s.lastInterval[slot],
+        s.intervalMask[slot],
       ]);
     });
     return { startMs: this.startMs ?? null, maxEventMs: this.maxEventMs ?? null, entries };
+  }
+
+  /**
+   * Upgrades a version 1 snapshot (no maturity intervals). Each distinct day held at least one distinct interval,
+   * so the interval count starts at the day count: a lower bound, never an identity made known that was not.
+   */
+  migrateV1(entries: readonly BaselineSnapshotEntryV1[]): BaselineSnapshotEntry[] {
+    return entries.map((e, i) => {
+      if (!Array.isArray(e) || e.length !== 7)
+        throw new Error(
+          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask]`,
+        );
+      const [key, first, last, count, days, lastDay, mask] = e;
+      return [
+        key,
+        first,
+        last,
+        count,
+        days,
+        lastDay,
+        mask,
+        days,
+        Math.floor(last / this.options.matureIntervalMs),
+        1,
+      ];
+    });
   }
 
   /** Replaces the baseline with a snapshot's; throws on a malformed snapshot. */
@@ -273,12 +331,12 @@ export class Baseline {
     for (const [i, e] of snapshot.entries.entries()) {
       if (
         !Array.isArray(e) ||
-        e.length !== 7 ||
+        e.length !== 10 ||
         typeof e[0] !== 'string' ||
         !e.slice(1).every((n) => typeof n === 'number')
       ) {
         throw new Error(
-          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask]`,
+          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask, intervals, lastInterval, intervalMask]`,
         );
       }
     }
@@ -287,7 +345,18 @@ export class Baseline {
     this.keyChars = 0;
     this.startMs = snapshot.startMs ?? undefined;
     this.maxEventMs = snapshot.maxEventMs ?? undefined;
-    for (const [key, first, last, count, days, lastDay, mask] of snapshot.entries) {
+    for (const [
+      key,
+      first,
+      last,
+      count,
+      days,
+      lastDay,
+      mask,
+      intervals,
+      lastInterval,
+      intervalMask,
+    ] of snapshot.entries) {
       const slot = this.slots.alloc();
       this.cache.set(key, slot);
       this.keyChars += key.length;
@@ -298,6 +367,9 @@ export class Baseline {
       s.days[slot] = days;
       s.lastDay[slot] = lastDay;
       s.dayMask[slot] = mask;
+      s.intervals[slot] = intervals;
+      s.lastInterval[slot] = lastInterval;
+      s.intervalMask[slot] = intervalMask;
     }
     // A snapshot larger than the bound keeps its most recently seen identities; those evictions count as usual.
   }
@@ -312,6 +384,33 @@ export class Baseline {
       lastSeenMs: s.lastSeen[slot],
       count: s.count[slot],
       days: s.days[slot],
+      intervals: s.intervals[slot],
     };
+  }
+}
+
+/**
+ * Counts `bucket` (a day or an interval number) once per identity: exact for out-of-order records within the 30
+ * buckets ending at the last one. A record older than that cannot be told apart from a bucket already counted; it
+ * is not counted as a new one.
+ */
+function noteBucket(
+  counts: Uint16Array,
+  last: Int32Array | Float64Array,
+  masks: Uint32Array,
+  slot: number,
+  bucket: number,
+): void {
+  const delta = bucket - last[slot];
+  if (delta > 0) {
+    masks[slot] = delta >= BUCKET_BITS ? 1 : ((masks[slot] << delta) | 1) & ((1 << BUCKET_BITS) - 1);
+    last[slot] = bucket;
+    if (counts[slot] < MAX_BUCKETS) counts[slot]++;
+  } else if (delta > -BUCKET_BITS) {
+    const bit = 1 << -delta;
+    if ((masks[slot] & bit) === 0) {
+      masks[slot] |= bit;
+      if (counts[slot] < MAX_BUCKETS) counts[slot]++;
+    }
   }
 }

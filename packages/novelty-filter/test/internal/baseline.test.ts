@@ -10,7 +10,9 @@ const options: BaselineOptions = {
   historyMs: 14 * DAY,
   learningPeriodMs: DAY,
   rareMinCount: 4,
-  rareMinDays: 3,
+  matureSpanMs: 0,
+  matureIntervalMs: DAY,
+  matureMinIntervals: 3,
 };
 
 describe('Baseline', () => {

@@ -37,7 +37,10 @@ function regularity(input: RuleInput): {
 /** Judges one window with the AN0145 rule. */
 export function judgeAn0145(input: RuleInput, noBytes: NoBytesMode): RuleOutcome {
   const { facts: f, thresholds: t } = input;
-  const window = duration(f.windowMs);
+  // An interim update is the window so far: the sentence must not claim the whole window.
+  const window = f.interim
+    ? `the first ${duration(Math.max(0, (f.triggerMs ?? f.lastSeen ?? f.windowStart) - f.windowStart))} of a ${duration(f.windowMs)} window`
+    : duration(f.windowMs);
   const conns = connectionsPhrase(f.counted, f.scope);
   const reg = regularity(input);
   const tail = f.splitMissing

@@ -33,6 +33,11 @@ export class DecidedIds {
     });
   }
 
+  /** Whether an id was decided, without marking it or touching its recency. */
+  has(id: string): boolean {
+    return this.cache.has(id);
+  }
+
   /** Marks an id as decided; false when it already was. */
   add(id: string): boolean {
     if (this.cache.has(id)) return false;

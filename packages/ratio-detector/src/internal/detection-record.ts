@@ -35,6 +35,16 @@ const COPIED: readonly string[] = [
   FlowAttr.KEY,
 ];
 
+/** Which version of a detection a record is. */
+export interface DetectionVersion {
+  /** 0 for the first emission, then 1, 2… for revisions of the same id. */
+  readonly revision: number;
+  /** The evidence is the closed window's. */
+  readonly final: boolean;
+  /** The detection's event time: the connection that crossed the thresholds, else the window end. */
+  readonly timeMs: number;
+}
+
 /** The detection record of a finding about a flow. */
 export function buildDetection(
   flow: ReadonlyPipelineRecord,
@@ -43,6 +53,7 @@ export function buildDetection(
   id: string,
   suppressedBefore: number,
   nowMs: number,
+  version: DetectionVersion = { revision: 0, final: true, timeMs: input.facts.windowEnd },
 ): PipelineRecord {
   const f = input.facts;
   const attrs: RecordAttributes = {};
@@ -64,6 +75,8 @@ export function buildDetection(
   attrs[DetectionAttr.WINDOW_END] = f.windowEnd;
   attrs[DetectionAttr.SUPPRESSED_COUNT] = suppressedBefore;
   attrs[DetectionAttr.FIRED] = [...finding.fired];
+  attrs[DetectionAttr.REVISION] = version.revision;
+  attrs[DetectionAttr.FINAL] = version.final;
 
   const E = DetectionAttr.EVIDENCE_PREFIX;
   const evidence: Record<string, number | undefined> = {
@@ -98,7 +111,7 @@ export function buildDetection(
     attrs[DetectionAttr.THRESHOLD_PREFIX + name] = value;
 
   const severity = severityFor(finding.score);
-  const time = msToHrTime(f.windowEnd);
+  const time = msToHrTime(version.timeMs);
   return new PipelineRecord({
     hrTime: time,
     hrTimeObserved: msToHrTime(nowMs),

@@ -23,6 +23,10 @@ export interface FlowFacts {
   readonly windowEnd: number;
   readonly revision: number;
   readonly overflow: boolean;
+  /** An interim update of a window still open: its numbers are the window's so far. */
+  readonly interim: boolean;
+  /** Of an interim update: event time of the connection that made it. */
+  readonly triggerMs: number | undefined;
   /** The scope actually counted: `all` when `external` was asked but the record has no internal/external split. */
   readonly scope: CountScope;
   /** True when `external` was asked and the record had no split, so every connection was counted. */
@@ -110,6 +114,8 @@ export function readFlowFacts(record: ReadonlyPipelineRecord, scope: CountScope)
     windowEnd,
     revision: get(a, FlowAttr.REVISION) ?? 0,
     overflow: getBool(a, FlowAttr.OVERFLOW) === true,
+    interim: getBool(a, FlowAttr.INTERIM) === true,
+    triggerMs: get(a, FlowAttr.INTERIM_TRIGGER),
     scope: effective,
     splitMissing,
     connections,

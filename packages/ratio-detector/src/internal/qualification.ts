@@ -28,7 +28,11 @@ export function qualify(
   const base = { status, custom, allowlisted };
   // Allowlisted wins over custom: an operator who allowlisted a home-built agent has said what it is.
   if (allowlisted) return { ...base, qualifies: config.allowlisted, why: 'allowlisted' };
-  if (custom && config.custom) return { ...base, qualifies: true, why: 'custom' };
+  // A custom executable the baseline has established (seen over its maturity span) is the site's own software: the
+  // user process baseline, AN0145's tuning knob, has accepted it. Elastic's "suspicious executable" rules likewise
+  // judge only what is unusual by new-terms history.
+  if (custom && config.custom && (status !== NoveltyStatus.KNOWN || config.custom_known))
+    return { ...base, qualifies: true, why: 'custom' };
   if (status === undefined) return { ...base, qualifies: config.missing_status, why: 'no novelty status' };
   // While the baseline learns, "rare" only means "not seen often yet": judging it would flag every program the
   // first day after installation.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { DetectionAttr, FlowAttr, NoveltyStatus } from '@egressguard/schema';
+import { DetectionAttr, FlowAttr, NoveltyAttr, NoveltyStatus } from '@egressguard/schema';
 
 import { flow, type FlowSpec } from '../flow-builder.ts';
 import { run } from '../run.ts';
@@ -211,8 +211,20 @@ const cases: Case[] = [
     counter: 'not_qualified_status_known',
   },
   {
-    name: 'status known but custom qualifies',
+    name: 'status known and custom: the baseline established it, so it does not qualify',
     spec: { status: NoveltyStatus.KNOWN, custom: true },
+    finding: null,
+    counter: 'not_qualified_status_known',
+  },
+  {
+    name: 'status known and custom qualifies with qualify.custom_known',
+    spec: { status: NoveltyStatus.KNOWN, custom: true },
+    config: { qualify: { custom_known: true } },
+    finding: 'low_response',
+  },
+  {
+    name: 'status rare and custom qualifies during learning',
+    spec: { status: NoveltyStatus.RARE, custom: true, extra: { [NoveltyAttr.LEARNING]: true } },
     finding: 'low_response',
   },
   {

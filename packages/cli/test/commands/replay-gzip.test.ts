@@ -1,0 +1,84 @@
+/**
+ * `replay` reads gzip-compressed inputs, recognised by their magic bytes whatever their name, sensor formats and
+ * OTLP JSON lines alike, streamed; a truncated one fails naming the file.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+
+import { DetectionAttr } from '@egressguard/schema';
+
+import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '../../src/index.ts';
+import { REPO_ROOT } from '../support/cli.ts';
+
+const FLOOD = join(REPO_ROOT, 'test', 'scenarios', 'flood');
+const scratch = mkdtempSync(join(tmpdir(), 'replay-gzip-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function replayFiles(inputs: string[], format = 'auto') {
+  const registry = createProcessorRegistry();
+  const config = parseConfigText(defaultConfigYaml({}), { registry, env: {}, requireEnds: false });
+  const lines: string[] = [];
+  const result = await replay({
+    config,
+    inputs,
+    format,
+    host: 'vm',
+    output: new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    }),
+  });
+  return { result, text: lines.join('') };
+}
+
+function gzipCopy(source: string, name: string): string {
+  const path = join(scratch, name);
+  writeFileSync(path, gzipSync(readFileSync(source)));
+  return path;
+}
+
+describe('replay of gzip-compressed inputs', () => {
+  it('reads compressed sensor files as their text, by magic bytes, not by name', async () => {
+    const plain = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const packed = await replayFiles([
+      gzipCopy(join(FLOOD, 'auditd-exec.log'), 'auditd-exec.log.gz'),
+      // No .gz in the name: the magic bytes decide.
+      gzipCopy(join(FLOOD, 'tcplife.csv'), 'tcplife.bin'),
+    ]);
+    assert.ok(plain.result.recordsIn > 400);
+    assert.equal(packed.result.recordsIn, plain.result.recordsIn);
+    assert.equal(packed.result.detectionCount, plain.result.detectionCount);
+    assert.deepEqual(
+      packed.result.detections.map((d) => d.attributes[DetectionAttr.ID]),
+      plain.result.detections.map((d) => d.attributes[DetectionAttr.ID]),
+    );
+  });
+
+  it('reads compressed OTLP JSON lines', async () => {
+    const first = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const otlp = join(scratch, 'out.jsonl');
+    writeFileSync(otlp, first.text);
+    const plain = await replayFiles([otlp], 'otlp-json');
+    const packed = await replayFiles([gzipCopy(otlp, 'out.jsonl.gz')], 'otlp-json');
+    assert.ok(plain.result.recordsIn > 0);
+    assert.equal(packed.result.recordsIn, plain.result.recordsIn);
+    assert.equal(packed.result.recordsOut, plain.result.recordsOut);
+  });
+
+  it('fails on a truncated file, naming it', async () => {
+    const whole = gzipSync(readFileSync(join(FLOOD, 'tcplife.csv')));
+    const truncated = join(scratch, 'truncated.csv.gz');
+    writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+    await assert.rejects(replayFiles([truncated]), (error: Error) => {
+      assert.match(error.message, /gzip input .*truncated\.csv\.gz: unexpected end of file/);
+      return true;
+    });
+  });
+});
