@@ -206,13 +206,6 @@ describe('collector-scale-out with the real Collector: load balancing straight t
 
         // Every record the gateway accepted reaches an instance: wait until every host's connections are back, then
         // stop the instances (they flush their open windows: detections and blind-spot reports come back).
-        const connectionsPerHost = () => {
-          const counts = new Map<string, number>();
-          for (const r of readResults(resultsFile))
-            if (r.eventName === EventName.CONNECTION)
-              counts.set(hostName(r) ?? '', (counts.get(hostName(r) ?? '') ?? 0) + 1);
-          return counts;
-        };
         // The restarted instance catches up after the others (the gateway retries with back-off, the instance
         // replays its write-ahead log first): wait until every host has the same connections and nothing more
         // arrives for a while, before stopping the instances.

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,19 +14,20 @@ import { ExportError, OtlpGrpcReceiver, createOtlpGrpcExporter, decodeLogsJson }
 import { EventName, getInt, type PipelineRecord } from '@egressguard/schema';
 
 import { collect, startCli } from '../support/cli.ts';
+import { startRun } from '../support/run-service.ts';
 import { connectionRequest } from '../support/otlp-json.ts';
 
 const BASE_MS = Date.UTC(2025, 10, 30, 9, 0, 0);
 
-function config(dir: string, sinkPort: number): string {
-  const file = join(dir, 'egressguard.yaml');
+function config(dir: string, sinkPort: number, endpoint = '127.0.0.1:0', name = 'egressguard'): string {
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     `receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:0
+        endpoint: ${endpoint}
         auth:
           bearer_token: \${env:TOKEN}
 processors:
@@ -38,7 +40,7 @@ exporters:
     timeout: 5s
 service:
   state:
-    directory: ${join(dir, 'state')}
+    directory: ${join(dir, `${name}-state`)}
   pipelines:
     logs:
       receivers: [otlp]
@@ -113,6 +115,54 @@ describe('egressguard run over OTLP/gRPC', () => {
     assert.ok(
       received.some((r) => r.eventName === EventName.HTTP_FLOW),
       'the chain ran: flows came out',
+    );
+  });
+
+  it('loses nothing it acknowledged over gRPC when killed with SIGKILL and restarted on its state directory', async () => {
+    // A fixed port, so that the restarted process listens where the client sends, as behind a Collector's
+    // load-balancing exporter.
+    const probe = createServer();
+    await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((ok) => probe.close(() => ok()));
+    const file = config(dir, sinkPort, `127.0.0.1:${port}`, 'killed');
+    const from = received.length;
+    const endpoint = `http://127.0.0.1:${port}`;
+    const send = async (first: number, last: number) => {
+      const client = createOtlpGrpcExporter({
+        endpoint,
+        headers: { authorization: 'Bearer t0ken' },
+        env: {},
+      });
+      for (let i = first; i < last; i++)
+        await client.export(
+          decodeLogsJson(Buffer.from(connectionRequest('web-2', i * 10, 10, BASE_MS))).records,
+        );
+      await client.shutdown();
+    };
+
+    const first = await startRun(file, { env: { TOKEN: 't0ken' }, listen: null });
+    await send(0, 5);
+    // Killed right after its last OK: what it acknowledged is only in its write-ahead log, not yet exported.
+    first.child.kill('SIGKILL');
+    assert.equal((await first.done).signal, 'SIGKILL');
+
+    const second = await startRun(file, { env: { TOKEN: 't0ken' }, listen: null });
+    await send(5, 10);
+    second.child.kill('SIGTERM');
+    const result = await second.done;
+    assert.equal(result.code, 0, result.stderr);
+
+    const seqs = new Set(
+      received
+        .slice(from)
+        .filter((r) => r.eventName === EventName.CONNECTION)
+        .map((r) => getInt(r.attributes, 'test.seq')),
+    );
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a! - b!),
+      Array.from({ length: 100 }, (_, i) => i),
+      'every connection acknowledged before the kill or after the restart was exported (at least once)',
     );
   });
 
