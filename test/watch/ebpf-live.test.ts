@@ -5,7 +5,7 @@
  * records. The latency from the implant's threshold-crossing connection to the detection is measured and printed.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,46 +17,21 @@ import {
   Watched,
   ebpfMissing,
   egressguard,
-  egressguardOutput,
   missingForWatch,
 } from './lib.ts';
 
 const missing = [...missingForWatch(), ...ebpfMissing()];
 const skip = missing.length > 0 ? `watch with the eBPF receiver needs ${missing.join(', ')}` : false;
 
-/** The window the test configures (the embedded one is 10 minutes): the detection fires when it closes. */
-const WINDOW_MS = 15_000;
-/** How long after its window ends a detection may still be printed on a loaded machine (lateness, idle flush). */
-const WINDOW_CLOSE_MARGIN_MS = 30_000;
+/**
+ * The issue's bound: the detection within 15 s of the threshold-crossing connection (the detector fires on the
+ * aggregator's interim update; the tracer reports a connection when it closes, and the receiver hands its lines over
+ * at least once a second).
+ */
+const LATENCY_BOUND_MS = 15_000;
 
 /** The ratio detector's default connection threshold: the connection that crosses it is the one timed. */
 const THRESHOLD_CONNECTIONS = 10;
-
-/** The window end of the first detection of `executable` in OTLP JSON lines. */
-function detectionWindowEnd(jsonLines: string, executable: string): number | undefined {
-  for (const line of jsonLines.split('\n')) {
-    if (line === '') continue;
-    const request = JSON.parse(line) as {
-      resourceLogs: {
-        scopeLogs: {
-          logRecords: {
-            eventName?: string;
-            attributes?: { key: string; value: Record<string, unknown> }[];
-          }[];
-        }[];
-      }[];
-    };
-    for (const rl of request.resourceLogs)
-      for (const sl of rl.scopeLogs)
-        for (const r of sl.logRecords) {
-          if (r.eventName !== 'egressguard.detection') continue;
-          const a = new Map((r.attributes ?? []).map((x) => [x.key, x.value]));
-          if (a.get('process.executable.path')?.stringValue !== executable) continue;
-          return Number(a.get('egressguard.detection.window.end_unix_ms')?.intValue);
-        }
-  }
-  return undefined;
-}
 
 describe('egressguard watch with the eBPF receiver', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'egw-watch-'));
@@ -92,28 +67,8 @@ describe('egressguard watch with the eBPF receiver', { skip }, () => {
 
   it('catches the implant and not the downloader, and reports the tracer it restarted', async (t) => {
     const state = join(dir, 'state');
-    // The embedded configuration, with windows short enough for a test: the detection fires when its window closes.
-    const embedded = egressguardOutput(
-      ['watch', '--print-config', '--receiver', 'ebpf', '--state', state],
-      dir,
-    );
-    assert.match(embedded, /receivers:\n {2}ebpf: \{\}/);
-    const config = embedded.replace(
-      '    idle_flush_ms: 5000',
-      [
-        '    idle_flush_ms: 1000',
-        '    out_of_order_ms: 1000',
-        '    allowed_lateness_ms: 5000',
-        '    windowing:',
-        '      type: tumbling',
-        `      window_ms: ${WINDOW_MS}`,
-      ].join('\n'),
-    );
-    assert.notEqual(config, embedded);
-    const configFile = join(dir, 'watch.yaml');
-    writeFileSync(configFile, config);
-
-    const watch = egressguard(['watch', '--config', configFile], dir);
+    // The embedded configuration as a user gets it: 10-minute windows, detections fired at the crossing connection.
+    const watch = egressguard(['watch', '--receiver', 'ebpf', '--state', state], dir);
     try {
       const attached = await watch.waitFor('stderr', /bpftrace (\d+) attached/, 90_000);
       await watch.waitFor('stderr', /watching .* with ebpf/, 30_000);
@@ -157,26 +112,20 @@ describe('egressguard watch with the eBPF receiver', { skip }, () => {
       process.stderr.write(
         `watch (eBPF): implant detected ${latencyS.toFixed(1)} s after its threshold-crossing connection\n`,
       );
-      assert.ok(latencyS * 1000 <= WINDOW_MS + WINDOW_CLOSE_MARGIN_MS, `latency ${latencyS} s`);
+      assert.ok(latencyS * 1000 <= LATENCY_BOUND_MS, `latency ${latencyS} s`);
 
       // Quiet long enough for the downloader's window to have closed too.
       await new Promise((resolve) => setTimeout(resolve, 20_000));
       assert.equal(await watch.stop('SIGINT'), 0, watch.stderr);
       t.diagnostic(`watch output:\n${watch.stdout}`);
       assert.doesNotMatch(watch.stdout, /curl/, 'the packaged downloader is not detected');
+      // One alert for the implant; the window's close revises it (same id) instead of alerting again.
+      assert.match(watch.stdout, /^1 detection\(s\)/m);
       assert.match(watch.stdout, /Sensor down .* \(\d+ ms, killed by SIGKILL\)/);
 
       // The OTLP output carries the gap as a coverage record, and the implant's connections with exact bytes.
       const output = readFileSync(join(dir, 'watch.jsonl'), 'utf8');
       assert.match(watch.stdout, /AN0145/);
-      // The detection fires when its window closes (the window, then the watermark's lateness and the idle flush):
-      // not later than that, give or take a loaded machine.
-      const windowEnd = detectionWindowEnd(output, implant);
-      assert.ok(windowEnd !== undefined, 'the detection record is in the OTLP output');
-      assert.ok(
-        detectedAt - windowEnd <= WINDOW_CLOSE_MARGIN_MS,
-        `detected ${detectedAt - windowEnd} ms after its window ended`,
-      );
       assert.match(
         output,
         /"egressguard\.coverage\.sensor_down_reason","value":\{"stringValue":"killed by SIGKILL"\}/,

@@ -7,7 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
-import { EventName, getInt, getString, CoverageAttr, type ReadonlyPipelineRecord } from '@egressguard/schema';
+import {
+  CoverageAttr,
+  DetectionAttr,
+  EventName,
+  getInt,
+  getString,
+  type ReadonlyPipelineRecord,
+} from '@egressguard/schema';
 
 import { parseConfigText, type ResolvedConfig } from '../config/load-config.ts';
 import { WATCH_RECEIVERS, watchConfigYaml, type WatchReceiver } from '../config/watch-config.ts';
@@ -130,18 +137,30 @@ Options:
     }
 
     let detections = 0;
+    let revisions = 0;
     const coverage: ReadonlyPipelineRecord[] = [];
     let printedBefore = false;
     const observe = (records: readonly ReadonlyPipelineRecord[]) => {
-      const fired = records.filter((r) => r.eventName === EventName.DETECTION);
+      const all = records.filter((r) => r.eventName === EventName.DETECTION);
       for (const r of records) if (r.eventName === EventName.COVERAGE) coverage.push(r);
-      if (fired.length === 0) return;
+      // A revision (the window closed) carries the same detection id as the alert it revises: never a second alert.
+      const isRevision = (r: ReadonlyPipelineRecord) =>
+        (getInt(r.attributes, DetectionAttr.REVISION) ?? 0) > 0;
+      const fired = all.filter((r) => !isRevision(r));
+      const revised = all.filter(isRevision);
       detections += fired.length;
-      // Each firing: the wall time it was printed, then the detections table of what fired.
-      io.stdout.write(
-        `${printedBefore ? '\n' : ''}Detection fired at ${utc(Date.now())}:\n${formatDetectionTable(fired)}\n`,
-      );
-      printedBefore = true;
+      revisions += revised.length;
+      // Each firing: the wall time it was printed, then the detections table of what fired (or was revised).
+      for (const [title, group] of [
+        ['Detection fired', fired],
+        ['Detection revised (its window closed)', revised],
+      ] as const) {
+        if (group.length === 0) continue;
+        io.stdout.write(
+          `${printedBefore ? '\n' : ''}${title} at ${utc(Date.now())}:\n${formatDetectionTable(group)}\n`,
+        );
+        printedBefore = true;
+      }
     };
     const signal = shutdownSignal(io);
     const serviceFor = (config: ResolvedConfig) =>
@@ -215,7 +234,10 @@ Options:
     say(`${received}: shutting down`);
     await service.stop();
 
-    io.stdout.write(`\n${detections === 0 ? 'No detections.' : `${detections} detection(s).`}\n`);
+    const revisedNote = revisions > 0 ? ` (${revisions} revision(s) when their windows closed)` : '';
+    io.stdout.write(
+      `\n${detections === 0 ? 'No detections.' : `${detections} detection(s)${revisedNote}.`}\n`,
+    );
     io.stdout.write('\nBlind spots (connections lacking a process, bytes or HTTP):\n');
     io.stdout.write(`${formatCoverageRows(coverageRows(coverage))}\n`);
     const gaps = coverage.filter((r) => getInt(r.attributes, CoverageAttr.SENSOR_DOWN_MS) !== undefined);
