@@ -126,7 +126,7 @@ describe('collector-scale-out with the real Collector: load balancing straight t
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it(
-    'routes every host to one instance, brings every host’s detections back, with nothing lost or doubled',
+    'routes every host to one instance, brings every host’s detections back, and loses nothing when an instance is killed and restarted',
     { skip: collector.skip },
     async (t) => {
       if (!existsSync(AUDIT_LOG)) {
