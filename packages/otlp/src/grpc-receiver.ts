@@ -29,6 +29,11 @@ import {
 } from '@grpc/grpc-js';
 import type { PipelineRecord } from '@egressguard/schema';
 
+import {
+  checkCommonReceiverOptions,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IN_FLIGHT,
+} from './internal/receiver-options.ts';
 import { OtlpDecodeError } from './decoded-logs.ts';
 import { decodeLogsProto } from './proto-decoder.ts';
 import { SaturatedError } from './receiver.ts';
@@ -64,8 +69,6 @@ export interface OtlpGrpcReceiverOptions {
 }
 
 const DEFAULT_PORT = 4317;
-const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_IN_FLIGHT = 8;
 const STOP_GRACE_MS = 5000;
 
 /** gRPC status names by code, for the `status.<NAME>` counters. */
@@ -94,21 +97,7 @@ export class OtlpGrpcReceiver {
       onRecords: options.onRecords,
       ...(options.tls ? { tls: options.tls } : {}),
     };
-    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
-      throw new RangeError(`OtlpGrpcReceiver: port must be an integer 0..65535, got ${o.port}`);
-    if (!Number.isInteger(o.maxBodyBytes) || o.maxBodyBytes < 1)
-      throw new RangeError(
-        `OtlpGrpcReceiver: maxBodyBytes must be a positive integer, got ${o.maxBodyBytes}`,
-      );
-    if (!Number.isInteger(o.maxInFlightRequests) || o.maxInFlightRequests < 1) {
-      throw new RangeError(
-        `OtlpGrpcReceiver: maxInFlightRequests must be a positive integer, got ${o.maxInFlightRequests}`,
-      );
-    }
-    if (!(o.retryAfterSeconds >= 0))
-      throw new RangeError(`OtlpGrpcReceiver: retryAfterSeconds must be >= 0, got ${o.retryAfterSeconds}`);
-    if (typeof o.onRecords !== 'function')
-      throw new TypeError('OtlpGrpcReceiver: onRecords must be a function');
+    checkCommonReceiverOptions('OtlpGrpcReceiver', o);
     this.#options = o;
     this.#token =
       options.bearerToken === undefined

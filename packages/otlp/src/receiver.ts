@@ -31,6 +31,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { PipelineRecord } from '@egressguard/schema';
 
+import {
+  checkCommonReceiverOptions,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_IN_FLIGHT,
+} from './internal/receiver-options.ts';
 import { OtlpDecodeError } from './decoded-logs.ts';
 import { decodeLogsJson } from './json-decoder.ts';
 import { decodeLogsProto } from './proto-decoder.ts';
@@ -102,8 +107,6 @@ export interface OtlpHttpReceiverOptions {
 }
 
 const DEFAULT_PORT = 4318;
-const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_IN_FLIGHT = 8;
 const LOGS_PATH = '/v1/logs';
 const STOP_GRACE_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -132,30 +135,16 @@ export class OtlpHttpReceiver {
       onRecords: options.onRecords,
       ...(options.tls ? { tls: options.tls } : {}),
     };
-    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
-      throw new RangeError(`OtlpHttpReceiver: port must be an integer 0..65535, got ${o.port}`);
-    if (!Number.isInteger(o.maxBodyBytes) || o.maxBodyBytes < 1)
-      throw new RangeError(
-        `OtlpHttpReceiver: maxBodyBytes must be a positive integer, got ${o.maxBodyBytes}`,
-      );
-    if (!Number.isInteger(o.maxInFlightRequests) || o.maxInFlightRequests < 1) {
-      throw new RangeError(
-        `OtlpHttpReceiver: maxInFlightRequests must be a positive integer, got ${o.maxInFlightRequests}`,
-      );
-    }
+    checkCommonReceiverOptions('OtlpHttpReceiver', o);
     if (!Number.isInteger(o.requestTimeoutMs) || o.requestTimeoutMs < 1) {
       throw new RangeError(
         `OtlpHttpReceiver: requestTimeoutMs must be a positive integer, got ${o.requestTimeoutMs}`,
       );
     }
-    if (!(o.retryAfterSeconds >= 0))
-      throw new RangeError(`OtlpHttpReceiver: retryAfterSeconds must be >= 0, got ${o.retryAfterSeconds}`);
     if (o.saturationStatus !== 503 && o.saturationStatus !== 429)
       throw new RangeError(
         `OtlpHttpReceiver: saturationStatus must be 503 or 429, got ${String(o.saturationStatus)}`,
       );
-    if (typeof o.onRecords !== 'function')
-      throw new TypeError('OtlpHttpReceiver: onRecords must be a function');
     this.#options = o;
     this.#token =
       options.bearerToken === undefined
