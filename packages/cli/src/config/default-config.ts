@@ -27,6 +27,58 @@ export function otlpProtocolFromEnv(
   throw new Error(`egressguard: ${name}=${value}: must be grpc, http/protobuf or http/json`);
 }
 
+/** The default chain's processor ids, in order. */
+export const DEFAULT_CHAIN = [
+  'normalize',
+  'process_attribution',
+  'coverage_report',
+  'http_flow_aggregator',
+  'novelty_filter',
+  'ratio_detector',
+] as const;
+
+/** Options of {@link defaultProcessorsYaml}. */
+export interface DefaultProcessorsOptions {
+  /** Live input: close a host's windows on the wall clock after this much quiet (ms). Default: not set (event time only). */
+  readonly idleFlushMs?: number;
+}
+
+/**
+ * The `processors:` section of the default chain (the one `run`, `replay` and `watch` embed), one YAML line per
+ * element: every processor on its embedded defaults, the aggregator's interim updates on so that the detector fires
+ * at the connection that crosses its thresholds.
+ */
+export function defaultProcessorsYaml(options: DefaultProcessorsOptions = {}): string[] {
+  return [
+    'processors:',
+    '  # Sensor output (auditd, Tetragon, Zeek, ss, …) to schema records; records already in the schema pass.',
+    '  normalize:',
+    '    format: auto',
+    '  # Who made each connection: the sensor event, a join with another sensor, or /proc. Live /proc lookups only',
+    '  # touch records of this machine (host.name) no older than a minute: replayed captures are never looked up.',
+    '  process_attribution:',
+    '    procfs:',
+    '      enabled: true',
+    '  # The blind-spot report: per host and source, connections lacking a process, bytes or HTTP.',
+    '  coverage_report: {}',
+    '  # Per process and window: connection counts, bytes, outcomes.',
+    '  # Interim updates of open windows let the detector fire at the connection that crosses its thresholds.',
+    '  http_flow_aggregator:',
+    ...(options.idleFlushMs === undefined
+      ? []
+      : [
+          '    # Live: when the host has been quiet this long, its windows close on the wall clock.',
+          `    idle_flush_ms: ${options.idleFlushMs}`,
+        ]),
+    '    interim:',
+    '      enabled: true',
+    '  # Have we seen this process identity before? Is it custom? (baseline kept in service.state.directory)',
+    '  novelty_filter: {}',
+    '  # Many connections, little back, new or custom process: a detection.',
+    '  ratio_detector: {}',
+  ];
+}
+
 /** The default configuration text for the given environment. */
 export function defaultConfigYaml(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const endpoint = otlpEndpointFromEnv(env);
@@ -72,24 +124,7 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
     '      http:',
     '        endpoint: 127.0.0.1:4318',
     '',
-    'processors:',
-    '  # Sensor output (auditd, Tetragon, Zeek, ss, …) to schema records; records already in the schema pass.',
-    '  normalize:',
-    '    format: auto',
-    '  # Who made each connection: the sensor event, a join with another sensor, or /proc. Live /proc lookups only',
-    '  # touch records of this machine (host.name) no older than a minute: replayed captures are never looked up.',
-    '  process_attribution:',
-    '    procfs:',
-    '      enabled: true',
-    '  # The blind-spot report: per host and source, connections lacking a process, bytes or HTTP.',
-    '  coverage_report: {}',
-    '  # Per process and window: connection counts, bytes, outcomes.',
-    '  # Interim updates of open windows let the detector fire at the connection that crosses its thresholds.',
-    '  http_flow_aggregator: { interim: { enabled: true } }',
-    '  # Have we seen this process identity before? Is it custom? (baseline kept in service.state.directory)',
-    '  novelty_filter: {}',
-    '  # Many connections, little back, new or custom process: a detection.',
-    '  ratio_detector: {}',
+    ...defaultProcessorsYaml(),
     '',
     'exporters:',
     ...exporter,
@@ -101,7 +136,7 @@ export function defaultConfigYaml(env: Readonly<Record<string, string | undefine
     '  pipelines:',
     '    logs:',
     '      receivers: [otlp]',
-    '      processors: [normalize, process_attribution, coverage_report, http_flow_aggregator, novelty_filter, ratio_detector]',
+    `      processors: [${DEFAULT_CHAIN.join(', ')}]`,
     `      exporters: [${exporterId}]`,
     '',
   ].join('\n');

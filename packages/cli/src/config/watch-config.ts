@@ -3,7 +3,7 @@
  * live host (windows close when the host has been quiet, so a detection does not wait for the next connection),
  * and OTLP out when the standard variables name an endpoint, else OTLP JSON lines in a file beside the state.
  */
-import { otlpEndpointFromEnv } from './default-config.ts';
+import { DEFAULT_CHAIN, defaultProcessorsYaml, otlpEndpointFromEnv } from './default-config.ts';
 
 /** The host receivers `watch` can pick, best first. */
 export const WATCH_RECEIVERS = ['ebpf', 'auditd', 'procfs'] as const;
@@ -47,21 +47,7 @@ export function watchConfigYaml(
     'receivers:',
     ...receiver,
     '',
-    'processors:',
-    '  normalize:',
-    '    format: auto',
-    '  process_attribution:',
-    '    procfs:',
-    '      enabled: true',
-    '  coverage_report: {}',
-    '  http_flow_aggregator:',
-    '    # Live: when the host has been quiet this long, its windows close on the wall clock.',
-    '    idle_flush_ms: 5000',
-    '    # Interim updates of open windows: the detector fires at the connection that crosses its thresholds.',
-    '    interim:',
-    '      enabled: true',
-    '  novelty_filter: {}',
-    '  ratio_detector: {}',
+    ...defaultProcessorsYaml({ idleFlushMs: 5000 }),
     '',
     'exporters:',
     ...exporter,
@@ -72,7 +58,7 @@ export function watchConfigYaml(
     '  pipelines:',
     '    logs:',
     `      receivers: [${options.receiver}]`,
-    '      processors: [normalize, process_attribution, coverage_report, http_flow_aggregator, novelty_filter, ratio_detector]',
+    `      processors: [${DEFAULT_CHAIN.join(', ')}]`,
     `      exporters: [${endpoint ? 'otlphttp' : 'file'}]`,
     '',
   ].join('\n');
