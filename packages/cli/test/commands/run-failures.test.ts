@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -158,7 +158,8 @@ describe('egressguard run when things fail', () => {
     let stderr = '';
     run.child.stderr.on('data', (d: Buffer | string) => (stderr += String(d)));
     // A file where the directory was: as a full or read-only disk, every save now fails (root ignores modes).
-    rmSync(state, { recursive: true, force: true });
+    // The directory is moved aside in one step: removing it file by file races the service's own writes into it.
+    renameSync(state, `${state}.gone`);
     writeFileSync(state, 'not a directory');
     await until('a failed checkpoint to be reported', () => /checkpoint_write_failed/.test(stderr));
     assert.match(stderr, new RegExp(`service: checkpoint_write_failed: state not saved to ${state}: `));
