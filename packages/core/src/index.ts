@@ -13,6 +13,22 @@ export type {
   Stability,
   StateSize,
 } from './processor.ts';
+export {
+  UNTYPED_STATE,
+  contractMarkdown,
+  contractNames,
+  defineProcessor,
+  defineState,
+} from './define-processor.ts';
+export type {
+  ContractSide,
+  DefinedContext,
+  DefinedProcessorFactory,
+  ProcessorDescription,
+  ProcessorDefinition,
+  StateDefinition,
+  StateMigration,
+} from './define-processor.ts';
 export { Pipeline } from './pipeline.ts';
 export type { PipelineOptions, PipelineSnapshot, StageBalance } from './pipeline.ts';
 export { ProcessorRegistry, componentType } from './registry.ts';

@@ -5,6 +5,7 @@
  */
 import type { PipelineRecord } from '@egressguard/schema';
 
+import type { ContractSide, StateDefinition } from './define-processor.ts';
 import { reportError } from './errors.ts';
 
 /** How far along a component is, as the OpenTelemetry Collector labels its components. */
@@ -19,9 +20,9 @@ export interface ProcessorMetadata {
   /** Whether it holds state across batches (and so snapshots, restores and flushes). */
   readonly stateful: boolean;
   /** Event names and attributes it reads. */
-  readonly reads: readonly string[];
+  readonly reads: ContractSide;
   /** Event names and attributes it writes. */
-  readonly writes: readonly string[];
+  readonly writes: ContractSide;
 }
 
 /** Size of a processor's state and the bound it is kept under. */
@@ -145,22 +146,40 @@ export class ProcessorStats {
   }
 }
 
+/** Metadata of a processor created without a definition (a test double that declares its own). */
+const UNDECLARED: ProcessorMetadata = Object.freeze({
+  type: 'undeclared',
+  description: '',
+  stability: 'development',
+  stateful: false,
+  reads: { events: [], attributes: [] },
+  writes: { events: [], attributes: [] },
+});
+
 /**
  * The common skeleton of every processor: counting, shutdown once, process-after-shutdown as a counted no-op,
- * holding later emissions for library callers, and error containment around `processBatch`.
- * Subclasses implement {@link BaseProcessor.processBatch} and, when stateful, `flushState`, `snapshotState`,
- * `restoreState` and `stateSize`; a processor that holds input records to pass on later also implements
- * `heldRecords`.
+ * holding later emissions for library callers, error containment around `processBatch`, and the state snapshot:
+ * a stateful processor passes its {@link StateDefinition} and implements `snapshotState`/`restoreState` on its
+ * typed state, and the base encodes, validates and migrates snapshots (a bad one is an error naming the processor
+ * and the key). Subclasses implement {@link BaseProcessor.processBatch} and, when stateful, `flushState` and
+ * `stateSize`; a processor that holds input records to pass on later also implements `heldRecords`.
  */
-export abstract class BaseProcessor implements Processor {
-  abstract readonly metadata: ProcessorMetadata;
+export abstract class BaseProcessor<S extends object = never> implements Processor {
+  /** The definition's metadata (from the context `defineProcessor` creates it with). */
+  readonly metadata: ProcessorMetadata;
   protected readonly stats = new ProcessorStats();
   protected readonly context: ProcessorContext;
+  private readonly stateDefinition: StateDefinition<S> | undefined;
   private readonly held: PipelineRecord[] = [];
   private shutdownResult: Promise<PipelineRecord[]> | undefined;
 
-  constructor(context: ProcessorContext) {
+  constructor(
+    context: ProcessorContext & { readonly metadata?: ProcessorMetadata },
+    state?: StateDefinition<S>,
+  ) {
     this.context = context;
+    this.metadata = context.metadata ?? UNDECLARED;
+    this.stateDefinition = state;
   }
 
   /** True once `shutdown` has been called. */
@@ -192,11 +211,16 @@ export abstract class BaseProcessor implements Processor {
   }
 
   snapshot(): ProcessorSnapshot | undefined {
-    return this.snapshotState();
+    if (!this.stateDefinition) return undefined;
+    return this.stateDefinition.encode(this.snapshotState());
   }
 
   restore(snapshot: ProcessorSnapshot): void {
-    this.restoreState(snapshot);
+    if (!this.stateDefinition)
+      throw new Error(
+        `${this.context.id}: stateless processor cannot restore a snapshot (version ${snapshot.version})`,
+      );
+    this.restoreState(this.stateDefinition.decode(snapshot, this.context.id));
   }
 
   shutdown(): Promise<PipelineRecord[]> {
@@ -224,16 +248,14 @@ export abstract class BaseProcessor implements Processor {
     return [];
   }
 
-  /** The state as JSON; stateless processors have none. */
-  protected snapshotState(): ProcessorSnapshot | undefined {
-    return undefined;
+  /** The state, as its definition's schema describes it (plain JSON values). Stateful processors implement it. */
+  protected snapshotState(): S {
+    throw new Error(`${this.context.id}: a processor with a state definition must implement snapshotState`);
   }
 
-  /** Restores state; stateless processors accept only an absent state. */
-  protected restoreState(snapshot: ProcessorSnapshot): void {
-    throw new Error(
-      `${this.context.id}: stateless processor cannot restore a snapshot (version ${snapshot.version})`,
-    );
+  /** Replaces the state with a validated (and, from older versions, migrated) one. Stateful processors implement it. */
+  protected restoreState(_state: S): void {
+    throw new Error(`${this.context.id}: a processor with a state definition must implement restoreState`);
   }
 
   /** Releases timers and resources after the final flush. */

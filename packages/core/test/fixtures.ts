@@ -14,10 +14,10 @@ import {
 import {
   BaseProcessor,
   defineConfig,
+  defineState,
   type ProcessorContext,
   type ProcessorFactory,
   type ProcessorMetadata,
-  type ProcessorSnapshot,
 } from '@egressguard/core';
 import { TEST_SCOPE } from '@egressguard/core/testing';
 
@@ -35,12 +35,12 @@ const dropMetadata: ProcessorMetadata = {
   description: 'Drops records flagged with an attribute (test double).',
   stability: 'development',
   stateful: false,
-  reads: ['drop'],
-  writes: ['(drops records)'],
+  reads: { events: [], attributes: [], body: 'the test attribute that flags a record' },
+  writes: { events: [], attributes: [], body: '(drops records)' },
 };
 
 export class DropProcessor extends BaseProcessor {
-  readonly metadata = dropMetadata;
+  override readonly metadata = dropMetadata;
   private readonly attribute: string;
   constructor(config: z.output<typeof dropConfig.schema>, context: ProcessorContext) {
     super(context);
@@ -76,18 +76,24 @@ const countMetadata: ProcessorMetadata = {
   description: 'Counts records per host and emits a summary record per host on flush (test double).',
   stability: 'development',
   stateful: true,
-  reads: ['resource host.name'],
-  writes: ['test.count'],
+  reads: { events: [], attributes: ['host.name'] },
+  writes: { events: [], attributes: [], body: 'test.count' },
 };
 
-export class CountProcessor extends BaseProcessor {
-  readonly metadata = countMetadata;
+/** The counter's state: records seen per host. */
+const countState = defineState({
+  version: 1,
+  schema: z.strictObject({ counts: z.record(z.string(), z.number().int().nonnegative()) }),
+});
+
+export class CountProcessor extends BaseProcessor<z.output<typeof countState.schema>> {
+  override readonly metadata = countMetadata;
   private counts = new Map<string, number>();
   private readonly resources = new Map<string, RecordResource>();
   private readonly emitEvery: number;
   private seen = 0;
   constructor(config: z.output<typeof countConfig.schema>, context: ProcessorContext) {
-    super(context);
+    super(context, countState);
     this.emitEvery = config.emit_every;
   }
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
@@ -108,12 +114,11 @@ export class CountProcessor extends BaseProcessor {
     this.counts = new Map();
     return out;
   }
-  protected override snapshotState(): ProcessorSnapshot {
-    return { version: 1, counts: Object.fromEntries(this.counts) };
+  protected override snapshotState() {
+    return { counts: Object.fromEntries(this.counts) };
   }
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== 1) throw new Error(`test_count: unknown snapshot version ${snapshot.version}`);
-    this.counts = new Map(Object.entries(snapshot.counts as Record<string, number>));
+  protected override restoreState(state: z.output<typeof countState.schema>): void {
+    this.counts = new Map(Object.entries(state.counts));
   }
   protected override stateSize() {
     return { entries: this.counts.size };
@@ -141,8 +146,19 @@ export const countFactory: ProcessorFactory<z.output<typeof countConfig.schema>>
 export const ctx = (id = 'test'): ProcessorContext => ({ id, now: () => 0 });
 
 /** Holds records flagged `hold` until flushed or released by a tick (a test double of a join that waits). */
-export class HoldProcessor extends DropProcessor {
+const holdState = defineState({
+  version: 1,
+  schema: z.strictObject({
+    held: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  }),
+});
+
+export class HoldProcessor extends BaseProcessor<z.output<typeof holdState.schema>> {
+  override readonly metadata = { ...dropMetadata, stateful: true };
   private waiting: PipelineRecord[] = [];
+  constructor(_config: z.output<typeof dropConfig.schema>, context: ProcessorContext) {
+    super(context, holdState);
+  }
   protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
     const out: PipelineRecord[] = [];
     for (const r of batch) (r.attributes.hold === true ? this.waiting : out).push(r);
@@ -162,11 +178,11 @@ export class HoldProcessor extends DropProcessor {
   protected override heldRecords(): number {
     return this.waiting.length;
   }
-  protected override snapshotState(): ProcessorSnapshot {
-    return { version: 1, held: this.waiting.map((r) => r.attributes) };
+  protected override snapshotState() {
+    return { held: this.waiting.map((r) => r.attributes as Record<string, string | number | boolean>) };
   }
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    this.waiting = (snapshot.held as Record<string, number>[]).map(
+  protected override restoreState(state: z.output<typeof holdState.schema>): void {
+    this.waiting = state.held.map(
       (attributes) =>
         new PipelineRecord({ attributes, resource: createResource({}), instrumentationScope: TEST_SCOPE }),
     );

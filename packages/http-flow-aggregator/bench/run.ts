@@ -31,13 +31,13 @@ const T = 1_764_460_800_000;
 const BATCH = 1_000;
 
 class PassThrough extends BaseProcessor {
-  readonly metadata: ProcessorMetadata = {
+  override readonly metadata: ProcessorMetadata = {
     type: 'pass_through',
     description: 'Returns every batch unchanged (the baseline).',
     stability: 'development',
     stateful: false,
-    reads: [],
-    writes: [],
+    reads: { events: [], attributes: [] },
+    writes: { events: [], attributes: [] },
   };
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
     return batch;

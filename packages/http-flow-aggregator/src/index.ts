@@ -2,24 +2,22 @@
  * `@egressguard/http-flow-aggregator`: per-process, per-window HTTP connection evidence in event time, and the
  * internal/external address classifier it uses.
  */
-import type { ProcessorFactory } from '@egressguard/core';
+import { UNTYPED_STATE, defineProcessor } from '@egressguard/core';
 
 import { httpFlowAggregatorConfig, type HttpFlowAggregatorConfig } from './config.ts';
-import { HttpFlowAggregator, httpFlowAggregatorMetadata } from './processor.ts';
+import { HttpFlowAggregator, httpFlowAggregatorDescription } from './processor.ts';
 
 /** The factory of the `http_flow_aggregator` processor type. */
-export const httpFlowAggregatorFactory: ProcessorFactory<HttpFlowAggregatorConfig> = {
-  type: 'http_flow_aggregator',
-  metadata: httpFlowAggregatorMetadata,
+export const httpFlowAggregatorFactory = defineProcessor<HttpFlowAggregatorConfig>({
+  ...httpFlowAggregatorDescription,
   config: httpFlowAggregatorConfig,
-  create(config, context) {
-    return new HttpFlowAggregator(config, context);
-  },
-};
+  state: UNTYPED_STATE,
+  create: (config, context) => new HttpFlowAggregator(config, context),
+});
 
 export { httpFlowAggregatorConfig, httpFlowAggregatorSchema } from './config.ts';
 export type { HttpFlowAggregatorConfig } from './config.ts';
-export { HttpFlowAggregator, httpFlowAggregatorMetadata, SNAPSHOT_VERSION } from './processor.ts';
+export { HttpFlowAggregator, SNAPSHOT_VERSION } from './processor.ts';
 export { AddressClassifier, DEFAULT_INTERNAL_RANGES, parseRange } from './internal/address-classifier.ts';
 export type {
   AddressClass,

@@ -11,10 +11,11 @@
  */
 import {
   BaseProcessor,
+  UNTYPED_STATE,
   ConfigError,
   EventTimeWatermark,
   type ProcessorContext,
-  type ProcessorMetadata,
+  type ProcessorDescription,
   type ProcessorSnapshot,
   type StateSize,
 } from '@egressguard/core';
@@ -48,38 +49,37 @@ import { carriedAttributes, flowKey, overflowKey, type KeyOptions } from './inte
 import { WindowAssigner } from './internal/window-assigner.ts';
 
 /** What the aggregator is, reads and writes. */
-export const httpFlowAggregatorMetadata: ProcessorMetadata = {
+export const httpFlowAggregatorDescription: ProcessorDescription = {
   type: 'http_flow_aggregator',
   description:
     'Aggregates HTTP connections per host, process identity and event-time window into egressguard.http_flow ' +
     'records: outcomes, bytes, internal/external split, distinct destinations and beacon regularity.',
   stability: 'alpha',
-  stateful: true,
-  reads: [
-    EventName.CONNECTION,
-    ResourceAttr.HOST_NAME,
-    ProcessAttr.EXECUTABLE_PATH,
-    ProcessAttr.EXECUTABLE_NAME,
-    ProcessAttr.PID,
-    ProcessAttr.CONTAINER_ID,
-    NetworkAttr.DESTINATION_ADDRESS,
-    NetworkAttr.DESTINATION_PORT,
-    NetworkAttr.PROTOCOL_NAME,
-    HttpAttr.REQUEST_METHOD,
-    HttpAttr.RESPONSE_STATUS_CODE,
-    HttpAttr.URL_FULL,
-    ConnectionAttr.OUTCOME,
-    ConnectionAttr.BYTES_SENT,
-    ConnectionAttr.BYTES_RECEIVED,
-    ProvenanceAttr.BYTES_KIND,
-    AttributionAttr.METHOD,
-  ],
-  writes: [
-    EventName.HTTP_FLOW,
-    ...Object.values(FlowAttr),
-    NetworkAttr.PROTOCOL_NAME,
-    HttpAttr.PROTOCOL_INFERRED,
-  ],
+  reads: {
+    events: [EventName.CONNECTION],
+    attributes: [
+      ResourceAttr.HOST_NAME,
+      ProcessAttr.EXECUTABLE_PATH,
+      ProcessAttr.EXECUTABLE_NAME,
+      ProcessAttr.PID,
+      ProcessAttr.CONTAINER_ID,
+      NetworkAttr.DESTINATION_ADDRESS,
+      NetworkAttr.DESTINATION_PORT,
+      NetworkAttr.PROTOCOL_NAME,
+      HttpAttr.REQUEST_METHOD,
+      HttpAttr.RESPONSE_STATUS_CODE,
+      HttpAttr.URL_FULL,
+      ConnectionAttr.OUTCOME,
+      ConnectionAttr.BYTES_SENT,
+      ConnectionAttr.BYTES_RECEIVED,
+      ProvenanceAttr.BYTES_KIND,
+      AttributionAttr.METHOD,
+    ],
+  },
+  writes: {
+    events: [EventName.HTTP_FLOW],
+    attributes: [...Object.values(FlowAttr), NetworkAttr.PROTOCOL_NAME, HttpAttr.PROTOCOL_INFERRED],
+  },
 };
 
 /** The snapshot format version this aggregator writes and reads. */
@@ -150,8 +150,7 @@ interface ResourceSnapshot {
 }
 
 /** The aggregator. Create it through {@link httpFlowAggregatorFactory} or directly with a parsed config. */
-export class HttpFlowAggregator extends BaseProcessor {
-  readonly metadata = httpFlowAggregatorMetadata;
+export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
   private readonly config: HttpFlowAggregatorConfig;
   private readonly httpPorts: ReadonlySet<number>;
   private readonly classifier: AddressClassifier;
@@ -166,7 +165,7 @@ export class HttpFlowAggregator extends BaseProcessor {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(config: HttpFlowAggregatorConfig, context: ProcessorContext) {
-    super(context);
+    super(context, UNTYPED_STATE);
     this.config = config;
     const w = config.windowing;
     const hopMs = w.type === 'hopping' ? w.hop_ms : w.window_ms;

@@ -6,6 +6,10 @@ import { httpFlowAggregatorFactory } from '../src/index.ts';
 
 void describe('README', () => {
   void it('config-table is current (regenerate with UPDATE_README=1)', () => {
-    assertReadmeConfigTable(new URL('../README.md', import.meta.url), httpFlowAggregatorFactory.config);
+    assertReadmeConfigTable(
+      new URL('../README.md', import.meta.url),
+      'http_flow_aggregator',
+      httpFlowAggregatorFactory.config,
+    );
   });
 });

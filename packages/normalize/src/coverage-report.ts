@@ -6,16 +6,14 @@
  * enricher found too. Malformed input lines are not visible to a stage after `normalize` (they never became
  * records): the attribute is left out here, and the CLI's replay summary fills it from the file reader.
  */
-import type {
-  ProcessorContext,
-  ProcessorFactory,
-  ProcessorMetadata,
-  ProcessorSnapshot,
-} from '@egressguard/core';
-import { BaseProcessor, EventTimeWatermark } from '@egressguard/core';
+import type { ProcessorContext, ProcessorDescription, ProcessorSnapshot } from '@egressguard/core';
+import { BaseProcessor, EventTimeWatermark, UNTYPED_STATE, defineProcessor } from '@egressguard/core';
 import {
   CoverageAttr,
   EventName,
+  ConnectionAttr,
+  HttpAttr,
+  ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
   createResource,
@@ -32,30 +30,36 @@ import { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';
 import { NORMALIZE_SCOPE } from './internal/record-builder.ts';
 
 /** Metadata of the `coverage_report` processor. */
-export const coverageReportMetadata: ProcessorMetadata = {
+export const coverageReportDescription: ProcessorDescription = {
   type: 'coverage_report',
   description:
     'Blind-spot report: per host and source format and event-time period, how many connection records had a process, bytes and real HTTP semantics.',
   stability: 'alpha',
-  stateful: true,
-  reads: [
-    EventName.CONNECTION,
-    ProvenanceAttr.SOURCE_FORMAT,
-    'process.pid',
-    'process.executable.*',
-    'egressguard.connection.bytes_*',
-    'http.*',
-    'url.full',
-  ],
-  writes: [
-    EventName.COVERAGE,
-    CoverageAttr.PERIOD_START,
-    CoverageAttr.PERIOD_END,
-    CoverageAttr.CONNECTIONS,
-    CoverageAttr.WITH_PROCESS,
-    CoverageAttr.WITH_BYTES,
-    CoverageAttr.WITH_HTTP,
-  ],
+  reads: {
+    events: [EventName.CONNECTION],
+    attributes: [
+      ProvenanceAttr.SOURCE_FORMAT,
+      ProcessAttr.PID,
+      ProcessAttr.EXECUTABLE_PATH,
+      ProcessAttr.EXECUTABLE_NAME,
+      ConnectionAttr.BYTES_SENT,
+      ConnectionAttr.BYTES_RECEIVED,
+      HttpAttr.REQUEST_METHOD,
+      HttpAttr.RESPONSE_STATUS_CODE,
+      HttpAttr.URL_FULL,
+    ],
+  },
+  writes: {
+    events: [EventName.COVERAGE],
+    attributes: [
+      CoverageAttr.PERIOD_START,
+      CoverageAttr.PERIOD_END,
+      CoverageAttr.CONNECTIONS,
+      CoverageAttr.WITH_PROCESS,
+      CoverageAttr.WITH_BYTES,
+      CoverageAttr.WITH_HTTP,
+    ],
+  },
 };
 
 /** The host label of keys past `max_keys`. */
@@ -81,15 +85,14 @@ interface CoverageSnapshot {
 }
 
 /** Counts coverage per period and emits `egressguard.coverage` records. */
-export class CoverageReportProcessor extends BaseProcessor {
-  readonly metadata = coverageReportMetadata;
+export class CoverageReportProcessor extends BaseProcessor<ProcessorSnapshot> {
   private readonly config: CoverageReportConfig;
   private watermark: EventTimeWatermark;
   /** Open periods by start (Unix ms), each with its entries by host and format. */
   private readonly periods = new Map<number, Map<string, Entry>>();
 
   constructor(config: CoverageReportConfig, context: ProcessorContext) {
-    super(context);
+    super(context, UNTYPED_STATE);
     this.config = config;
     this.watermark = new EventTimeWatermark({ allowedLatenessMs: config.allowed_lateness_ms });
   }
@@ -229,11 +232,9 @@ export class CoverageReportProcessor extends BaseProcessor {
 }
 
 /** Factory of the `coverage_report` processor. */
-export const coverageReportFactory: ProcessorFactory<CoverageReportConfig> = {
-  type: 'coverage_report',
-  metadata: coverageReportMetadata,
+export const coverageReportFactory = defineProcessor<CoverageReportConfig>({
+  ...coverageReportDescription,
   config: coverageReportConfig,
-  create(config, context) {
-    return new CoverageReportProcessor(config, context);
-  },
-};
+  state: UNTYPED_STATE,
+  create: (config, context) => new CoverageReportProcessor(config, context),
+});

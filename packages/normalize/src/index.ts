@@ -40,11 +40,6 @@ export type {
 } from './reader.ts';
 export { normalizeConfig, coverageReportConfig } from './config.ts';
 export type { NormalizeConfig, CoverageReportConfig } from './config.ts';
-export { NormalizeProcessor, normalizeFactory, normalizeMetadata } from './processor.ts';
-export {
-  CoverageReportProcessor,
-  OVERFLOW_HOST,
-  coverageReportFactory,
-  coverageReportMetadata,
-} from './coverage-report.ts';
+export { NormalizeProcessor, normalizeFactory } from './processor.ts';
+export { CoverageReportProcessor, OVERFLOW_HOST, coverageReportFactory } from './coverage-report.ts';
 export { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';

@@ -9,12 +9,11 @@
  */
 import type {
   ProcessorContext,
-  ProcessorMetadata,
+  ProcessorDescription,
   ProcessorSnapshot,
   ProcessorCounters,
-  ProcessorFactory,
 } from '@egressguard/core';
-import { BaseProcessor } from '@egressguard/core';
+import { BaseProcessor, UNTYPED_STATE, defineProcessor } from '@egressguard/core';
 import {
   ConnectionAttr,
   EventName,
@@ -38,28 +37,27 @@ import { createTetragonFormat } from './formats/tetragon.ts';
 import { Tally } from './internal/tally.ts';
 
 /** Metadata of the `normalize` processor. */
-export const normalizeMetadata: ProcessorMetadata = {
+export const normalizeDescription: ProcessorDescription = {
   type: 'normalize',
   description:
     'Parses raw sensor output (auditd, Sysmon for Linux, Tetragon, Falco, Zeek, Auditbeat, tcplife, ss) into egressguard connection and process records.',
   stability: 'alpha',
-  stateful: true,
-  reads: ['body (a raw sensor line or a decoded map)', `resource.${ResourceAttr.HOST_NAME}`],
-  writes: [
-    EventName.CONNECTION,
-    EventName.PROCESS_EXEC,
-    EventName.PROCESS_EXIT,
-    ProcessAttr.PID,
-    ProcessAttr.EXECUTABLE_PATH,
-    ProcessAttr.COMMAND_LINE,
-    NetworkAttr.DESTINATION_ADDRESS,
-    NetworkAttr.DESTINATION_PORT,
-    ConnectionAttr.OUTCOME,
-    ConnectionAttr.BYTES_SENT,
-    ConnectionAttr.BYTES_RECEIVED,
-    ProvenanceAttr.SOURCE_FORMAT,
-    ProvenanceAttr.BYTES_KIND,
-  ],
+  reads: { events: [], attributes: [ResourceAttr.HOST_NAME], body: 'a raw sensor line or a decoded map' },
+  writes: {
+    events: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
+    attributes: [
+      ProcessAttr.PID,
+      ProcessAttr.EXECUTABLE_PATH,
+      ProcessAttr.COMMAND_LINE,
+      NetworkAttr.DESTINATION_ADDRESS,
+      NetworkAttr.DESTINATION_PORT,
+      ConnectionAttr.OUTCOME,
+      ConnectionAttr.BYTES_SENT,
+      ConnectionAttr.BYTES_RECEIVED,
+      ProvenanceAttr.SOURCE_FORMAT,
+      ProvenanceAttr.BYTES_KIND,
+    ],
+  },
 };
 
 const MAX_HOST_RESOURCES = 10_000;
@@ -102,8 +100,7 @@ function hasHost(resource: RecordResource): boolean {
 }
 
 /** Turns raw sensor records into schema records. */
-export class NormalizeProcessor extends BaseProcessor {
-  readonly metadata = normalizeMetadata;
+export class NormalizeProcessor extends BaseProcessor<ProcessorSnapshot> {
   private readonly config: NormalizeConfig;
   private readonly formats: SensorFormat[];
   private readonly fixed: SensorFormat | undefined;
@@ -117,7 +114,7 @@ export class NormalizeProcessor extends BaseProcessor {
   private outOfRange = 0;
 
   constructor(config: NormalizeConfig, context: ProcessorContext) {
-    super(context);
+    super(context, UNTYPED_STATE);
     this.config = config;
     this.formats = configuredFormats(config);
     this.lastFormat = new LRUCache({ max: config.max_parsers });
@@ -385,14 +382,12 @@ function inputOf(body: unknown): string | Readonly<Record<string, unknown>> | un
 }
 
 /** Factory of the `normalize` processor. */
-export const normalizeFactory: ProcessorFactory<NormalizeConfig> = {
-  type: 'normalize',
-  metadata: normalizeMetadata,
+export const normalizeFactory = defineProcessor<NormalizeConfig>({
+  ...normalizeDescription,
   config: normalizeConfig,
-  create(config, context) {
-    return new NormalizeProcessor(config, context);
-  },
-};
+  state: UNTYPED_STATE,
+  create: (config, context) => new NormalizeProcessor(config, context),
+});
 
 /** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
 function tooLong(text: string, maxBytes: number): boolean {

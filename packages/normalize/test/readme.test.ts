@@ -9,7 +9,7 @@ const README = new URL('../README.md', import.meta.url);
 
 describe('README', () => {
   it('has both configuration tables as the schemas generate them (regenerate with UPDATE_README=1)', () => {
-    assertReadmeConfigTable(README, normalizeFactory.config, 0);
-    assertReadmeConfigTable(README, coverageReportFactory.config, 1);
+    assertReadmeConfigTable(README, 'normalize', normalizeFactory.config);
+    assertReadmeConfigTable(README, 'coverage_report', coverageReportFactory.config);
   });
 });

@@ -1,17 +1,15 @@
 /**
  * The factory the registry and the CLI create novelty filters with.
  */
-import type { ProcessorFactory } from '@egressguard/core';
+import { UNTYPED_STATE, defineProcessor } from '@egressguard/core';
 
 import { noveltyFilterConfig, type NoveltyFilterConfig } from './config.ts';
-import { NoveltyFilterProcessor, noveltyFilterMetadata } from './processor.ts';
+import { NoveltyFilterProcessor, noveltyFilterDescription } from './processor.ts';
 
 /** Creates `novelty_filter` processors. */
-export const noveltyFilterFactory: ProcessorFactory<NoveltyFilterConfig> = {
-  type: 'novelty_filter',
-  metadata: noveltyFilterMetadata,
+export const noveltyFilterFactory = defineProcessor<NoveltyFilterConfig>({
+  ...noveltyFilterDescription,
   config: noveltyFilterConfig,
-  create(config, context) {
-    return new NoveltyFilterProcessor(config, context);
-  },
-};
+  state: UNTYPED_STATE,
+  create: (config, context) => new NoveltyFilterProcessor(config, context),
+});

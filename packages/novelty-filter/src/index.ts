@@ -6,7 +6,7 @@
 export { noveltyFilterFactory } from './factory.ts';
 export { noveltyFilterConfig, noveltyFilterConfigSchema } from './config.ts';
 export type { NoveltyFilterConfig } from './config.ts';
-export { NoveltyFilterProcessor, noveltyFilterMetadata } from './processor.ts';
+export { NoveltyFilterProcessor } from './processor.ts';
 
 export {
   HASH_PLACEHOLDER,

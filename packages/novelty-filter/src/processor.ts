@@ -10,9 +10,10 @@ import { delimiter, join } from 'node:path';
 
 import {
   BaseProcessor,
+  UNTYPED_STATE,
   ConfigError,
   type ProcessorContext,
-  type ProcessorMetadata,
+  type ProcessorDescription,
   type ProcessorSnapshot,
   type StateSize,
 } from '@egressguard/core';
@@ -42,40 +43,43 @@ import type { PackageDatabase } from './internal/package-database.ts';
 import { RpmDatabase } from './internal/rpm-database.ts';
 
 /** What the novelty filter is, reads and writes. */
-export const noveltyFilterMetadata: ProcessorMetadata = {
+export const noveltyFilterDescription: ProcessorDescription = {
   type: 'novelty_filter',
   description:
     'Keeps a first-seen baseline of process identities (normalised executable path, user class, per host) and marks each flow or connection new, rare, known or allowlisted, and custom with its reasons.',
   stability: 'alpha',
-  stateful: true,
-  reads: [
-    EventName.HTTP_FLOW,
-    EventName.CONNECTION,
-    ProcessAttr.EXECUTABLE_PATH,
-    ProcessAttr.EXECUTABLE_NAME,
-    ProcessAttr.EXECUTABLE_SHA256,
-    ProcessAttr.EXECUTABLE_DELETED,
-    ProcessAttr.USER_ID,
-    ProcessAttr.OWNER,
-    ProcessAttr.CONTAINER_ID,
-    ProcessAttr.KERNEL_THREAD,
-    FlowAttr.LAST_SEEN,
-    FlowAttr.WINDOW_END,
-    FlowAttr.REVISION,
-    FlowAttr.INTERIM,
-  ],
-  writes: [
-    NoveltyAttr.STATUS,
-    NoveltyAttr.IDENTITY,
-    NoveltyAttr.FIRST_SEEN,
-    NoveltyAttr.SEEN_COUNT,
-    NoveltyAttr.SEEN_DAYS,
-    NoveltyAttr.SEEN_INTERVALS,
-    NoveltyAttr.LEARNING,
-    NoveltyAttr.CUSTOM,
-    NoveltyAttr.CUSTOM_REASONS,
-    NoveltyAttr.ALLOWLIST_ENTRY,
-  ],
+  reads: {
+    events: [EventName.HTTP_FLOW, EventName.CONNECTION],
+    attributes: [
+      ProcessAttr.EXECUTABLE_PATH,
+      ProcessAttr.EXECUTABLE_NAME,
+      ProcessAttr.EXECUTABLE_SHA256,
+      ProcessAttr.EXECUTABLE_DELETED,
+      ProcessAttr.USER_ID,
+      ProcessAttr.OWNER,
+      ProcessAttr.CONTAINER_ID,
+      ProcessAttr.KERNEL_THREAD,
+      FlowAttr.LAST_SEEN,
+      FlowAttr.WINDOW_END,
+      FlowAttr.REVISION,
+      FlowAttr.INTERIM,
+    ],
+  },
+  writes: {
+    events: [],
+    attributes: [
+      NoveltyAttr.STATUS,
+      NoveltyAttr.IDENTITY,
+      NoveltyAttr.FIRST_SEEN,
+      NoveltyAttr.SEEN_COUNT,
+      NoveltyAttr.SEEN_DAYS,
+      NoveltyAttr.SEEN_INTERVALS,
+      NoveltyAttr.LEARNING,
+      NoveltyAttr.CUSTOM,
+      NoveltyAttr.CUSTOM_REASONS,
+      NoveltyAttr.ALLOWLIST_ENTRY,
+    ],
+  },
 };
 
 /** The version of the snapshots this processor writes; it also reads version 1 (before maturity intervals). */
@@ -107,8 +111,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** The novelty filter processor; create it through `noveltyFilterFactory`. */
-export class NoveltyFilterProcessor extends BaseProcessor {
-  readonly metadata = noveltyFilterMetadata;
+export class NoveltyFilterProcessor extends BaseProcessor<ProcessorSnapshot> {
   private readonly config: NoveltyFilterConfig;
   private readonly eventNames: ReadonlySet<string>;
   private readonly identities: IdentityBuilder;
@@ -120,7 +123,7 @@ export class NoveltyFilterProcessor extends BaseProcessor {
   private reportedEvictions = 0;
 
   constructor(config: NoveltyFilterConfig, context: ProcessorContext) {
-    super(context);
+    super(context, UNTYPED_STATE);
     this.config = config;
     this.eventNames = new Set(config.event_names);
     this.identities = new IdentityBuilder({

@@ -1,9 +1,7 @@
-import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { configRows, configTable } from '@egressguard/core';
+import { assertGeneratedSection, assertReadmeConfigTable } from '@egressguard/core/testing';
 
 import { BUILTIN_ALLOWLIST, EXCLUDED_SOFTWARE, noveltyFilterFactory } from '../src/index.ts';
 
@@ -25,28 +23,11 @@ function allowlistTable(): string {
   return lines.join('\n');
 }
 
-/** The generated sections; `UPDATE_README=1` rewrites them in place. */
-const SECTIONS: Record<string, () => string> = {
-  'config-table': () => configTable(configRows(noveltyFilterFactory.config.jsonSchema())),
-  'allowlist-table': allowlistTable,
-};
-
 describe('README', () => {
-  for (const [name, generate] of Object.entries(SECTIONS)) {
-    it(`${name} is current`, () => {
-      const text = readFileSync(README, 'utf8');
-      const start = `<!-- ${name}:start -->\n`;
-      const end = `\n<!-- ${name}:end -->`;
-      const from = text.indexOf(start);
-      const to = text.indexOf(end);
-      assert.ok(from !== -1 && to > from, `README.md needs the ${name} markers`);
-      const current = text.slice(from + start.length, to);
-      const expected = generate();
-      if (process.env.UPDATE_README === '1' && current !== expected) {
-        writeFileSync(README, text.slice(0, from + start.length) + expected + text.slice(to));
-        return;
-      }
-      assert.equal(current, expected, `regenerate with UPDATE_README=1`);
-    });
-  }
+  it('configuration table is current', () => {
+    assertReadmeConfigTable(README, 'novelty_filter', noveltyFilterFactory.config);
+  });
+  it('allowlist table is current', () => {
+    assertGeneratedSection(README, 'allowlist-table', allowlistTable());
+  });
 });

@@ -30,13 +30,13 @@ const MEASURE_MS = 1_500;
 const T0 = Date.now();
 
 class PassThrough extends BaseProcessor {
-  readonly metadata: ProcessorMetadata = {
+  override readonly metadata: ProcessorMetadata = {
     type: 'pass_through',
     description: 'returns every batch as it is',
     stability: 'development',
     stateful: false,
-    reads: ['*'],
-    writes: ['*'],
+    reads: { events: [], attributes: [] },
+    writes: { events: [], attributes: [] },
   };
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
     return batch;

@@ -1,29 +1,22 @@
 /**
  * `@egressguard/process-attribution`: which process made each connection, and how sure that is.
  */
-import type { ProcessorFactory } from '@egressguard/core';
+import { UNTYPED_STATE, defineProcessor } from '@egressguard/core';
 
 import { processAttributionConfig, type ProcessAttributionConfig } from './config.ts';
-import { ProcessAttributionProcessor, processAttributionMetadata } from './processor.ts';
+import { ProcessAttributionProcessor, processAttributionDescription } from './processor.ts';
 
 /** The factory of the `process_attribution` processor. */
-export const processAttributionFactory: ProcessorFactory<ProcessAttributionConfig> = {
-  type: 'process_attribution',
-  metadata: processAttributionMetadata,
+export const processAttributionFactory = defineProcessor<ProcessAttributionConfig>({
+  ...processAttributionDescription,
   config: processAttributionConfig,
-  create(config, context) {
-    return new ProcessAttributionProcessor(config, context);
-  },
-};
+  state: UNTYPED_STATE,
+  create: (config, context) => new ProcessAttributionProcessor(config, context),
+});
 
 export { processAttributionConfig, ATTRIBUTION_RULES } from './config.ts';
 export type { ProcessAttributionConfig, AttributionRule } from './config.ts';
-export {
-  ProcessAttributionProcessor,
-  processAttributionMetadata,
-  ATTRIBUTION_CONFIDENCE,
-  AttributionReason,
-} from './processor.ts';
+export { ProcessAttributionProcessor, ATTRIBUTION_CONFIDENCE, AttributionReason } from './processor.ts';
 export { ProcessTable } from './internal/process-table.ts';
 export type {
   ProcessEntry,

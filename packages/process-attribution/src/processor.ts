@@ -10,8 +10,9 @@ import { hostname } from 'node:os';
 
 import {
   BaseProcessor,
+  UNTYPED_STATE,
   type ProcessorContext,
-  type ProcessorMetadata,
+  type ProcessorDescription,
   type ProcessorSnapshot,
 } from '@egressguard/core';
 import {
@@ -78,7 +79,7 @@ export const AttributionReason = {
 type Reason = (typeof AttributionReason)[keyof typeof AttributionReason];
 
 /** The attributes a process contributes to a connection record. */
-const PROCESS_KEYS: readonly string[] = [
+const PROCESS_KEYS = [
   ProcessAttr.PID,
   ProcessAttr.PARENT_PID,
   ProcessAttr.EXECUTABLE_PATH,
@@ -90,7 +91,7 @@ const PROCESS_KEYS: readonly string[] = [
   ProcessAttr.CONTAINER_ID,
   ProcessAttr.EXECUTABLE_SHA256,
   ProcessAttr.EXECUTABLE_DELETED,
-];
+] as const;
 
 /** Counter names per method, built once. */
 const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
@@ -98,33 +99,35 @@ const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
 );
 
 /** What the enricher is, reads and writes. */
-export const processAttributionMetadata: ProcessorMetadata = {
+export const processAttributionDescription: ProcessorDescription = {
   type: 'process_attribution',
   description:
     'Finds the process behind each connection record (process table, cross-sensor join, /proc, socket inode) and says how sure it is.',
   stability: 'alpha',
-  stateful: true,
-  reads: [
-    EventName.CONNECTION,
-    EventName.PROCESS_EXEC,
-    EventName.PROCESS_EXIT,
-    ...PROCESS_KEYS,
-    ProcessAttr.EXIT_TIME,
-    NetworkAttr.SOURCE_ADDRESS,
-    NetworkAttr.SOURCE_PORT,
-    NetworkAttr.DESTINATION_ADDRESS,
-    NetworkAttr.DESTINATION_PORT,
-    NetworkAttr.TRANSPORT,
-    ProvenanceAttr.SOURCE_FORMAT,
-  ],
-  writes: [
-    ...PROCESS_KEYS,
-    ProcessAttr.KERNEL_THREAD,
-    AttributionAttr.METHOD,
-    AttributionAttr.CONFIDENCE,
-    AttributionAttr.CANDIDATES,
-    AttributionAttr.REASON,
-  ],
+  reads: {
+    events: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
+    attributes: [
+      ...PROCESS_KEYS,
+      ProcessAttr.EXIT_TIME,
+      NetworkAttr.SOURCE_ADDRESS,
+      NetworkAttr.SOURCE_PORT,
+      NetworkAttr.DESTINATION_ADDRESS,
+      NetworkAttr.DESTINATION_PORT,
+      NetworkAttr.TRANSPORT,
+      ProvenanceAttr.SOURCE_FORMAT,
+    ],
+  },
+  writes: {
+    events: [],
+    attributes: [
+      ...PROCESS_KEYS,
+      ProcessAttr.KERNEL_THREAD,
+      AttributionAttr.METHOD,
+      AttributionAttr.CONFIDENCE,
+      AttributionAttr.CANDIDATES,
+      AttributionAttr.REASON,
+    ],
+  },
 };
 
 /** A record waiting for a join partner. */
@@ -173,8 +176,7 @@ interface Attempt {
 }
 
 /** The process-attribution processor. */
-export class ProcessAttributionProcessor extends BaseProcessor {
-  readonly metadata = processAttributionMetadata;
+export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot> {
   private readonly config: ProcessAttributionConfig;
   private readonly rules: readonly AttributionRule[];
   private readonly table: ProcessTable;
@@ -193,7 +195,7 @@ export class ProcessAttributionProcessor extends BaseProcessor {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
-    super(context);
+    super(context, UNTYPED_STATE);
     this.config = config;
     this.rules = config.rules;
     this.joins = config.rules.includes('join');

@@ -3,22 +3,21 @@
  * new or custom process) with its all-failed finding, asset roles, an adaptive mode and the sibling AN0144 and
  * AN0146 rules, each detection explainable from the record alone.
  */
-import type { ProcessorFactory } from '@egressguard/core';
+import { defineProcessor } from '@egressguard/core';
 
 import { ratioDetectorConfig, type RatioDetectorConfig } from './config.ts';
-import { RatioDetectorProcessor, ratioDetectorMetadata } from './processor.ts';
+import { ratioDetectorState } from './internal/state.ts';
+import { RatioDetectorProcessor, ratioDetectorDescription } from './processor.ts';
 
-export { ratioDetectorConfig, ratioDetectorMetadata, RatioDetectorProcessor };
+export { ratioDetectorConfig };
 export type { RatioDetectorConfig, Thresholds } from './config.ts';
 export { readInventoryFile } from './internal/roles.ts';
 export { DETECTION_SCOPE, STRATEGY, TECHNIQUE_ID, TECHNIQUE_NAME } from './internal/detection-record.ts';
 
 /** Creates ratio detectors (`ratio_detector` in configuration). */
-export const ratioDetectorFactory: ProcessorFactory<RatioDetectorConfig> = {
-  type: 'ratio_detector',
-  metadata: ratioDetectorMetadata,
+export const ratioDetectorFactory = defineProcessor<RatioDetectorConfig>({
+  ...ratioDetectorDescription,
   config: ratioDetectorConfig,
-  create(config, context) {
-    return new RatioDetectorProcessor(config, context);
-  },
-};
+  state: ratioDetectorState,
+  create: (config, context) => new RatioDetectorProcessor(config, context),
+});

@@ -8,8 +8,7 @@ import {
   BaseProcessor,
   ConfigError,
   type ProcessorContext,
-  type ProcessorMetadata,
-  type ProcessorSnapshot,
+  type ProcessorDescription,
 } from '@egressguard/core';
 import {
   DetectionAttr,
@@ -26,7 +25,7 @@ import {
 } from '@egressguard/schema';
 
 import type { RatioDetectorConfig } from './config.ts';
-import { AdaptiveBaselines, type BaselineSample } from './internal/adaptive-baseline.ts';
+import { AdaptiveBaselines } from './internal/adaptive-baseline.ts';
 import { judgeAdaptive } from './internal/adaptive-rule.ts';
 import { judgeAn0145 } from './internal/an0145-rule.ts';
 import { judgeByteRatio } from './internal/byte-ratio-rule.ts';
@@ -38,47 +37,39 @@ import { judgeLongSession } from './internal/long-session-rule.ts';
 import { overflowFinding } from './internal/overflow-finding.ts';
 import { qualify } from './internal/qualification.ts';
 import { RoleResolver } from './internal/roles.ts';
-import { DetectionRevisions, type RevisionsSnapshot } from './internal/revisions.ts';
-import { Suppression, type SuppressionEntry } from './internal/suppression.ts';
+import { DetectionRevisions } from './internal/revisions.ts';
+import { ratioDetectorState, type RatioDetectorState } from './internal/state.ts';
+import { Suppression } from './internal/suppression.ts';
+
+/** Every detection attribute, without the two prefix families. */
+const { EVIDENCE_PREFIX, THRESHOLD_PREFIX, ...DETECTION_NAMES } = DetectionAttr;
+const DETECTION_ATTRIBUTES = Object.values(DETECTION_NAMES);
 
 /** What the ratio detector is and does. */
-export const ratioDetectorMetadata: ProcessorMetadata = {
+export const ratioDetectorDescription: ProcessorDescription = {
   type: 'ratio_detector',
   description:
     'Raises explainable detections (MITRE ATT&CK AN0145, DET0053, T1001) for new or custom processes whose HTTP flows show many connections and little data back, with all-failed, adaptive and sibling AN0144/AN0146 findings.',
   stability: 'alpha',
-  stateful: true,
-  reads: [
-    EventName.HTTP_FLOW,
-    ...Object.values(FlowAttr),
-    NoveltyAttr.STATUS,
-    NoveltyAttr.CUSTOM,
-    NoveltyAttr.CUSTOM_REASONS,
-    NoveltyAttr.IDENTITY,
-    ProcessAttr.EXECUTABLE_PATH,
-    ProcessAttr.EXECUTABLE_NAME,
-    `resource.${ResourceAttr.HOST_NAME}`,
-    `resource.${ResourceAttr.HOST_ROLE}`,
-    `resource.${ResourceAttr.HOST_TYPE}`,
-  ],
-  writes: [
-    EventName.DETECTION,
-    ...Object.values(DetectionAttr).filter((name) => !name.endsWith('.')),
-    `${DetectionAttr.EVIDENCE_PREFIX}<name>`,
-    `${DetectionAttr.THRESHOLD_PREFIX}<name>`,
-  ],
-};
-
-/** Snapshot format version; version 1 (before revisions) is read too. */
-const SNAPSHOT_VERSION = 2;
-
-type SnapshotV2 = {
-  readonly version: 1 | 2;
-  readonly suppression: [string, SuppressionEntry][];
-  readonly decided: string[];
-  readonly baselines: [string, BaselineSample[]][];
-  /** Absent in version 1. */
-  readonly revisions?: RevisionsSnapshot;
+  reads: {
+    events: [EventName.HTTP_FLOW],
+    attributes: [
+      ...Object.values(FlowAttr),
+      NoveltyAttr.STATUS,
+      NoveltyAttr.CUSTOM,
+      NoveltyAttr.CUSTOM_REASONS,
+      NoveltyAttr.IDENTITY,
+      ProcessAttr.EXECUTABLE_PATH,
+      ProcessAttr.EXECUTABLE_NAME,
+      ResourceAttr.HOST_NAME,
+      ResourceAttr.HOST_ROLE,
+      ResourceAttr.HOST_TYPE,
+    ],
+  },
+  writes: {
+    events: [EventName.DETECTION],
+    attributes: [...DETECTION_ATTRIBUTES, `${EVIDENCE_PREFIX}<name>`, `${THRESHOLD_PREFIX}<name>`],
+  },
 };
 
 /** The window a flow record is about: host, key and window start. */
@@ -87,8 +78,7 @@ function windowKey(f: { readonly host: string; readonly key: string; readonly wi
 }
 
 /** The ratio detector processor. */
-export class RatioDetectorProcessor extends BaseProcessor {
-  readonly metadata = ratioDetectorMetadata;
+export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
   private readonly config: RatioDetectorConfig;
   private readonly roles: RoleResolver;
   private readonly suppression: Suppression;
@@ -97,7 +87,7 @@ export class RatioDetectorProcessor extends BaseProcessor {
   private readonly revisions: DetectionRevisions;
 
   constructor(config: RatioDetectorConfig, context: ProcessorContext) {
-    super(context);
+    super(context, ratioDetectorState);
     if (config.adaptive.history_windows < config.adaptive.min_windows) {
       throw new ConfigError([
         {
@@ -352,37 +342,20 @@ export class RatioDetectorProcessor extends BaseProcessor {
     return detections;
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const snapshot: SnapshotV2 = {
-      version: SNAPSHOT_VERSION,
+  protected override snapshotState(): RatioDetectorState {
+    return {
       suppression: this.suppression.toJSON(),
       decided: this.decided.toJSON(),
       baselines: this.baselines.toJSON(),
       revisions: this.revisions.toJSON(),
     };
-    return snapshot;
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== SNAPSHOT_VERSION && snapshot.version !== 1) {
-      throw new Error(
-        `${this.context.id}: cannot restore ratio detector snapshot version ${snapshot.version} (this version reads 1 and ${SNAPSHOT_VERSION})`,
-      );
-    }
-    const s = snapshot as unknown as Partial<SnapshotV2>;
-    if (!Array.isArray(s.suppression) || !Array.isArray(s.decided) || !Array.isArray(s.baselines)) {
-      throw new Error(
-        `${this.context.id}: ratio detector snapshot version ${snapshot.version} lacks suppression, decided or baselines arrays`,
-      );
-    }
-    const revisions = s.revisions ?? { emitted: [], open: [] };
-    if (snapshot.version === 2 && (!Array.isArray(revisions.emitted) || !Array.isArray(revisions.open))) {
-      throw new Error(`${this.context.id}: ratio detector snapshot version 2 lacks its revisions`);
-    }
-    this.suppression.load(s.suppression);
-    this.decided.load(s.decided);
-    this.baselines.load(s.baselines);
-    this.revisions.load(revisions);
+  protected override restoreState(state: RatioDetectorState): void {
+    this.suppression.load(state.suppression);
+    this.decided.load(state.decided);
+    this.baselines.load(state.baselines);
+    this.revisions.load(state.revisions);
   }
 
   protected override stateSize(): { entries: number; bytes: number; maxEntries: number } {

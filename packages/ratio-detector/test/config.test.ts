@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { assertReadmeConfigTable } from '@egressguard/core/testing';
+import { assertProcessorReadme } from '@egressguard/core/testing';
 
 import { ratioDetectorFactory } from '../src/index.ts';
 import { detector } from './run.ts';
@@ -81,7 +81,7 @@ void describe('ratio detector configuration', () => {
     );
   });
 
-  void it('the README configuration table is current (regenerate with UPDATE_README=1)', () => {
-    assertReadmeConfigTable(new URL('../README.md', import.meta.url), ratioDetectorFactory.config);
+  void it('the README has the processor sections, its contract and configuration table (UPDATE_README=1 regenerates)', () => {
+    assertProcessorReadme(new URL('../README.md', import.meta.url), [ratioDetectorFactory]);
   });
 });

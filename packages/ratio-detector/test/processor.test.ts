@@ -353,14 +353,29 @@ void describe('ratio detector processor', () => {
     });
     void it('restore refuses an unknown version and a malformed snapshot', () => {
       const p = detector();
-      assert.throws(() => p.restore({ version: 3 }), /cannot restore ratio detector snapshot version 3/);
+      assert.throws(
+        () => p.restore({ version: 3 }),
+        /ratio_detector.*: state snapshot has unknown version 3/,
+      );
+      // The error names the processor and every key that is wrong.
       assert.throws(
         () => p.restore({ version: 1, suppression: [] }),
-        /lacks suppression, decided or baselines/,
+        /ratio_detector.*: state snapshot \(version 1\) is not valid: decided: .*; baselines: /,
       );
       assert.throws(
         () => p.restore({ version: 2, suppression: [], decided: [], baselines: [], revisions: {} }),
-        /lacks its revisions/,
+        /state snapshot \(version 2\) is not valid: revisions\.emitted: .*; revisions\.open: /,
+      );
+      assert.throws(
+        () =>
+          p.restore({
+            version: 2,
+            suppression: [['k', [1, 'x']]],
+            decided: [],
+            baselines: [],
+            revisions: { emitted: [], open: [] },
+          }),
+        /is not valid: suppression\[0\]\[1\]\[1\]: /,
       );
       // Version 1 (before revisions) restores with nothing to revise.
       p.restore({ version: 1, suppression: [], decided: [], baselines: [] });

@@ -917,6 +917,8 @@ type ValueOfType<T extends AttributeType> = T extends 'int' | 'double'
 export type AttributeTypeMap = { [D in Docs as D['name']]: ValueOfType<D['type']> };
 /** A documented attribute name. */
 export type AttributeName = keyof AttributeTypeMap;
+/** A documented attribute prefix family (`egressguard.detection.evidence.<name>`). */
+export type AttributePrefixName = (typeof ATTRIBUTE_PREFIX_DOCS)[number]['name'];
 
 const byName = new Map<string, AttributeDoc>(ATTRIBUTE_DOCS.map((doc) => [doc.name, doc]));
 

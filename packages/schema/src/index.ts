@@ -25,6 +25,7 @@ export type {
   AttributeDoc,
   AttributeName,
   AttributePlace,
+  AttributePrefixName,
   AttributeType,
   AttributeTypeMap,
   Stage,

@@ -1,7 +1,7 @@
 /**
  * `egressguard describe TYPE`: a component's metadata and configuration reference, from its schema.
  */
-import { configRows, configTable, type ConfigDefinition } from '@egressguard/core';
+import { configRows, configTable, contractNames, type ConfigDefinition } from '@egressguard/core';
 
 import { EXPORTER_TYPES, RECEIVER_TYPES } from '../config/components.ts';
 import { ExitCode, UsageError, type Command } from './command.ts';
@@ -45,8 +45,8 @@ Options:
         `kind:       processor`,
         `stability:  ${m.stability}`,
         `stateful:   ${m.stateful ? 'yes (snapshot restored at start, saved at shutdown)' : 'no'}`,
-        `reads:      ${m.reads.join(', ')}`,
-        `writes:     ${m.writes.join(', ')}`,
+        `reads:      ${contractNames(m.reads).join(', ')}`,
+        `writes:     ${contractNames(m.writes).join(', ')}`,
       ].join('\n');
     } else if (RECEIVER_TYPES[type] || EXPORTER_TYPES[type]) {
       const receiver = RECEIVER_TYPES[type] !== undefined;

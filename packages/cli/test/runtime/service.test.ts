@@ -33,11 +33,11 @@ const slowMetadata: ProcessorMetadata = {
   description: 'Waits before passing each batch on (a test double for a stage that awaits I/O).',
   stability: 'development',
   stateful: false,
-  reads: ['*'],
-  writes: [],
+  reads: { events: [], attributes: [] },
+  writes: { events: [], attributes: [] },
 };
 class Slow extends BaseProcessor {
-  readonly metadata = slowMetadata;
+  override readonly metadata = slowMetadata;
   private readonly delayMs: number;
   constructor(config: SlowConfig, context: ConstructorParameters<typeof BaseProcessor>[0]) {
     super(context);

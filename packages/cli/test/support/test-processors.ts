@@ -27,12 +27,12 @@ const taggerMetadata: ProcessorMetadata = {
   description: 'Writes test.tag on every record (a test double).',
   stability: 'development',
   stateful: false,
-  reads: ['*'],
-  writes: ['test.tag'],
+  reads: { events: [], attributes: [] },
+  writes: { events: [], attributes: [] },
 };
 
 class Tagger extends BaseProcessor {
-  readonly metadata = taggerMetadata;
+  override readonly metadata = taggerMetadata;
   private readonly tag: string;
   constructor(config: TaggerConfig, context: ConstructorParameters<typeof BaseProcessor>[0]) {
     super(context);

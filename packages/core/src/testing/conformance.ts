@@ -10,8 +10,15 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { EventName, eventTimeMs, type PipelineRecord } from '@egressguard/schema';
+import {
+  ATTRIBUTE_PREFIX_DOCS,
+  EventName,
+  attributeDoc,
+  eventTimeMs,
+  type PipelineRecord,
+} from '@egressguard/schema';
 
+import { UNTYPED_STATE, contractNames, type DefinedProcessorFactory } from '../define-processor.ts';
 import { setErrorHandler, getErrorHandler, type ReportedError } from '../errors.ts';
 import { Pipeline, type StageBalance } from '../pipeline.ts';
 import type { Processor, ProcessorContext } from '../processor.ts';
@@ -241,8 +248,13 @@ export function conformanceChecks<C>(
         `metadata.stability must be one of ${[...STABILITIES].join(', ')}`,
       );
       assert.equal(typeof m.stateful, 'boolean', 'metadata.stateful must be a boolean');
-      assert.ok(m.reads.length > 0, 'metadata.reads must list what the processor reads');
-      assert.ok(m.writes.length > 0, 'metadata.writes must list what the processor writes');
+      assert.ok(contractNames(m.reads).length > 0, 'metadata.reads must list what the processor reads');
+      assert.ok(contractNames(m.writes).length > 0, 'metadata.writes must list what the processor writes');
+      for (const name of [...m.reads.attributes, ...m.writes.attributes])
+        assert.ok(
+          attributeDoc(name) !== undefined || ATTRIBUTE_PREFIX_DOCS.some((doc) => doc.name === name),
+          `metadata names ${name}, which the schema does not document`,
+        );
       const p = create(factory, options);
       assert.equal(p.metadata, m, 'instances must expose the factory metadata');
       await p.shutdown();
@@ -322,6 +334,34 @@ export function conformanceChecks<C>(
         'a restored instance must flush what the original flushes',
       );
     },
+    'a snapshot that does not fit the state schema is refused, naming the processor and the key':
+      async () => {
+        const state = (factory as DefinedProcessorFactory<C>).state;
+        if (!factory.metadata.stateful || state === undefined || state === UNTYPED_STATE) return;
+        const a = create(factory, options);
+        await a.process(options.sampleRecords());
+        const snap = JSON.parse(JSON.stringify(a.snapshot())) as Record<string, unknown>;
+        await a.shutdown();
+        assert.equal(snap.version, state.version, 'a snapshot carries its definition version');
+        assert.doesNotThrow(() => state.decode(snap, factory.type), 'a snapshot must fit its own schema');
+        const key = Object.keys(snap).find((k) => k !== 'version');
+        assert.ok(key !== undefined, 'a stateful processor snapshots at least one key');
+        const wrong = typeof snap[key] === 'number' ? 'not a number' : 7;
+        const b = create(factory, options);
+        assert.throws(
+          () => b.restore({ ...snap, version: state.version, [key]: wrong }),
+          (error: Error) =>
+            error.message.includes(factory.type) && error.message.includes(key)
+              ? true
+              : assert.fail(`the error must name ${factory.type} and ${key}: ${error.message}`),
+        );
+        assert.throws(
+          () => b.restore({ ...snap, version: state.version + 1 }),
+          /unknown version/,
+          'a snapshot of a later version is refused',
+        );
+        await b.shutdown();
+      },
     'conserves records and is batch-split invariant (property)': () =>
       checkConservationProperty(factory, options),
   };

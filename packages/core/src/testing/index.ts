@@ -5,7 +5,13 @@ export { checkConformance, conformanceChecks, conformanceSuite } from './conform
 export type { ConformanceOptions, ConformanceResult } from './conformance.ts';
 export { TEST_SCOPE, hostResource, makeConnection, makeProcessExec, makeRecord } from './records.ts';
 export type { TestRecordOptions } from './records.ts';
-export { assertReadmeConfigTable } from './readme.ts';
+export {
+  PROCESSOR_README_SECTIONS,
+  assertGeneratedSection,
+  assertProcessorReadme,
+  assertReadmeConfigTable,
+  configMarkdown,
+} from './readme.ts';
 export {
   CONSERVATION_REASONS,
   assertNoRecordsLostReported,

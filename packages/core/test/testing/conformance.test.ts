@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 
-import { defineConfig, type ProcessorFactory, type ProcessorSnapshot } from '@egressguard/core';
+import { defineConfig, type ProcessorFactory } from '@egressguard/core';
 import { checkConformance, conformanceSuite, makeConnection } from '@egressguard/core/testing';
 import type { PipelineRecord } from '@egressguard/schema';
 
@@ -55,7 +55,7 @@ describe('the conformance suite catches broken processors', () => {
 
   it('a processor whose restore loses state', async () => {
     class Amnesiac extends CountProcessor {
-      protected override restoreState(_snapshot: ProcessorSnapshot): void {}
+      protected override restoreState(): void {}
     }
     const broken: ProcessorFactory<{ emit_every: number }> = {
       ...countFactory,
@@ -78,7 +78,7 @@ describe('the conformance suite catches broken processors', () => {
   it('incomplete metadata', async () => {
     const broken: ProcessorFactory<{ attribute: string }> = {
       ...dropFactory,
-      metadata: { ...dropFactory.metadata, description: '', reads: [] },
+      metadata: { ...dropFactory.metadata, description: '', reads: { events: [], attributes: [] } },
     };
     assert.deepEqual(await failedChecks(broken, false), ['metadata is complete']);
   });
