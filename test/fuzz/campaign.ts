@@ -21,7 +21,7 @@ import fc from 'fast-check';
 
 import { READER_DEFAULTS, SENSOR_FORMAT_NAMES, readSensorFile } from '@egressguard/normalize';
 import { OtlpDecodeError, decodeLogsJson, decodeLogsProto, encodeLogsProto } from '@egressguard/otlp';
-import { nanosToHrTime, validateRecord, type PipelineRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, nanosToHrTime, validateRecord, type PipelineRecord } from '@egressguard/schema';
 
 import {
   damageArb,
@@ -146,14 +146,14 @@ async function checkReader(format: string, bytes: Buffer): Promise<void> {
 }
 
 function checkSensorRecord(r: PipelineRecord): void {
-  const problems = validateRecord(r, 'sensor');
+  const problems = validateRecord(r, SENSOR_RECORD);
   if (problems.length > 0)
     throw new Error(`record not schema-valid: ${problems.map((p) => p.message).join('; ')}`);
 }
 
 /** Decoded OTLP records carry whatever attributes the sender chose; their times must be sane, their maps plain. */
 function checkDecodedRecord(r: PipelineRecord): void {
-  const time = validateRecord(r, 'sensor').filter((p) => p.problem === 'out_of_range');
+  const time = validateRecord(r, SENSOR_RECORD).filter((p) => p.problem === 'out_of_range');
   if (time.length > 0) throw new Error(`decoded record with ${time[0].message}`);
   const proto = Object.getPrototypeOf(r.attributes) as unknown;
   if (proto !== Object.prototype && proto !== null)

@@ -21,6 +21,7 @@ import {
   hrTimeToMs,
   msToHrTime,
   validateRecord,
+  FLOW_RECORD,
   type RecordAttributes,
 } from '@egressguard/schema';
 
@@ -585,6 +586,6 @@ void describe('flow records meet the schema the detector reads', () => {
     const flow = flows[0];
     assert.equal(flow.attributes[FlowAttr.FIRST_SEEN], T + 1000);
     assert.equal(flow.attributes[FlowAttr.LAST_SEEN], T + 2000);
-    assert.deepEqual(validateRecord(flow, 'ratio-detector'), []);
+    assert.deepEqual(validateRecord(flow, FLOW_RECORD), []);
   });
 });

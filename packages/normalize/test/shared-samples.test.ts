@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { validateRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, validateRecord } from '@egressguard/schema';
 
 import { SHARED_TELEMETRY, readAll } from './read-all.ts';
 
@@ -34,7 +34,7 @@ describe('shared real sensor samples', () => {
             const { records, errors, summary } = await readAll(path.join(dir, file), format);
             assert.deepEqual(errors, [], `${file} as ${format}`);
             assert.equal(summary.format, sample.format, `${file} recognised as ${summary.format}`);
-            for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), [], file);
+            for (const r of records) assert.deepEqual(validateRecord(r, SENSOR_RECORD), [], file);
           }
         }
       },

@@ -21,6 +21,7 @@ import {
   getBool,
   getString,
   validateRecord,
+  FLOW_RECORD,
   type PipelineRecord,
 } from '@egressguard/schema';
 
@@ -153,7 +154,7 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
   private judge(record: PipelineRecord): PipelineRecord[] {
     const interim = getBool(record.attributes, FlowAttr.INTERIM) === true;
     this.stats.count(interim ? 'interim_flows_judged' : 'flows_judged');
-    const problems = validateRecord(record, 'ratio-detector');
+    const problems = validateRecord(record, FLOW_RECORD);
     if (problems.length > 0) {
       this.report(
         'malformed_flow',

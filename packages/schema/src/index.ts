@@ -28,7 +28,6 @@ export type {
   AttributePrefixName,
   AttributeType,
   AttributeTypeMap,
-  Stage,
 } from './attribute-docs.ts';
 export {
   PipelineRecord,
@@ -67,5 +66,5 @@ export {
   getString,
   getStringArray,
 } from './accessors.ts';
-export { STAGE_REQUIREMENTS, validateRecord, HAS_PROCESS_KEYS } from './validate.ts';
-export type { SchemaProblem, StageRequirement } from './validate.ts';
+export { FLOW_RECORD, SENSOR_RECORD, validateRecord, HAS_PROCESS_KEYS } from './validate.ts';
+export type { RecordRequirement, SchemaProblem } from './validate.ts';

@@ -1,10 +1,10 @@
 /**
- * Says what a record lacks for a given stage. Stages call it to count and report unusable records; the CLI's
- * `validate` and tests use it to check fixtures.
+ * Says what a record lacks against a requirement of its kind. Stages call it to count and report unusable records;
+ * tests use it to check what a stage writes.
  */
-import { attributeDoc, type Stage } from './attribute-docs.ts';
+import { attributeDoc } from './attribute-docs.ts';
 import { isReadableAs } from './accessors.ts';
-import { EventName, NetworkAttr, ProcessAttr, ResourceAttr, FlowAttr } from './names.ts';
+import { EventName, ProcessAttr, ResourceAttr, FlowAttr } from './names.ts';
 import { eventTimeProblem, type ReadonlyPipelineRecord } from './record.ts';
 
 /** One thing wrong with a record. */
@@ -15,9 +15,11 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-/** What a stage needs from a record it acts on. */
-export interface StageRequirement {
-  /** Event names the stage acts on; other records pass through it untouched. */
+/** What a record of one kind must carry to be usable. */
+export interface RecordRequirement {
+  /** What the requirement is about, as the messages name it (`an egressguard.http_flow record`). */
+  readonly name: string;
+  /** Event names it applies to. */
   readonly eventNames: readonly string[];
   /** Attributes that must be present. */
   readonly required: readonly string[];
@@ -27,58 +29,36 @@ export interface StageRequirement {
   readonly needsHost: boolean;
 }
 
-/** The requirements of every stage of the chain. */
-export const STAGE_REQUIREMENTS: Readonly<Record<Stage, StageRequirement>> = {
-  sensor: {
-    eventNames: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
-    required: [],
-    anyOf: [],
-    needsHost: false,
-  },
-  'process-attribution': {
-    eventNames: [EventName.CONNECTION],
-    required: [],
-    anyOf: [[ProcessAttr.PID, NetworkAttr.DESTINATION_ADDRESS]],
-    needsHost: true,
-  },
-  'http-flow-aggregator': {
-    eventNames: [EventName.CONNECTION],
-    required: [NetworkAttr.DESTINATION_ADDRESS, NetworkAttr.DESTINATION_PORT],
-    anyOf: [],
-    needsHost: true,
-  },
-  'novelty-filter': {
-    eventNames: [EventName.HTTP_FLOW, EventName.CONNECTION],
-    required: [],
-    anyOf: [[ProcessAttr.EXECUTABLE_PATH, ProcessAttr.EXECUTABLE_NAME]],
-    needsHost: true,
-  },
-  'ratio-detector': {
-    eventNames: [EventName.HTTP_FLOW],
-    required: [FlowAttr.KEY, FlowAttr.WINDOW_START, FlowAttr.WINDOW_END, FlowAttr.CONNECTIONS],
-    anyOf: [],
-    needsHost: true,
-  },
-  'coverage-report': {
-    eventNames: [EventName.CONNECTION],
-    required: [],
-    anyOf: [],
-    needsHost: false,
-  },
+/** A record as a sensor (or normalize) writes it: a connection, a process start or a process exit. */
+export const SENSOR_RECORD: RecordRequirement = {
+  name: 'a sensor record',
+  eventNames: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
+  required: [],
+  anyOf: [],
+  needsHost: false,
+};
+
+/** An `egressguard.http_flow` record a detector can judge: its key, window and count, on a named host. */
+export const FLOW_RECORD: RecordRequirement = {
+  name: `an ${EventName.HTTP_FLOW} record`,
+  eventNames: [EventName.HTTP_FLOW],
+  required: [FlowAttr.KEY, FlowAttr.WINDOW_START, FlowAttr.WINDOW_END, FlowAttr.CONNECTIONS],
+  anyOf: [],
+  needsHost: true,
 };
 
 /**
- * Lists what the record lacks for `stage`: a wrong event name, a missing `host.name`, a time or observed time
+ * Lists what the record lacks against `req`: a wrong event name, a missing `host.name`, a time or observed time
  * outside 1970..2200, missing required attributes, and documented attributes whose value cannot be read as their documented type. An empty list means usable.
  */
-export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): SchemaProblem[] {
-  const req = STAGE_REQUIREMENTS[stage];
+export function validateRecord(record: ReadonlyPipelineRecord, req: RecordRequirement): SchemaProblem[] {
+  const stage = req.name;
   const problems: SchemaProblem[] = [];
   if (record.eventName === undefined || !req.eventNames.includes(record.eventName)) {
     problems.push({
       attribute: 'eventName',
       problem: 'wrong_event',
-      message: `${stage} acts on ${req.eventNames.join(', ')}; record has event name ${record.eventName ?? '(none)'}`,
+      message: `${stage} is one of ${req.eventNames.join(', ')}; record has event name ${record.eventName ?? '(none)'}`,
     });
     return problems;
   }
@@ -88,7 +68,7 @@ export function validateRecord(record: ReadonlyPipelineRecord, stage: Stage): Sc
       problems.push({
         attribute: `resource.${ResourceAttr.HOST_NAME}`,
         problem: 'missing',
-        message: `${stage} keeps state per host and needs resource attribute ${ResourceAttr.HOST_NAME}`,
+        message: `${stage} needs resource attribute ${ResourceAttr.HOST_NAME} (state is kept per host)`,
       });
     }
   }

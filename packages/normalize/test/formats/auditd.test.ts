@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { validateRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, validateRecord } from '@egressguard/schema';
 
 import { auditdFormat, createAuditdFormat } from '../../src/formats/auditd.ts';
 import { namedHostOptions } from '../feed-parser.ts';
@@ -166,7 +166,7 @@ describe('auditd format', () => {
     assert.equal(summary.parserCounters.ignored_af_unix, 1);
     assert.equal(summary.parserCounters.records_without_timestamp, 1);
     assert.equal(summary.parserCounters.events_completed_without_eoe, 1);
-    for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), []);
+    for (const r of records) assert.deepEqual(validateRecord(r, SENSOR_RECORD), []);
     // auditd sees no bytes: never written, not even as 0.
     for (const r of records) {
       assert.equal(r.attributes['egressguard.connection.bytes_sent'], undefined);
@@ -186,7 +186,7 @@ describe('auditd format', () => {
     assert.equal(records.length, 1);
     assert.equal(records[0].attributes['process.user.id'], undefined);
     assert.equal(records[0].attributes['process.pid'], 4242);
-    assert.deepEqual(validateRecord(records[0], 'sensor'), []);
+    assert.deepEqual(validateRecord(records[0], SENSOR_RECORD), []);
   });
 
   it('keeps events open until EOE even when other events interleave, and bounds open events', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { validateRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, validateRecord } from '@egressguard/schema';
 
 import { falcoFormat, parseFdTuple } from '../../src/formats/falco.ts';
 import { namedHostOptions } from '../feed-parser.ts';
@@ -75,7 +75,7 @@ describe('falco format', () => {
     ]);
     assert.equal(summary.parserCounters.ignored_without_ip_tuple, 1);
     assert.equal(summary.parserCounters.ignored_inbound, 1);
-    for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), []);
+    for (const r of records) assert.deepEqual(validateRecord(r, SENSOR_RECORD), []);
   });
 
   it('reads an alert that carries a top-level field named error like any other', () => {

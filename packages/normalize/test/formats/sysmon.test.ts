@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { validateRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, validateRecord } from '@egressguard/schema';
 
 import { sysmonFormat } from '../../src/formats/sysmon.ts';
 import { namedHostOptions } from '../feed-parser.ts';
@@ -67,7 +67,7 @@ describe('sysmon format', () => {
     // Initiated=false (inbound) and EventID 5 are counted, not emitted.
     assert.equal(summary.parserCounters.ignored_inbound, 1);
     assert.equal(summary.parserCounters.ignored_event_ids, 1);
-    for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), []);
+    for (const r of records) assert.deepEqual(validateRecord(r, SENSOR_RECORD), []);
   });
 
   it('falls back to the syslog host when the XML has no Computer', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { validateRecord } from '@egressguard/schema';
+import { SENSOR_RECORD, validateRecord } from '@egressguard/schema';
 
 import { createTetragonFormat, tetragonFormat } from '../../src/formats/tetragon.ts';
 import { namedHostOptions } from '../feed-parser.ts';
@@ -103,7 +103,7 @@ describe('tetragon format', () => {
       },
     ]);
     assert.equal(summary.parserCounters.ignored_kprobes, 1);
-    for (const r of records) assert.deepEqual(validateRecord(r, 'sensor'), []);
+    for (const r of records) assert.deepEqual(validateRecord(r, SENSOR_RECORD), []);
   });
 
   it('does not invent bytes_sent when tcp_sendmsg is not traced, and bounds held connections', () => {
