@@ -25,7 +25,7 @@ import type { EbpfReceiverConfig } from './config.ts';
 import { containerIdOf } from './container-id.ts';
 import { EBPF_HEADER, EBPF_PROGRAM } from './ebpf-program.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
-import { RecordBatcher } from './record-batcher.ts';
+import { liveReceiverBatcher, type RecordBatcher } from './record-batcher.ts';
 import { mountTracefs } from './tracefs.ts';
 
 /** `egressguard.source.format` of the process records of the `ebpf` receiver. */
@@ -36,8 +36,6 @@ export const EBPF_CONNECTION_SOURCE = 'tcplife';
 const SCOPE = { name: '@egressguard/cli/ebpf-receiver' };
 /** A run of the tracer this long counts as healthy: the next death restarts after the shortest back-off again. */
 const HEALTHY_RUN_MS = 60_000;
-const HAND_OVER_MS = 200;
-const MAX_PENDING = 100_000;
 
 /** Whether a bpftrace line is the Unix seconds with microseconds the program prints. */
 const UNIX_SECONDS = /^\d+\.\d+$/;
@@ -71,18 +69,7 @@ export class EbpfReceiver implements HostReceiver {
     this.context = context;
     this.backoffMs = config.restart_min_backoff_ms;
     this.parser = this.newParser();
-    this.batcher = new RecordBatcher({
-      onRecords: context.onRecords,
-      intervalMs: HAND_OVER_MS,
-      maxPending: MAX_PENDING,
-      onError: (cause) =>
-        reportError({
-          component: `receiver ${context.id}`,
-          reason: 'hand_over_failed',
-          message: `${this.batcher.size} records wait for the export queues`,
-          cause,
-        }),
-    });
+    this.batcher = liveReceiverBatcher(context.id, context.onRecords);
   }
 
   counters(): Readonly<Record<string, number>> {

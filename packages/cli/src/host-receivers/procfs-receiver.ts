@@ -7,7 +7,6 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
-import { reportError } from '@egressguard/core';
 import {
   ConnectionAttr,
   EventName,
@@ -23,14 +22,12 @@ import {
 import type { ProcfsReceiverConfig } from './config.ts';
 import { containerIdFromCgroup } from './container-id.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
-import { RecordBatcher } from './record-batcher.ts';
+import { liveReceiverBatcher, type RecordBatcher } from './record-batcher.ts';
 
 /** `egressguard.source.format` of the `procfs` receiver's records. */
 export const PROCFS_SOURCE = 'procfs';
 
 const SCOPE = { name: '@egressguard/cli/procfs-receiver' };
-const HAND_OVER_MS = 200;
-const MAX_PENDING = 100_000;
 /** TCP states in /proc/net/tcp (include/net/tcp_states.h). */
 const TCP_ESTABLISHED = 0x01;
 const TCP_SYN_SENT = 0x02;
@@ -135,18 +132,7 @@ export class ProcfsReceiver implements HostReceiver {
   constructor(config: ProcfsReceiverConfig, context: HostReceiverContext) {
     this.config = config;
     this.context = context;
-    this.batcher = new RecordBatcher({
-      onRecords: context.onRecords,
-      intervalMs: HAND_OVER_MS,
-      maxPending: MAX_PENDING,
-      onError: (cause) =>
-        reportError({
-          component: `receiver ${context.id}`,
-          reason: 'hand_over_failed',
-          message: `${this.batcher.size} records wait for the export queues`,
-          cause,
-        }),
-    });
+    this.batcher = liveReceiverBatcher(context.id, context.onRecords);
   }
 
   counters(): Readonly<Record<string, number>> {

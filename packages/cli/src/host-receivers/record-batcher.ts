@@ -3,6 +3,7 @@
  * export queues are full the batch is kept and tried again later; what waits is bounded, and records past the bound
  * are dropped and counted (`records_dropped_queue_full`), since a live sensor cannot be paused.
  */
+import { reportError } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 
 /** Options of {@link RecordBatcher}. */
@@ -91,4 +92,32 @@ export class RecordBatcher {
     await this.sending;
     await this.flush();
   }
+}
+
+/** How often a live receiver hands its records over, in milliseconds. */
+const HAND_OVER_MS = 200;
+/** Records a live receiver keeps waiting at most while the export queues are full. */
+const MAX_PENDING = 100_000;
+
+/**
+ * The batcher of a live host receiver: hands over every 200 ms, keeps at most 100,000 records waiting, and reports a
+ * failed hand-over through the error handler under the receiver's name.
+ */
+export function liveReceiverBatcher(
+  id: string,
+  onRecords: (records: PipelineRecord[]) => Promise<void>,
+): RecordBatcher {
+  const batcher: RecordBatcher = new RecordBatcher({
+    onRecords,
+    intervalMs: HAND_OVER_MS,
+    maxPending: MAX_PENDING,
+    onError: (cause) =>
+      reportError({
+        component: `receiver ${id}`,
+        reason: 'hand_over_failed',
+        message: `${batcher.size} records wait for the export queues`,
+        cause,
+      }),
+  });
+  return batcher;
 }
