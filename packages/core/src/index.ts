@@ -29,6 +29,8 @@ export type {
   StateDefinition,
   StateMigration,
 } from './define-processor.ts';
+export { recordFromState, recordStateSchema, recordToState } from './record-state.ts';
+export type { RecordState } from './record-state.ts';
 export { Pipeline } from './pipeline.ts';
 export type { PipelineOptions, PipelineSnapshot, StageBalance } from './pipeline.ts';
 export { ProcessorRegistry, componentType } from './registry.ts';
