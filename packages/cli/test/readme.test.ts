@@ -4,11 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 
-import { configRows, configTable } from '@egressguard/core';
+import { assertGeneratedSection, assertReadmeConfigTable } from '@egressguard/core/testing';
 import { SENSOR_FORMAT_NAMES } from '@egressguard/normalize';
 
 import {
@@ -29,14 +27,8 @@ import { parseConfigText } from '../src/config/load-config.ts';
 import { createProcessorRegistry } from '../src/processor-registry.ts';
 import { checkConstruction } from '../src/runtime/pipelines.ts';
 
-const README = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md'), 'utf8');
-
-function between(start: string, end: string): string {
-  const i = README.indexOf(start);
-  const j = README.indexOf(end);
-  assert.ok(i >= 0 && j > i, `README has ${start} … ${end}`);
-  return README.slice(i + start.length, j).trim();
-}
+const README_URL = new URL('../README.md', import.meta.url);
+const README = readFileSync(README_URL, 'utf8');
 
 describe('README', () => {
   const tables = {
@@ -52,18 +44,12 @@ describe('README', () => {
   };
   for (const [name, definition] of Object.entries(tables)) {
     it(`has the current ${name} configuration table`, () => {
-      assert.equal(
-        between(`<!-- config-table:${name}:start -->`, `<!-- config-table:${name}:end -->`),
-        configTable(configRows(definition.jsonSchema())),
-      );
+      assertReadmeConfigTable(README_URL, name, definition);
     });
   }
 
   it('shows the current default configuration', () => {
-    assert.equal(
-      between('<!-- default-config:start -->', '<!-- default-config:end -->'),
-      `\`\`\`yaml\n${defaultConfigYaml({})}\`\`\``,
-    );
+    assertGeneratedSection(README_URL, 'default-config', `\`\`\`yaml\n${defaultConfigYaml({})}\`\`\``);
   });
 
   it('has a full example configuration that validates', async () => {
