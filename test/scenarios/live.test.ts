@@ -7,10 +7,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 
 import { assertRecordsConserved } from '@egressguard/core/testing';
 
+import { takeHostLock } from '../host-lock.ts';
 import { SENSOR_SETS, evaluateScenario } from './lib/evaluate.ts';
 import type { ScenarioLabels } from './lib/score.ts';
 
@@ -33,7 +34,14 @@ const skip = missing.length > 0 ? `the live scenario needs ${missing.join(', ')}
 
 describe('a scenario recorded live', { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'egressguard-live-'));
-  after(() => rmSync(out, { recursive: true, force: true }));
+  let release: (() => void) | undefined;
+  before(async () => {
+    release = await takeHostLock('a scenario recorded live');
+  });
+  after(() => {
+    rmSync(out, { recursive: true, force: true });
+    release?.();
+  });
 
   it('records a short flood with real sensors, and the default chain catches the implant and nothing else', async () => {
     const generator = spawn(

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { takeHostLock } from '../host-lock.ts';
 import type { Watched } from './lib.ts';
 import { egressguard, missingForWatch } from './lib.ts';
 
@@ -116,8 +117,10 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
   const output = join(dir, 'out.jsonl');
   /** The auditd this test started when none was running (a fresh CI machine), stopped at the end by its pid. */
   let ourDaemon: number | undefined;
+  let release: (() => void) | undefined;
 
   before(async () => {
+    release = await takeHostLock('the auditd receiver on the running auditd');
     if (auditdPid() === undefined) {
       ourDaemon = spawn('auditd', ['-n'], { stdio: 'ignore' }).pid;
       await until('auditd writes its log', () => auditdPid() !== undefined && existsSync(AUDIT_LOG), 30_000);
@@ -132,6 +135,7 @@ describe('the auditd receiver on the running auditd', { skip }, () => {
     removeRules();
     if (ourDaemon !== undefined) process.kill(ourDaemon, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
+    release?.();
   });
 
   it('keeps its place across a log rotation and a restart of watch', async (t) => {

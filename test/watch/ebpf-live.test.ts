@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
+import { takeHostLock } from '../host-lock.ts';
 import {
   CLIENT_PL,
   SERVER_MJS,
@@ -39,8 +40,10 @@ describe('egressguard watch with the eBPF receiver', { skip }, () => {
   const hidden = mkdtempSync('/tmp/.egw-cache-');
   const implant = join(hidden, 'kworkerd');
   let servers: Watched | undefined;
+  let release: (() => void) | undefined;
 
   before(async () => {
+    release = await takeHostLock('egressguard watch with the eBPF receiver');
     WATCH_NETWORK.setup();
     const routes = WATCH_NETWORK.verifyRoute();
     for (const r of routes) assert.match(r, /dev egw-host/);
@@ -63,6 +66,7 @@ describe('egressguard watch with the eBPF receiver', { skip }, () => {
     WATCH_NETWORK.teardown();
     rmSync(dir, { recursive: true, force: true });
     rmSync(hidden, { recursive: true, force: true });
+    release?.();
   });
 
   it('catches the implant and not the downloader, and reports the tracer it restarted', async (t) => {

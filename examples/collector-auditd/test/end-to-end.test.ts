@@ -56,8 +56,10 @@ async function freePort(): Promise<number> {
 /** Every record of the file exporter's OTLP JSON lines. */
 function readResults(file: string): PipelineRecord[] {
   if (!existsSync(file)) return [];
+  // Complete lines only: the Collector may be writing the last one.
   return readFileSync(file, 'utf8')
     .split('\n')
+    .slice(0, -1)
     .filter((line) => line.trim() !== '')
     .flatMap((line) => decodeLogsJson(Buffer.from(line)).records);
 }
