@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 
 import { assertGeneratedSection, assertReadmeConfigTable } from '@egressguard/core/testing';
 
-import { BUILTIN_ALLOWLIST, EXCLUDED_SOFTWARE, noveltyFilterFactory } from '../src/index.ts';
+import { noveltyFilterFactory } from '../src/index.ts';
+import { BUILTIN_ALLOWLIST, EXCLUDED_SOFTWARE } from '../src/internal/builtin-allowlist.ts';
 
 const README = join(import.meta.dirname, '..', 'README.md');
 const esc = (s: string) => s.replace(/\|/g, '\\|');
