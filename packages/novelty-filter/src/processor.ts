@@ -10,11 +10,9 @@ import { delimiter, join } from 'node:path';
 
 import {
   BaseProcessor,
-  UNTYPED_STATE,
   ConfigError,
   type ProcessorContext,
   type ProcessorDescription,
-  type ProcessorSnapshot,
   type StateSize,
 } from '@egressguard/core';
 import {
@@ -33,7 +31,7 @@ import {
 
 import type { NoveltyFilterConfig } from './config.ts';
 import { Allowlist } from './internal/allowlist.ts';
-import { Baseline, type BaselineSnapshot, type BaselineSnapshotEntryV1 } from './internal/baseline.ts';
+import { Baseline } from './internal/baseline.ts';
 import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
 import { CustomExecutableChecker } from './internal/custom-checker.ts';
 import { DpkgDatabase } from './internal/dpkg-database.ts';
@@ -41,6 +39,7 @@ import { IdentityBuilder } from './internal/identity.ts';
 import { Inventory } from './internal/inventory.ts';
 import type { PackageDatabase } from './internal/package-database.ts';
 import { RpmDatabase } from './internal/rpm-database.ts';
+import { noveltyFilterState, type NoveltyFilterState } from './internal/state.ts';
 
 /** What the novelty filter is, reads and writes. */
 export const noveltyFilterDescription: ProcessorDescription = {
@@ -82,12 +81,6 @@ export const noveltyFilterDescription: ProcessorDescription = {
   },
 };
 
-/** The version of the snapshots this processor writes; it also reads version 1 (before maturity intervals). */
-const SNAPSHOT_VERSION = 2;
-
-/** The snapshot: the baseline and the version. */
-type NoveltySnapshot = ProcessorSnapshot & { readonly baseline: BaselineSnapshot };
-
 /** What the filter decided about one record. */
 interface Decision {
   readonly status: NoveltyStatusValue;
@@ -111,7 +104,7 @@ function isExecutable(path: string): boolean {
 }
 
 /** The novelty filter processor; create it through `noveltyFilterFactory`. */
-export class NoveltyFilterProcessor extends BaseProcessor<ProcessorSnapshot> {
+export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   private readonly config: NoveltyFilterConfig;
   private readonly eventNames: ReadonlySet<string>;
   private readonly identities: IdentityBuilder;
@@ -123,7 +116,8 @@ export class NoveltyFilterProcessor extends BaseProcessor<ProcessorSnapshot> {
   private reportedEvictions = 0;
 
   constructor(config: NoveltyFilterConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    // The state definition of this configuration: its version 1 migration reads mature_interval_ms.
+    super(context, noveltyFilterState(config));
     this.config = config;
     this.eventNames = new Set(config.event_names);
     this.identities = new IdentityBuilder({
@@ -328,7 +322,7 @@ export class NoveltyFilterProcessor extends BaseProcessor<ProcessorSnapshot> {
     this.reportedEvictions = evictions;
   }
 
-  protected override snapshotState(): NoveltySnapshot {
+  protected override snapshotState(): NoveltyFilterState {
     // Identities unseen for longer than the history would be new at their next sighting anyway: purging them before
     // a snapshot keeps memory and snapshots to the live baseline without changing any decision.
     const watermark = this.baseline.watermarkMs;
@@ -336,27 +330,12 @@ export class NoveltyFilterProcessor extends BaseProcessor<ProcessorSnapshot> {
       const expired = this.baseline.expire(watermark);
       if (expired > 0) this.stats.count('identities_expired', expired);
     }
-    return { version: SNAPSHOT_VERSION, baseline: this.baseline.toJSON() };
+    return { baseline: this.baseline.toJSON() };
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== SNAPSHOT_VERSION && snapshot.version !== 1) {
-      throw new Error(
-        `${this.context.id}: cannot restore snapshot version ${snapshot.version} (this version reads 1 and ${SNAPSHOT_VERSION})`,
-      );
-    }
-    const baseline = snapshot.baseline as BaselineSnapshot | undefined;
-    if (typeof baseline !== 'object' || baseline === null || !Array.isArray(baseline.entries)) {
-      throw new Error(`${this.context.id}: snapshot version ${snapshot.version} has no baseline entries`);
-    }
-    this.baseline.restore(
-      snapshot.version === 1
-        ? {
-            ...baseline,
-            entries: this.baseline.migrateV1(baseline.entries as unknown as BaselineSnapshotEntryV1[]),
-          }
-        : baseline,
-    );
+  /** Restores a snapshot the runtime validated (and migrated from version 1) with the state definition. */
+  protected override restoreState(state: NoveltyFilterState): void {
+    this.baseline.restore(state.baseline);
     this.reportedEvictions = this.baseline.evictions;
   }
 

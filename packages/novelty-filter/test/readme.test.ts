@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { assertGeneratedSection, assertReadmeConfigTable } from '@egressguard/core/testing';
+import { assertGeneratedSection, assertProcessorReadme } from '@egressguard/core/testing';
 
-import { BUILTIN_ALLOWLIST, EXCLUDED_SOFTWARE, noveltyFilterFactory } from '../src/index.ts';
+import { noveltyFilterFactory } from '../src/index.ts';
+import { BUILTIN_ALLOWLIST, EXCLUDED_SOFTWARE } from '../src/internal/builtin-allowlist.ts';
 
 const README = join(import.meta.dirname, '..', 'README.md');
 const esc = (s: string) => s.replace(/\|/g, '\\|');
@@ -24,8 +25,8 @@ function allowlistTable(): string {
 }
 
 describe('README', () => {
-  it('configuration table is current', () => {
-    assertReadmeConfigTable(README, 'novelty_filter', noveltyFilterFactory.config);
+  it('has the processor sections, and its contract and configuration table are current', () => {
+    assertProcessorReadme(README, [noveltyFilterFactory]);
   });
   it('allowlist table is current', () => {
     assertGeneratedSection(README, 'allowlist-table', allowlistTable());

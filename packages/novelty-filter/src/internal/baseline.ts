@@ -67,9 +67,6 @@ export type BaselineSnapshotEntry = [
   number,
 ];
 
-/** A snapshot entry of format version 1 (before maturity intervals): `[identity, first, last, count, days, lastDay, dayMask]`. */
-export type BaselineSnapshotEntryV1 = [string, number, number, number, number, number, number];
-
 /** The baseline as plain JSON; entries from least to most recently seen. */
 export interface BaselineSnapshot {
   /** Event time of the first record the baseline ever saw (start of the learning period), or null. */
@@ -297,32 +294,6 @@ export class Baseline {
       ]);
     });
     return { startMs: this.startMs ?? null, maxEventMs: this.maxEventMs ?? null, entries };
-  }
-
-  /**
-   * Upgrades a version 1 snapshot (no maturity intervals). Each distinct day held at least one distinct interval,
-   * so the interval count starts at the day count: a lower bound, never an identity made known that was not.
-   */
-  migrateV1(entries: readonly BaselineSnapshotEntryV1[]): BaselineSnapshotEntry[] {
-    return entries.map((e, i) => {
-      if (!Array.isArray(e) || e.length !== 7)
-        throw new Error(
-          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask]`,
-        );
-      const [key, first, last, count, days, lastDay, mask] = e;
-      return [
-        key,
-        first,
-        last,
-        count,
-        days,
-        lastDay,
-        mask,
-        days,
-        Math.floor(last / this.options.matureIntervalMs),
-        1,
-      ];
-    });
   }
 
   /** Replaces the baseline with a snapshot's; throws on a malformed snapshot. */

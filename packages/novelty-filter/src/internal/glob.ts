@@ -1,48 +1,33 @@
 /**
- * Path globs for allowlist and inventory entries, compiled to anchored regular expressions: `*` matches within one
- * path segment, `**` across segments (`/**\/` also matches a single `/`), `?` one character of a segment, and
- * `{a,b}` alternatives (not nested). Everything else is literal.
+ * Path globs for allowlist and inventory entries, matched by picomatch: `*` matches within one path segment (dot
+ * files included), `**` across segments (`/**\/` also matches a single `/`), `?` one character of a segment, and
+ * `{a,b}` alternatives. Brackets, extglobs and `!` negation are off, so `[`, `(`, `+`, `@` and `!` are literal, and
+ * matching is case-sensitive, as Linux paths are.
  */
+import picomatch from 'picomatch';
+
+const OPTIONS: picomatch.PicomatchOptions = Object.freeze({
+  dot: true,
+  nobracket: true,
+  noextglob: true,
+  nonegate: true,
+  noquantifiers: true,
+  posix: true,
+});
 
 /** Whether the string holds glob syntax (otherwise it is matched as an exact path). */
 export function isGlob(pattern: string): boolean {
   return /[*?{]/.test(pattern);
 }
 
-/** Compiles a glob; throws naming the pattern when its braces do not balance. */
+/** Compiles a glob to an anchored expression; throws naming the pattern when its braces do not balance. */
 export function globToRegExp(pattern: string): RegExp {
-  let out = '^';
-  let inBraces = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        i++;
-        if (pattern[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else {
-          out += '.*';
-        }
-      } else {
-        out += '[^/]*';
-      }
-    } else if (c === '?') {
-      out += '[^/]';
-    } else if (c === '{') {
-      if (inBraces) throw new Error(`glob ${JSON.stringify(pattern)}: nested braces are not supported`);
-      inBraces = true;
-      out += '(?:';
-    } else if (c === '}') {
-      if (!inBraces) throw new Error(`glob ${JSON.stringify(pattern)}: unbalanced "}"`);
-      inBraces = false;
-      out += ')';
-    } else if (c === ',' && inBraces) {
-      out += '|';
-    } else {
-      out += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-    }
+  let depth = 0;
+  for (const c of pattern) {
+    if (c === '{') depth++;
+    else if (c === '}' && --depth < 0) throw new Error(`glob ${JSON.stringify(pattern)}: unbalanced "}"`);
   }
-  if (inBraces) throw new Error(`glob ${JSON.stringify(pattern)}: unbalanced "{"`);
-  return new RegExp(`${out}$`);
+  if (depth > 0) throw new Error(`glob ${JSON.stringify(pattern)}: unbalanced "{"`);
+  // picomatch reads parentheses, `|` and backslashes as syntax even with extglobs off: escaped, they are literal.
+  return picomatch.makeRe(pattern.replace(/[\\()|[\]!+@$^]/g, '\\$&'), OPTIONS);
 }

@@ -17,6 +17,20 @@ describe('globToRegExp', () => {
     assert.ok(!globToRegExp('/usr/lib/apt/methods/{http,https}').test('/usr/lib/apt/methods/ftp'));
     assert.ok(!globToRegExp('/a.b').test('/axb'), 'dots are literal');
     assert.throws(() => globToRegExp('/a/{b'), /unbalanced/);
+    assert.throws(() => globToRegExp('/a/b}'), /unbalanced/);
+  });
+
+  it('matches case-sensitively, dot files under *, and everything but * ? {} literally', () => {
+    assert.ok(!globToRegExp('/usr/local/bin/otelcol*').test('/usr/local/bin/OTELCOL'), 'case-sensitive');
+    assert.ok(globToRegExp('/opt/*/agent').test('/opt/.hidden/agent'), '* matches a dot file');
+    assert.ok(globToRegExp('/opt/**/agent').test('/opt/.a/.b/agent'), '** crosses dot folders');
+    assert.ok(!globToRegExp('/a?c').test('/a/c'), '? stays within a segment');
+    assert.ok(globToRegExp('/x/(y)/*').test('/x/(y)/q'), 'parentheses are literal');
+    assert.ok(!globToRegExp('/x/(y)/*').test('/x/y/q'));
+    assert.ok(globToRegExp('/x/[ab]/+(a)!').test('/x/[ab]/+(a)!'), 'brackets, extglob and ! are literal');
+    assert.ok(!globToRegExp('/x/[ab]/z').test('/x/a/z'));
+    assert.ok(globToRegExp('/x/{a,b}/**/c').test('/x/b/q/r/c'));
+    assert.ok(!globToRegExp('/x/{a,b}/**/c').test('/x/c/q/c'));
   });
 });
 

@@ -201,6 +201,10 @@ void describe('host roles', () => {
       ['a.example', 'aXexample', false],
       ['*.corp.example', 'ws1.corp.example', true],
       ['API-*', 'api-1', true],
+      ['DB-[A-C]*', 'db-b1', true],
+      ['x{a,b}', 'xa', false],
+      ['x{a,b}', 'x{a,b}', true],
+      ['ws-(1)+', 'ws-(1)+', true],
     ];
     for (const [pattern, host, expected] of cases)
       assert.equal(compileHostPattern(pattern).test(host), expected, `${pattern} ~ ${host}`);
