@@ -3,6 +3,12 @@
  * of the registry) into the egressguard record schema, the `normalize` processor, the file reader behind
  * `replay --format`, and the blind-spot report (`coverage_report` processor and library).
  */
+import { defineProcessor } from '@egressguard/core';
+
+import { normalizeConfig, type NormalizeConfig } from './config.ts';
+import { normalizeState } from './internal/state.ts';
+import { NormalizeProcessor, normalizeDescription } from './processor.ts';
+
 export type {
   ParseError,
   ParseOutput,
@@ -40,6 +46,13 @@ export type {
 } from './reader.ts';
 export { normalizeConfig, coverageReportConfig } from './config.ts';
 export type { NormalizeConfig, CoverageReportConfig } from './config.ts';
-export { NormalizeProcessor, normalizeFactory } from './processor.ts';
+
+/** Creates normalize processors (`normalize` in configuration). */
+export const normalizeFactory = defineProcessor<NormalizeConfig>({
+  ...normalizeDescription,
+  config: normalizeConfig,
+  state: normalizeState,
+  create: (config, context) => new NormalizeProcessor(config, context),
+});
 export { CoverageReportProcessor, OVERFLOW_HOST, coverageReportFactory } from './coverage-report.ts';
 export { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';

@@ -2,7 +2,7 @@ import { conformanceSuite, hostResource, makeConnection } from '@egressguard/cor
 import { PipelineRecord } from '@egressguard/schema';
 
 import { coverageReportFactory } from '../src/coverage-report.ts';
-import { normalizeFactory } from '../src/processor.ts';
+import { normalizeFactory } from '../src/index.ts';
 import { fixtureLines } from './read-all.ts';
 
 const auditLines = fixtureLines('auditd-events.log').filter((l) => l !== '');

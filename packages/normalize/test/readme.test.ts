@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertReadmeConfigTable } from '@egressguard/core/testing';
 
 import { coverageReportFactory } from '../src/coverage-report.ts';
-import { normalizeFactory } from '../src/processor.ts';
+import { normalizeFactory } from '../src/index.ts';
 
 const README = new URL('../README.md', import.meta.url);
 

@@ -53,6 +53,7 @@ import {
 } from '../internal/audit-fields.ts';
 import { secondsAndFraction } from '../internal/event-time.ts';
 import { ipv4FromBytes, ipv6FromBytes, type NetworkAddress } from '../internal/ip-address.ts';
+import { auditdParserState, parseParserState, type AuditdParserState } from '../internal/parser-state.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
 
@@ -112,11 +113,6 @@ interface OpenEvent {
   readonly lines: KeptLine[];
 }
 
-type AuditdSnapshot = {
-  readonly version: 1;
-  readonly open: readonly (readonly KeptLine[])[];
-};
-
 class AuditdParser implements SensorParser {
   private readonly options: ParserOptions;
   private readonly maxOpen: number;
@@ -159,7 +155,7 @@ class AuditdParser implements SensorParser {
   }
 
   snapshot(): ParserSnapshot {
-    const snap: AuditdSnapshot = {
+    const snap: AuditdParserState = {
       version: 1,
       open: [...this.open.values()].map((e) => e.lines.map((l) => ({ ...l }))),
     };
@@ -167,15 +163,11 @@ class AuditdParser implements SensorParser {
   }
 
   restore(snapshot: ParserSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.open)) {
-      throw new Error(
-        `auditd parser: cannot restore snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
+    const snap = parseParserState(auditdParserState, snapshot, 'auditd parser');
     this.open.clear();
     const sink: PipelineRecord[] = [];
     const errors: ParseError[] = [];
-    for (const lines of snapshot.open as AuditdSnapshot['open']) {
+    for (const lines of snap.open) {
       for (const kept of lines) this.ingest(kept.text, kept.line, sink, errors, false);
     }
   }

@@ -36,6 +36,7 @@ import { parseIpText } from '../internal/ip-address.ts';
 import { int, intOf, isObject, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
+import { parseParserState, tetragonParserState, type TetragonParserState } from '../internal/parser-state.ts';
 
 /** The `egressguard.source.format` value of Tetragon records. */
 export const TETRAGON_SOURCE_FORMAT = 'tetragon';
@@ -85,12 +86,6 @@ interface HeldConnection {
   bytesSent: number;
 }
 
-type TetragonSnapshot = {
-  readonly version: 1;
-  readonly sendmsgTraced: boolean;
-  readonly held: readonly HeldConnection[];
-};
-
 interface Tuple {
   readonly attrs: Attrs;
   readonly key: string;
@@ -124,27 +119,27 @@ class TetragonParser implements SensorParser {
   }
 
   snapshot(): ParserSnapshot {
-    const snap: TetragonSnapshot = {
+    const snap: TetragonParserState = {
       version: 1,
       sendmsgTraced: this.sendmsgTraced,
       held: [...this.held.values()].map((h) => ({
         ...h,
         time: [h.time[0], h.time[1]],
-        attributes: { ...h.attributes },
+        // Plain JSON: an attribute left undefined is not written.
+        attributes: Object.fromEntries(
+          Object.entries(h.attributes).filter(
+            (e): e is [string, string | number | boolean] => e[1] !== undefined,
+          ),
+        ),
       })),
     };
     return snap;
   }
 
   restore(snapshot: ParserSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.held)) {
-      throw new Error(
-        `tetragon parser: cannot restore snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
-    const snap = snapshot as unknown as TetragonSnapshot;
+    const snap = parseParserState(tetragonParserState, snapshot, 'tetragon parser');
     this.held.clear();
-    this.sendmsgTraced = snap.sendmsgTraced === true;
+    this.sendmsgTraced = snap.sendmsgTraced;
     for (const h of snap.held)
       this.held.set(h.key, { ...h, time: [h.time[0], h.time[1]], attributes: { ...h.attributes } });
   }
