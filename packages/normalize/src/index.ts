@@ -1,7 +1,7 @@
 /**
  * `@egressguard/normalize`: sensor parsers (auditd, Sysmon for Linux, Tetragon, Falco, Zeek and the other formats
  * of the registry) into the egressguard record schema, the `normalize` processor, the file reader behind
- * `replay --format`, and the blind-spot report (`coverage_report` processor and library).
+ * `replay --format`.
  */
 import { defineProcessor } from '@egressguard/core';
 
@@ -44,8 +44,8 @@ export type {
   SensorFileReader,
   SensorFileSummary,
 } from './reader.ts';
-export { normalizeConfig, coverageReportConfig } from './config.ts';
-export type { NormalizeConfig, CoverageReportConfig } from './config.ts';
+export { normalizeConfig } from './config.ts';
+export type { NormalizeConfig } from './config.ts';
 
 /** Creates normalize processors (`normalize` in configuration). */
 export const normalizeFactory = defineProcessor<NormalizeConfig>({
@@ -54,5 +54,3 @@ export const normalizeFactory = defineProcessor<NormalizeConfig>({
   state: normalizeState,
   create: (config, context) => new NormalizeProcessor(config, context),
 });
-export { CoverageReportProcessor, OVERFLOW_HOST, coverageReportFactory } from './coverage-report.ts';
-export { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';
