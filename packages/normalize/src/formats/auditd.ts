@@ -33,6 +33,8 @@ import {
   ProvenanceAttr,
   type OutcomeValue,
   type PipelineRecord,
+  addressFromBytes,
+  type CanonicalAddress,
 } from '@egressguard/schema';
 
 import type {
@@ -52,7 +54,6 @@ import {
   type AuditValue,
 } from '../internal/audit-fields.ts';
 import { secondsAndFraction } from '../internal/event-time.ts';
-import { ipv4FromBytes, ipv6FromBytes, type NetworkAddress } from '../internal/ip-address.ts';
 import { auditdParserState, parseParserState, type AuditdParserState } from '../internal/parser-state.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
@@ -308,7 +309,7 @@ class AuditdParser implements SensorParser {
     }
     // sa_family is in host byte order: little-endian on x86_64 and aarch64, the two arches read here.
     const family = bytes[0] | (bytes[1] << 8);
-    let destination: NetworkAddress;
+    let destination: CanonicalAddress;
     let port: number;
     if (family === 2) {
       if (bytes.length < 8) {
@@ -319,7 +320,7 @@ class AuditdParser implements SensorParser {
         return;
       }
       port = (bytes[2] << 8) | bytes[3];
-      destination = { address: ipv4FromBytes(bytes, 4), type: 'ipv4' };
+      destination = addressFromBytes(bytes, 4, 4);
     } else if (family === 10) {
       if (bytes.length < 24) {
         errors.push({
@@ -329,7 +330,7 @@ class AuditdParser implements SensorParser {
         return;
       }
       port = (bytes[2] << 8) | bytes[3];
-      destination = ipv6FromBytes(bytes, 8);
+      destination = addressFromBytes(bytes, 16, 8);
     } else {
       this.tally.add(
         family === 1

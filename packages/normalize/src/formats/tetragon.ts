@@ -28,11 +28,11 @@ import {
   ProvenanceAttr,
   type OutcomeValue,
   type PipelineRecord,
+  parseAddress,
 } from '@egressguard/schema';
 
 import type { ParseOutput, ParserOptions, ParserSnapshot, SensorFormat, SensorParser } from '../format.ts';
 import { hrDiffMs, parseTimestamp } from '../internal/event-time.ts';
-import { parseIpText } from '../internal/ip-address.ts';
 import { int, intOf, isObject, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
@@ -369,10 +369,10 @@ function tupleOf(
   cookie: string | undefined,
   proc: Attrs,
 ): Tuple | string {
-  const daddr = parseIpText(daddrText ?? '');
+  const daddr = parseAddress(daddrText ?? '');
   if (!daddr) return `destination address ${JSON.stringify(daddrText ?? '')} is not an IP address`;
   if (dport === undefined) return 'no destination port';
-  const saddr = saddrText !== undefined ? parseIpText(saddrText) : undefined;
+  const saddr = saddrText !== undefined ? parseAddress(saddrText) : undefined;
   const p = protocol?.toLowerCase().replace(/^ipproto_/, '');
   const owner = String(proc[ProvenanceAttr.SOURCE_ID] ?? proc[ProcessAttr.PID] ?? '');
   return {
