@@ -24,7 +24,6 @@ import {
   type RecordResource,
 } from '@egressguard/schema';
 import { LRUCache } from 'lru-cache';
-import type { z } from 'zod';
 
 import type { NormalizeConfig } from './config.ts';
 import type { ParseError, ParserOptions, SensorFormat, SensorParser } from './format.ts';
@@ -32,6 +31,7 @@ import { createAuditdFormat } from './formats/auditd.ts';
 import { SENSOR_FORMAT_LIST, recognizeFormat } from './formats/index.ts';
 import { createTetragonFormat } from './formats/tetragon.ts';
 import { auditdParserState, tetragonParserState } from './internal/parser-state.ts';
+import { jsonAttributes } from './internal/json-attributes.ts';
 import { normalizeState, type NormalizeState, type ParserEntry } from './internal/state.ts';
 import { Tally } from './internal/tally.ts';
 
@@ -389,22 +389,6 @@ function inputOf(body: unknown): string | Readonly<Record<string, unknown>> | un
     return body as Readonly<Record<string, unknown>>;
   }
   return undefined;
-}
-
-/** Resource attributes as plain JSON, as a snapshot carries them (bytes as base64, 64-bit integers as text). */
-function jsonAttributes(attributes: RecordAttributes): Record<string, z.core.util.JSONType> {
-  const plain = (value: unknown): z.core.util.JSONType => {
-    if (value === undefined || value === null) return null;
-    if (typeof value === 'bigint') return value.toString();
-    if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-    if (Array.isArray(value)) return value.map(plain);
-    if (typeof value === 'object')
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-    return value as string | number | boolean;
-  };
-  const out: Record<string, z.core.util.JSONType> = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) out[key] = plain(value);
-  return out;
 }
 
 /** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
