@@ -2,8 +2,9 @@
  * The processor registry of the command line: every processor type of the chain.
  */
 import { ProcessorRegistry } from '@egressguard/core';
+import { coverageReportFactory } from '@egressguard/coverage-report';
 import { httpFlowAggregatorFactory } from '@egressguard/http-flow-aggregator';
-import { coverageReportFactory, normalizeFactory } from '@egressguard/normalize';
+import { normalizeFactory } from '@egressguard/normalize';
 import { noveltyFilterFactory } from '@egressguard/novelty-filter';
 import { processAttributionFactory } from '@egressguard/process-attribution';
 import { ratioDetectorFactory } from '@egressguard/ratio-detector';

@@ -9,7 +9,7 @@ import { PipelineRecord, ResourceAttr, createResource } from '@egressguard/schem
 
 import { auditdFormat } from '../src/formats/auditd.ts';
 import { tetragonFormat } from '../src/formats/tetragon.ts';
-import { normalizeFactory } from '../src/processor.ts';
+import { normalizeFactory } from '../src/index.ts';
 
 const EVENTS = 20_000;
 const T = 1764460800;

@@ -1,8 +1,14 @@
 /**
  * `@egressguard/normalize`: sensor parsers (auditd, Sysmon for Linux, Tetragon, Falco, Zeek and the other formats
  * of the registry) into the egressguard record schema, the `normalize` processor, the file reader behind
- * `replay --format`, and the blind-spot report (`coverage_report` processor and library).
+ * `replay --format`.
  */
+import { defineProcessor } from '@egressguard/core';
+
+import { normalizeConfig, type NormalizeConfig } from './config.ts';
+import { normalizeState } from './internal/state.ts';
+import { NormalizeProcessor, normalizeDescription } from './processor.ts';
+
 export type {
   ParseError,
   ParseOutput,
@@ -38,8 +44,13 @@ export type {
   SensorFileReader,
   SensorFileSummary,
 } from './reader.ts';
-export { normalizeConfig, coverageReportConfig } from './config.ts';
-export type { NormalizeConfig, CoverageReportConfig } from './config.ts';
-export { NormalizeProcessor, normalizeFactory } from './processor.ts';
-export { CoverageReportProcessor, OVERFLOW_HOST, coverageReportFactory } from './coverage-report.ts';
-export { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';
+export { normalizeConfig } from './config.ts';
+export type { NormalizeConfig } from './config.ts';
+
+/** Creates normalize processors (`normalize` in configuration). */
+export const normalizeFactory = defineProcessor<NormalizeConfig>({
+  ...normalizeDescription,
+  config: normalizeConfig,
+  state: normalizeState,
+  create: (config, context) => new NormalizeProcessor(config, context),
+});

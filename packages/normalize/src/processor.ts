@@ -7,13 +7,8 @@
  * in. Records already in the schema (event name `egressguard.*`) pass untouched, so the processor can sit in a
  * pipeline that mixes raw sensor lines with records other agents already normalised.
  */
-import type {
-  ProcessorContext,
-  ProcessorDescription,
-  ProcessorSnapshot,
-  ProcessorCounters,
-} from '@egressguard/core';
-import { BaseProcessor, UNTYPED_STATE, defineProcessor } from '@egressguard/core';
+import type { ProcessorContext, ProcessorDescription, ProcessorCounters } from '@egressguard/core';
+import { BaseProcessor } from '@egressguard/core';
 import {
   ConnectionAttr,
   HttpAttr,
@@ -30,11 +25,14 @@ import {
 } from '@egressguard/schema';
 import { LRUCache } from 'lru-cache';
 
-import { normalizeConfig, type NormalizeConfig } from './config.ts';
-import type { ParseError, ParserOptions, ParserSnapshot, SensorFormat, SensorParser } from './format.ts';
+import type { NormalizeConfig } from './config.ts';
+import type { ParseError, ParserOptions, SensorFormat, SensorParser } from './format.ts';
 import { createAuditdFormat } from './formats/auditd.ts';
 import { SENSOR_FORMAT_LIST, recognizeFormat } from './formats/index.ts';
 import { createTetragonFormat } from './formats/tetragon.ts';
+import { auditdParserState, tetragonParserState } from './internal/parser-state.ts';
+import { jsonAttributes } from './internal/json-attributes.ts';
+import { normalizeState, type NormalizeState, type ParserEntry } from './internal/state.ts';
 import { Tally } from './internal/tally.ts';
 
 /** Metadata of the `normalize` processor. */
@@ -93,15 +91,6 @@ interface Slot {
   readonly parser: SensorParser;
 }
 
-interface NormalizeSnapshot {
-  readonly version: 1;
-  readonly parsers: readonly {
-    readonly resource: RecordAttributes;
-    readonly format: string;
-    readonly state: ParserSnapshot;
-  }[];
-}
-
 /** The formats a configuration selects from: every format, auditd and Tetragon with the configured bounds. */
 function configuredFormats(config: NormalizeConfig): SensorFormat[] {
   const auditd = createAuditdFormat({
@@ -121,7 +110,7 @@ function hasHost(resource: RecordResource): boolean {
 }
 
 /** Turns raw sensor records into schema records. */
-export class NormalizeProcessor extends BaseProcessor<ProcessorSnapshot> {
+export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
   private readonly config: NormalizeConfig;
   private readonly formats: SensorFormat[];
   private readonly fixed: SensorFormat | undefined;
@@ -135,7 +124,7 @@ export class NormalizeProcessor extends BaseProcessor<ProcessorSnapshot> {
   private outOfRange = 0;
 
   constructor(config: NormalizeConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    super(context, normalizeState);
     this.config = config;
     this.formats = configuredFormats(config);
     this.lastFormat = new LRUCache({ max: config.max_parsers });
@@ -228,25 +217,25 @@ export class NormalizeProcessor extends BaseProcessor<ProcessorSnapshot> {
     return out;
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const parsers: NormalizeSnapshot['parsers'][number][] = [];
+  protected override snapshotState(): NormalizeState {
+    const parsers: ParserEntry[] = [];
     for (const slot of this.slots.values()) {
       const state = slot.parser.snapshot?.();
-      if (state !== undefined)
-        parsers.push({ resource: slot.resourceAttributes, format: slot.format.name, state });
+      if (state === undefined) continue;
+      const resource = jsonAttributes(slot.resourceAttributes);
+      const format = slot.format.name;
+      if (format === 'auditd') parsers.push({ resource, format, state: auditdParserState.parse(state) });
+      else if (format === 'tetragon')
+        parsers.push({ resource, format, state: tetragonParserState.parse(state) });
+      else
+        throw new Error(`${this.context.id}: sensor format "${format}" has state this version cannot save`);
     }
-    const snap: NormalizeSnapshot = { version: 1, parsers };
-    return snap as unknown as ProcessorSnapshot;
+    return { parsers };
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.parsers)) {
-      throw new Error(
-        `${this.context.id}: cannot restore normalize snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
+  protected override restoreState(state: NormalizeState): void {
     this.slots.clear();
-    for (const entry of (snapshot as unknown as NormalizeSnapshot).parsers) {
+    for (const entry of state.parsers) {
       const format = this.formats.find((f) => f.name === entry.format);
       if (!format)
         throw new Error(
@@ -401,14 +390,6 @@ function inputOf(body: unknown): string | Readonly<Record<string, unknown>> | un
   }
   return undefined;
 }
-
-/** Factory of the `normalize` processor. */
-export const normalizeFactory = defineProcessor<NormalizeConfig>({
-  ...normalizeDescription,
-  config: normalizeConfig,
-  state: UNTYPED_STATE,
-  create: (config, context) => new NormalizeProcessor(config, context),
-});
 
 /** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
 function tooLong(text: string, maxBytes: number): boolean {

@@ -5,7 +5,7 @@ import { Pipeline, setErrorHandler, stderrErrorHandler, type ReportedError } fro
 import { assertRecordsConserved, hostResource, makeConnection } from '@egressguard/core/testing';
 import { PipelineRecord, createResource } from '@egressguard/schema';
 
-import { normalizeFactory } from '../src/processor.ts';
+import { normalizeFactory } from '../src/index.ts';
 import { fixtureLines } from './read-all.ts';
 
 const create = (config: unknown = {}) =>

@@ -47,4 +47,3 @@ export type {
 export { ExecutableHasher } from './internal/executable-hasher.ts';
 export type { ExecutableHasherOptions, HashResult } from './internal/executable-hasher.ts';
 export { containerIdFromCgroup } from './internal/container-id.ts';
-export { canonicalAddress } from './internal/ip-address.ts';

@@ -28,6 +28,7 @@ import {
   get,
   hostName,
   setIfAbsent,
+  canonicalAddress,
   type RecordAttributes,
   type RecordResource,
 } from '@egressguard/schema';
@@ -36,7 +37,6 @@ import type { AnyValue, HrTime } from '@opentelemetry/api';
 import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
 import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
 import { ExecutableHasher } from './internal/executable-hasher.ts';
-import { canonicalAddress } from './internal/ip-address.ts';
 import {
   ProcessTable,
   processAttributesOf,

@@ -68,3 +68,5 @@ export {
 } from './accessors.ts';
 export { FLOW_RECORD, SENSOR_RECORD, validateRecord, HAS_PROCESS_KEYS } from './validate.ts';
 export type { RecordRequirement, SchemaProblem } from './validate.ts';
+export { addressFromBytes, canonicalAddress, parseAddress } from './address.ts';
+export type { CanonicalAddress } from './address.ts';

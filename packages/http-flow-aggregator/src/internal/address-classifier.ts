@@ -4,6 +4,8 @@
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
+import { canonicalAddress } from '@egressguard/schema';
+
 /** A named address range. */
 export interface AddressRange {
   /** CIDR notation: `10.0.0.0/8`, `fe80::/10`. */
@@ -104,7 +106,8 @@ export class AddressClassifier {
   private lookup(address: string): AddressClass | undefined {
     const family = addressFamily(address);
     if (family !== undefined) return this.list.check(address, family) ? 'internal' : 'external';
-    const cleaned = cleanAddress(address);
+    const cleaned = canonicalAddress(address);
+    if (cleaned === undefined) return undefined;
     const cleanedFamily = addressFamily(cleaned);
     if (cleanedFamily === undefined) return undefined;
     return this.list.check(cleaned, cleanedFamily) ? 'internal' : 'external';
@@ -116,12 +119,4 @@ function addressFamily(address: string): 'ipv4' | 'ipv6' | undefined {
   // BlockList matches IPv4 rules against IPv4-mapped IPv6 addresses itself (checked in the tests).
   if (isIPv6(address) && !address.includes('%')) return 'ipv6';
   return undefined;
-}
-
-function cleanAddress(address: string): string {
-  let out = address.trim();
-  if (out.startsWith('[') && out.endsWith(']')) out = out.slice(1, -1);
-  const zone = out.indexOf('%');
-  if (zone !== -1) out = out.slice(0, zone);
-  return out;
 }

@@ -49,12 +49,12 @@ import {
   proctitleString,
   untrustedString,
   type AuditRecordLine,
-  type AuditValue,
 } from '../internal/audit-fields.ts';
 import { secondsAndFraction } from '../internal/event-time.ts';
-import { ipv4FromBytes, ipv6FromBytes, type NetworkAddress } from '../internal/ip-address.ts';
+import { auditdParserState, parseParserState, type AuditdParserState } from '../internal/parser-state.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
+import { decodeSockaddr, execveCommandLine, intField } from './internal/auditd-records.ts';
 
 /** The `egressguard.source.format` value of auditd records. */
 export const AUDITD_SOURCE_FORMAT = 'auditd';
@@ -112,11 +112,6 @@ interface OpenEvent {
   readonly lines: KeptLine[];
 }
 
-type AuditdSnapshot = {
-  readonly version: 1;
-  readonly open: readonly (readonly KeptLine[])[];
-};
-
 class AuditdParser implements SensorParser {
   private readonly options: ParserOptions;
   private readonly maxOpen: number;
@@ -159,7 +154,7 @@ class AuditdParser implements SensorParser {
   }
 
   snapshot(): ParserSnapshot {
-    const snap: AuditdSnapshot = {
+    const snap: AuditdParserState = {
       version: 1,
       open: [...this.open.values()].map((e) => e.lines.map((l) => ({ ...l }))),
     };
@@ -167,15 +162,11 @@ class AuditdParser implements SensorParser {
   }
 
   restore(snapshot: ParserSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.open)) {
-      throw new Error(
-        `auditd parser: cannot restore snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
+    const snap = parseParserState(auditdParserState, snapshot, 'auditd parser');
     this.open.clear();
     const sink: PipelineRecord[] = [];
     const errors: ParseError[] = [];
-    for (const lines of snapshot.open as AuditdSnapshot['open']) {
+    for (const lines of snap.open) {
       for (const kept of lines) this.ingest(kept.text, kept.line, sink, errors, false);
     }
   }
@@ -314,42 +305,16 @@ class AuditdParser implements SensorParser {
       errors.push({ line: event.sockaddrLine, reason: 'SOCKADDR saddr is missing or not hex' });
       return;
     }
-    // sa_family is in host byte order: little-endian on x86_64 and aarch64, the two arches read here.
-    const family = bytes[0] | (bytes[1] << 8);
-    let destination: NetworkAddress;
-    let port: number;
-    if (family === 2) {
-      if (bytes.length < 8) {
-        errors.push({
-          line: event.sockaddrLine,
-          reason: `SOCKADDR AF_INET address is ${bytes.length} bytes, needs 8`,
-        });
-        return;
-      }
-      port = (bytes[2] << 8) | bytes[3];
-      destination = { address: ipv4FromBytes(bytes, 4), type: 'ipv4' };
-    } else if (family === 10) {
-      if (bytes.length < 24) {
-        errors.push({
-          line: event.sockaddrLine,
-          reason: `SOCKADDR AF_INET6 address is ${bytes.length} bytes, needs 24`,
-        });
-        return;
-      }
-      port = (bytes[2] << 8) | bytes[3];
-      destination = ipv6FromBytes(bytes, 8);
-    } else {
-      this.tally.add(
-        family === 1
-          ? 'ignored_af_unix'
-          : family === 16
-            ? 'ignored_af_netlink'
-            : family === 0
-              ? 'ignored_af_unspec'
-              : 'ignored_af_other',
-      );
+    const decoded = decodeSockaddr(bytes);
+    if ('error' in decoded) {
+      errors.push({ line: event.sockaddrLine, reason: decoded.error });
       return;
     }
+    if ('ignored' in decoded) {
+      this.tally.add(decoded.ignored);
+      return;
+    }
+    const { destination, port } = decoded;
     const exit = Number(syscall.fields.get('exit')?.text);
     if (exit === EALREADY || exit === EISCONN) {
       this.tally.add('repeated_connect');
@@ -455,46 +420,6 @@ class AuditdParser implements SensorParser {
   private resourceOf(event: OpenEvent) {
     return event.node !== undefined ? this.options.resourceFor(event.node) : this.options.defaultResource;
   }
-}
-
-/** An unsigned id or pid field; auditd writes 4294967295 ((uid_t)-1) for "unset", which is left out. */
-function intField(value: AuditValue | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value.text)) return undefined;
-  const n = Number(value.text);
-  // Past 2^53 a number is no longer the id written (a corrupt field): left out rather than rounded.
-  return n === 4294967295 || !Number.isSafeInteger(n) ? undefined : n;
-}
-
-/**
- * The command line from EXECVE records: `a0`…`a<argc-1>`, each quoted or hex; an argument longer than the kernel's
- * record limit is split as `aN_len=<bytes>` then `aN[0]=…`, `aN[1]=…` (possibly across several EXECVE records).
- */
-function execveCommandLine(records: readonly AuditRecordLine[]): string | undefined {
-  if (records.length === 0) return undefined;
-  const fields = new Map<string, AuditValue>();
-  for (const r of records) for (const [k, v] of r.fields) if (!fields.has(k)) fields.set(k, v);
-  const argc = Number(fields.get('argc')?.text);
-  const args: string[] = [];
-  const count = Number.isInteger(argc) && argc > 0 ? argc : Infinity;
-  for (let i = 0; i < count; i++) {
-    const whole = fields.get(`a${i}`);
-    if (whole) {
-      args.push(untrustedString(whole) ?? '');
-      continue;
-    }
-    if (!fields.has(`a${i}_len`)) break;
-    let piece = '';
-    for (let k = 0; fields.has(`a${i}[${k}]`); k++) {
-      piece += fields.get(`a${i}[${k}]`)!.text;
-    }
-    // Split arguments are hex-encoded as a whole when any part needed encoding; decode once joined.
-    const joined = fields.get(`a${i}[0]`)?.quoted
-      ? piece
-      : (untrustedString({ text: piece, quoted: false }) ?? piece);
-    args.push(joined);
-  }
-  const line = args.join(' ');
-  return line === '' ? undefined : line;
 }
 
 /** Builds the auditd format with non-default bounds. */

@@ -18,11 +18,12 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   type PipelineRecord,
+  parseAddress,
+  type CanonicalAddress,
 } from '@egressguard/schema';
 
 import type { ParseOutput, SensorFormat } from '../format.ts';
 import { nanosValueToHrTime, parseTimestamp } from '../internal/event-time.ts';
-import { parseIpText, type NetworkAddress } from '../internal/ip-address.ts';
 import { int, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { StatelessParser } from '../internal/stateless-parser.ts';
@@ -31,7 +32,7 @@ import { StatelessParser } from '../internal/stateless-parser.ts';
 export const FALCO_SOURCE_FORMAT = 'falco';
 
 interface Endpoint {
-  readonly ip: NetworkAddress;
+  readonly ip: CanonicalAddress;
   readonly port: number;
 }
 
@@ -51,7 +52,7 @@ function endpoint(text: string): Endpoint | undefined {
     host = t.slice(0, colon);
     portText = t.slice(colon + 1);
   }
-  const ip = parseIpText(host);
+  const ip = parseAddress(host);
   if (!ip || !/^\d+$/.test(portText)) return undefined;
   const port = Number(portText);
   return port <= 65535 ? { ip, port } : undefined;

@@ -16,11 +16,11 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   type PipelineRecord,
+  parseAddress,
 } from '@egressguard/schema';
 
 import type { ParseError, ParseOutput, SensorFormat } from '../format.ts';
 import { parseTimestamp } from '../internal/event-time.ts';
-import { parseIpText } from '../internal/ip-address.ts';
 import { baseName, buildRecord } from '../internal/record-builder.ts';
 import { StatelessParser } from '../internal/stateless-parser.ts';
 import { parseSysmonXml, type SysmonEvent } from '../internal/sysmon-xml.ts';
@@ -98,7 +98,7 @@ class SysmonParser extends StatelessParser {
       this.tally.add('ignored_inbound');
       return undefined;
     }
-    const destination = parseIpText(d.get('DestinationIp') ?? '');
+    const destination = parseAddress(d.get('DestinationIp') ?? '');
     if (!destination)
       return `EventID 3 DestinationIp ${JSON.stringify(d.get('DestinationIp') ?? '')} is not an IP address`;
     const port = intText(d.get('DestinationPort'));
@@ -112,7 +112,7 @@ class SysmonParser extends StatelessParser {
           ...process,
           [NetworkAttr.TRANSPORT]: protocol === 'tcp' || protocol === 'udp' ? protocol : undefined,
           [NetworkAttr.TYPE]: destination.type,
-          [NetworkAttr.SOURCE_ADDRESS]: parseIpText(d.get('SourceIp') ?? '')?.address,
+          [NetworkAttr.SOURCE_ADDRESS]: parseAddress(d.get('SourceIp') ?? '')?.address,
           [NetworkAttr.SOURCE_PORT]: intText(d.get('SourcePort')),
           [NetworkAttr.DESTINATION_ADDRESS]: destination.address,
           [NetworkAttr.DESTINATION_PORT]: port,

@@ -22,7 +22,6 @@ import {
   BytesKind,
   ConnectionAttr,
   EventName,
-  NetworkAttr,
   Outcome,
   ProcessAttr,
   ProvenanceAttr,
@@ -32,13 +31,21 @@ import {
 
 import type { ParseOutput, ParserOptions, ParserSnapshot, SensorFormat, SensorParser } from '../format.ts';
 import { hrDiffMs, parseTimestamp } from '../internal/event-time.ts';
-import { parseIpText } from '../internal/ip-address.ts';
-import { int, intOf, isObject, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
-import { baseName, buildRecord } from '../internal/record-builder.ts';
+import { int, isObject, obj, pushJsonObject, str, type JsonObject } from '../internal/json-input.ts';
+import { buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
+import {
+  TETRAGON_SOURCE_FORMAT,
+  flatTuple,
+  processAttributes,
+  sizeArg,
+  sockTuple,
+  type Attrs,
+  type Tuple,
+} from './internal/tetragon-fields.ts';
+import { parseParserState, tetragonParserState, type TetragonParserState } from '../internal/parser-state.ts';
 
-/** The `egressguard.source.format` value of Tetragon records. */
-export const TETRAGON_SOURCE_FORMAT = 'tetragon';
+export { TETRAGON_SOURCE_FORMAT } from './internal/tetragon-fields.ts';
 
 /** Options of {@link createTetragonFormat}. */
 export interface TetragonFormatOptions {
@@ -74,8 +81,6 @@ const CONNECTED_STATES = new Set([
   'TCP_TIME_WAIT',
 ]);
 
-type Attrs = Record<string, string | number | boolean | undefined>;
-
 /** A connect held until its close. Plain JSON so that it can be snapshotted. */
 interface HeldConnection {
   readonly key: string;
@@ -83,17 +88,6 @@ interface HeldConnection {
   readonly host: string | null;
   readonly attributes: Attrs;
   bytesSent: number;
-}
-
-type TetragonSnapshot = {
-  readonly version: 1;
-  readonly sendmsgTraced: boolean;
-  readonly held: readonly HeldConnection[];
-};
-
-interface Tuple {
-  readonly attrs: Attrs;
-  readonly key: string;
 }
 
 class TetragonParser implements SensorParser {
@@ -124,27 +118,27 @@ class TetragonParser implements SensorParser {
   }
 
   snapshot(): ParserSnapshot {
-    const snap: TetragonSnapshot = {
+    const snap: TetragonParserState = {
       version: 1,
       sendmsgTraced: this.sendmsgTraced,
       held: [...this.held.values()].map((h) => ({
         ...h,
         time: [h.time[0], h.time[1]],
-        attributes: { ...h.attributes },
+        // Plain JSON: an attribute left undefined is not written.
+        attributes: Object.fromEntries(
+          Object.entries(h.attributes).filter(
+            (e): e is [string, string | number | boolean] => e[1] !== undefined,
+          ),
+        ),
       })),
     };
     return snap;
   }
 
   restore(snapshot: ParserSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.held)) {
-      throw new Error(
-        `tetragon parser: cannot restore snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
-    const snap = snapshot as unknown as TetragonSnapshot;
+    const snap = parseParserState(tetragonParserState, snapshot, 'tetragon parser');
     this.held.clear();
-    this.sendmsgTraced = snap.sendmsgTraced === true;
+    this.sendmsgTraced = snap.sendmsgTraced;
     for (const h of snap.held)
       this.held.set(h.key, { ...h, time: [h.time[0], h.time[1]], attributes: { ...h.attributes } });
   }
@@ -335,99 +329,6 @@ class TetragonParser implements SensorParser {
   private resource(host: string | null) {
     return host !== null ? this.options.resourceFor(host) : this.options.defaultResource;
   }
-}
-
-/** Strips the runtime prefix Tetragon keeps on container ids (`containerd://…`, `docker://…`, `cri-o://…`). */
-function containerId(process: JsonObject): string | undefined {
-  const id = str(obj(obj(process, 'pod'), 'container'), 'id');
-  if (id !== undefined) return id.replace(/^[a-z-]+:\/\//, '');
-  return str(process, 'docker');
-}
-
-function processAttributes(process: JsonObject, parent: JsonObject | undefined): Attrs {
-  const binary = str(process, 'binary');
-  const args = str(process, 'arguments');
-  const euid = int(obj(process, 'process_credentials'), 'euid');
-  return {
-    [ProcessAttr.PID]: int(process, 'pid'),
-    [ProcessAttr.PARENT_PID]: int(parent, 'pid'),
-    [ProcessAttr.EXECUTABLE_PATH]: binary,
-    [ProcessAttr.EXECUTABLE_NAME]: baseName(binary),
-    // Tetragon's `arguments` leaves out argv[0]; the binary stands in for it.
-    [ProcessAttr.COMMAND_LINE]:
-      binary !== undefined ? (args !== undefined ? `${binary} ${args}` : binary) : args,
-    [ProcessAttr.USER_ID]: euid ?? int(process, 'uid'),
-    [ProcessAttr.OWNER]: str(obj(process, 'user'), 'name'),
-    [ProcessAttr.CREATION_TIME]: str(process, 'start_time'),
-    [ProcessAttr.CONTAINER_ID]: containerId(process),
-    [ProvenanceAttr.SOURCE_FORMAT]: TETRAGON_SOURCE_FORMAT,
-    [ProvenanceAttr.SOURCE_ID]: str(process, 'exec_id'),
-  };
-}
-
-function tupleOf(
-  saddrText: string | undefined,
-  sport: number | undefined,
-  daddrText: string | undefined,
-  dport: number | undefined,
-  protocol: string | undefined,
-  cookie: string | undefined,
-  proc: Attrs,
-): Tuple | string {
-  const daddr = parseIpText(daddrText ?? '');
-  if (!daddr) return `destination address ${JSON.stringify(daddrText ?? '')} is not an IP address`;
-  if (dport === undefined) return 'no destination port';
-  const saddr = saddrText !== undefined ? parseIpText(saddrText) : undefined;
-  const p = protocol?.toLowerCase().replace(/^ipproto_/, '');
-  const owner = String(proc[ProvenanceAttr.SOURCE_ID] ?? proc[ProcessAttr.PID] ?? '');
-  return {
-    key:
-      cookie !== undefined && cookie !== '0'
-        ? `cookie:${cookie}`
-        : `${owner}|${saddr?.address ?? ''}|${sport ?? ''}|${daddr.address}|${dport}`,
-    attrs: {
-      [NetworkAttr.TRANSPORT]: p === 'tcp' || p === 'udp' ? p : undefined,
-      [NetworkAttr.TYPE]: daddr.type,
-      [NetworkAttr.SOURCE_ADDRESS]: saddr?.address,
-      [NetworkAttr.SOURCE_PORT]: sport,
-      [NetworkAttr.DESTINATION_ADDRESS]: daddr.address,
-      [NetworkAttr.DESTINATION_PORT]: dport,
-    },
-  };
-}
-
-function sockTuple(sock: JsonObject, proc: Attrs): Tuple | string {
-  const t = tupleOf(
-    str(sock, 'saddr'),
-    int(sock, 'sport'),
-    str(sock, 'daddr'),
-    int(sock, 'dport'),
-    str(sock, 'protocol') ?? 'IPPROTO_TCP',
-    str(sock, 'cookie'),
-    proc,
-  );
-  return t;
-}
-
-function flatTuple(socket: JsonObject, proc: Attrs): Tuple | string {
-  return tupleOf(
-    str(socket, 'source_ip') ?? str(socket, 'saddr'),
-    int(socket, 'source_port') ?? int(socket, 'sport'),
-    str(socket, 'destination_ip') ?? str(socket, 'daddr'),
-    int(socket, 'destination_port') ?? int(socket, 'dport'),
-    str(socket, 'protocol'),
-    str(socket, 'cookie'),
-    proc,
-  );
-}
-
-/** The size of a `tcp_sendmsg` call from its second kprobe argument (`int_arg`, `size_arg`, …). */
-function sizeArg(arg: JsonObject): number | undefined {
-  for (const key of ['int_arg', 'size_arg', 'uint_arg', 'long_arg', 'ulong_arg']) {
-    const n = intOf(arg[key]);
-    if (n !== undefined && n >= 0) return n;
-  }
-  return undefined;
 }
 
 /** Builds the Tetragon format with a non-default bound. */

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 import { LRUCache } from 'lru-cache';
 
-import { canonicalAddress, canonicalFromBytes } from './ip-address.ts';
+import { addressFromBytes, canonicalAddress } from '@egressguard/schema';
 
 /** One row of `/proc/net/tcp` or `/proc/net/tcp6`. */
 export interface NetTcpEntry {
@@ -75,7 +75,7 @@ export function decodeProcNetAddress(hex: string): string | undefined {
     }
   }
   if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  return canonicalFromBytes(bytes);
+  return addressFromBytes(bytes).address;
 }
 
 /** Parses the content of `/proc/net/tcp` or `/proc/net/tcp6`; malformed rows are skipped. */

@@ -20,10 +20,7 @@ void describe('decodeProcNetAddress', () => {
   void it('decodes IPv4 and IPv6 words in host byte order', () => {
     assert.equal(decodeProcNetAddress(v4([127, 0, 0, 1])), '127.0.0.1');
     assert.equal(decodeProcNetAddress(v4([10, 1, 2, 3])), '10.1.2.3');
-    assert.equal(
-      decodeProcNetAddress(v6([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])),
-      '0000:0000:0000:0000:0000:0000:0000:0001',
-    );
+    assert.equal(decodeProcNetAddress(v6([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])), '::1');
     // IPv4-mapped addresses compare equal to the IPv4 form.
     assert.equal(
       decodeProcNetAddress(v6([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1])),
@@ -38,9 +35,9 @@ void describe('decodeProcNetAddress', () => {
       '  sl  local_address remote_address st\n   0: 00000000000000000000000001000000:B1D6 00000000000000000000000001000000:83F3 06 00000000:00000000 03:000001B4 00000000     0        0 0 3 00000000564bb511\n',
     );
     assert.deepEqual(e, {
-      localAddress: '0000:0000:0000:0000:0000:0000:0000:0001',
+      localAddress: '::1',
       localPort: 0xb1d6,
-      remoteAddress: '0000:0000:0000:0000:0000:0000:0000:0001',
+      remoteAddress: '::1',
       remotePort: 0x83f3,
       state: 6,
       inode: 0,

@@ -3,7 +3,14 @@
  * the scope, the event name and how times are written, so the four formats agree.
  */
 import type { AnyValue, HrTime } from '@opentelemetry/api';
-import { EventName, PipelineRecord, type RecordResource } from '@egressguard/schema';
+import {
+  EventName,
+  NetworkAttr,
+  PipelineRecord,
+  parseAddress,
+  type RecordAttributes,
+  type RecordResource,
+} from '@egressguard/schema';
 
 import { NORMALIZE_SCOPE, definedAttributes } from '../../internal/record-builder.ts';
 
@@ -18,14 +25,15 @@ export interface ConnectionTimes {
 /**
  * A new connection record with the given attributes; undefined and empty values are left out (missing means
  * unknown), and the start and observed times are set separately because these sensors report a connection after
- * it started.
+ * it started. Addresses are written in the schema's canonical form (an IPv4-mapped address as IPv4, with
+ * `network.type` following the destination); text that is not an IP address is kept as the sensor wrote it.
  */
 export function connectionRecord(
   resource: RecordResource,
   times: ConnectionTimes,
   attributes: Readonly<Record<string, AnyValue>>,
 ): PipelineRecord {
-  const attrs = definedAttributes(attributes);
+  const attrs = canonicalAddresses(definedAttributes(attributes));
   return new PipelineRecord({
     ...(times.time ? { hrTime: times.time } : {}),
     ...(times.observed ? { hrTimeObserved: times.observed } : {}),
@@ -34,6 +42,19 @@ export function connectionRecord(
     resource,
     instrumentationScope: NORMALIZE_SCOPE,
   });
+}
+
+function canonicalAddresses(attrs: RecordAttributes): RecordAttributes {
+  const source = attrs[NetworkAttr.SOURCE_ADDRESS];
+  const sourceAddress = typeof source === 'string' ? parseAddress(source) : undefined;
+  if (sourceAddress) attrs[NetworkAttr.SOURCE_ADDRESS] = sourceAddress.address;
+  const destination = attrs[NetworkAttr.DESTINATION_ADDRESS];
+  const destinationAddress = typeof destination === 'string' ? parseAddress(destination) : undefined;
+  if (destinationAddress) {
+    attrs[NetworkAttr.DESTINATION_ADDRESS] = destinationAddress.address;
+    attrs[NetworkAttr.TYPE] = destinationAddress.type;
+  }
+  return attrs;
 }
 
 /** `ipv6` when the address contains a colon, `ipv4` when it is dotted-quad, else undefined. */

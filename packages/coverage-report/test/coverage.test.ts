@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { makeConnection } from '@egressguard/core/testing';
 
-import { coverageOf } from '../src/coverage.ts';
+import { coverageOf } from '../src/internal/coverage.ts';
 
 describe('coverageOf', () => {
   const base = { 'destination.address': '192.0.2.1', 'destination.port': 80 };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { makeConnection, makeProcessExec } from '@egressguard/core/testing';
 
-import { coverageReportFactory } from '../src/coverage-report.ts';
+import { coverageReportFactory } from '../src/index.ts';
 
 const T0 = 1_764_460_800_000;
 const create = (config: unknown = {}) =>

@@ -6,8 +6,8 @@
  * enricher found too. Malformed input lines are not visible to a stage after `normalize` (they never became
  * records): the attribute is left out here, and the CLI's replay summary fills it from the file reader.
  */
-import type { ProcessorContext, ProcessorDescription, ProcessorSnapshot } from '@egressguard/core';
-import { BaseProcessor, EventTimeWatermark, UNTYPED_STATE, defineProcessor } from '@egressguard/core';
+import type { ProcessorContext, ProcessorDescription } from '@egressguard/core';
+import { BaseProcessor, EventTimeWatermark } from '@egressguard/core';
 import {
   CoverageAttr,
   EventName,
@@ -21,13 +21,20 @@ import {
   hostName,
   msToHrTime,
   PipelineRecord,
-  type RecordAttributes,
   type RecordResource,
+  type RecordScope,
 } from '@egressguard/schema';
 
-import { coverageReportConfig, type CoverageReportConfig } from './config.ts';
-import { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './coverage.ts';
-import { NORMALIZE_SCOPE } from './internal/record-builder.ts';
+import type { CoverageReportConfig } from './config.ts';
+import { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './internal/coverage.ts';
+import { jsonAttributes } from './internal/json-attributes.ts';
+import { coverageReportState, type CoverageReportState } from './internal/state.ts';
+
+/**
+ * The instrumentation scope of the report records: the stage was part of `@egressguard/normalize` when the record
+ * format was set, and consumers may select the records by it.
+ */
+const REPORT_SCOPE: RecordScope = { name: '@egressguard/normalize', version: '0.1.0' };
 
 /** Metadata of the `coverage_report` processor. */
 export const coverageReportDescription: ProcessorDescription = {
@@ -75,24 +82,15 @@ interface Entry {
   withHttp: number;
 }
 
-interface CoverageSnapshot {
-  readonly version: 1;
-  readonly watermark: { maxEventMs: number | null };
-  readonly periods: readonly {
-    readonly start: number;
-    readonly entries: readonly (Omit<Entry, 'resource'> & { readonly resource: RecordAttributes })[];
-  }[];
-}
-
 /** Counts coverage per period and emits `egressguard.coverage` records. */
-export class CoverageReportProcessor extends BaseProcessor<ProcessorSnapshot> {
+export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> {
   private readonly config: CoverageReportConfig;
   private watermark: EventTimeWatermark;
   /** Open periods by start (Unix ms), each with its entries by host and format. */
   private readonly periods = new Map<number, Map<string, Entry>>();
 
   constructor(config: CoverageReportConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    super(context, coverageReportState);
     this.config = config;
     this.watermark = new EventTimeWatermark({ allowedLatenessMs: config.allowed_lateness_ms });
   }
@@ -127,25 +125,20 @@ export class CoverageReportProcessor extends BaseProcessor<ProcessorSnapshot> {
     return out;
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const snap: CoverageSnapshot = {
-      version: 1,
+  protected override snapshotState(): CoverageReportState {
+    return {
       watermark: this.watermark.toJSON(),
       periods: [...this.periods.entries()].map(([start, entries]) => ({
         start,
-        entries: [...entries.values()].map((e) => ({ ...e, resource: { ...e.resource.attributes } })),
+        entries: [...entries.values()].map((e) => ({
+          ...e,
+          resource: jsonAttributes(e.resource.attributes),
+        })),
       })),
     };
-    return snap as unknown as ProcessorSnapshot;
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== 1 || !Array.isArray(snapshot.periods)) {
-      throw new Error(
-        `${this.context.id}: cannot restore coverage_report snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
-    const snap = snapshot as unknown as CoverageSnapshot;
+  protected override restoreState(snap: CoverageReportState): void {
     this.watermark = new EventTimeWatermark({ allowedLatenessMs: this.config.allowed_lateness_ms });
     this.watermark.restore(snap.watermark);
     this.periods.clear();
@@ -225,16 +218,8 @@ export class CoverageReportProcessor extends BaseProcessor<ProcessorSnapshot> {
             [CoverageAttr.WITH_HTTP]: e.withHttp,
           },
           resource: e.resource,
-          instrumentationScope: NORMALIZE_SCOPE,
+          instrumentationScope: REPORT_SCOPE,
         }),
     );
   }
 }
-
-/** Factory of the `coverage_report` processor. */
-export const coverageReportFactory = defineProcessor<CoverageReportConfig>({
-  ...coverageReportDescription,
-  config: coverageReportConfig,
-  state: UNTYPED_STATE,
-  create: (config, context) => new CoverageReportProcessor(config, context),
-});

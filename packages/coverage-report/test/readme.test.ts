@@ -1,0 +1,11 @@
+import { describe, it } from 'node:test';
+
+import { assertProcessorReadme } from '@egressguard/core/testing';
+
+import { coverageReportFactory } from '../src/index.ts';
+
+describe('README', () => {
+  it('has the processor sections, contract and configuration table its definition generates (regenerate with UPDATE_README=1)', () => {
+    assertProcessorReadme(new URL('../README.md', import.meta.url), [coverageReportFactory]);
+  });
+});
