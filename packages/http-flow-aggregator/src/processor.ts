@@ -11,12 +11,10 @@
  */
 import {
   BaseProcessor,
-  UNTYPED_STATE,
   ConfigError,
   EventTimeWatermark,
   type ProcessorContext,
   type ProcessorDescription,
-  type ProcessorSnapshot,
   type StateSize,
 } from '@egressguard/core';
 import {
@@ -26,26 +24,27 @@ import {
   FlowAttr,
   HttpAttr,
   NetworkAttr,
-  PipelineRecord,
   ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
-  createResource,
   eventTimeMs,
   hostName,
   isEventTimeInRange,
-  msToHrTime,
+  type PipelineRecord,
   type RecordAttributes,
-  type RecordResource,
-  type RecordScope,
 } from '@egressguard/schema';
 
 import { MAX_WINDOWS_PER_CONNECTION, type HttpFlowAggregatorConfig } from './config.ts';
 import { AddressClassifier } from './internal/address-classifier.ts';
 import { connectionFacts, httpEvidence, markInferred } from './internal/connection-facts.ts';
 import { hash32 } from './internal/distinct-counter.ts';
-import { FlowAggregate, type FlowAggregateJSON, type FlowBounds } from './internal/flow-aggregate.ts';
+import { FlowAggregate, type FlowBounds } from './internal/flow-aggregate.ts';
 import { carriedAttributes, flowKey, overflowKey, type KeyOptions } from './internal/flow-key.ts';
+import { flowRecord, interimRecord, wantsInterim } from './internal/flow-record.ts';
+import { flowBytes, type Flow, type HostState, type WindowGroup } from './internal/flow-state.ts';
+import { readState, writeState } from './internal/snapshot.ts';
+import { httpFlowAggregatorState, type HttpFlowAggregatorState } from './internal/state.ts';
+import { BatchTrouble } from './internal/trouble.ts';
 import { WindowAssigner } from './internal/window-assigner.ts';
 
 /** What the aggregator is, reads and writes. */
@@ -82,75 +81,8 @@ export const httpFlowAggregatorDescription: ProcessorDescription = {
   },
 };
 
-/** The snapshot format version this aggregator writes and reads. */
-export const SNAPSHOT_VERSION = 1;
-
-interface Flow {
-  readonly key: string;
-  readonly overflow: boolean;
-  readonly group: WindowGroup;
-  /** The last revision emitted, -1 before the first emission. */
-  revision: number;
-  /** Interim updates emitted while the window was open. */
-  interims: number;
-  /** Changed since the last emission. */
-  dirty: boolean;
-  readonly resource: RecordResource;
-  readonly scope: RecordScope;
-  readonly carried: RecordAttributes;
-  readonly agg: FlowAggregate;
-}
-
-interface WindowGroup {
-  readonly start: number;
-  readonly end: number;
-  /** The host's watermark has passed the end: changes are emitted as corrections. */
-  due: boolean;
-  readonly flows: Map<string, Flow>;
-  overflow: Flow | undefined;
-}
-
-interface HostState {
-  readonly name: string;
-  readonly watermark: EventTimeWatermark;
-  /** Largest real event time seen (the watermark may run ahead of it on the idle timer). */
-  maxEventMs: number;
-  /** Processing time of the host's last record. */
-  lastArrivalMs: number;
-  readonly groups: Map<number, WindowGroup>;
-  /** The watermark value at which {@link HttpFlowAggregator.advance} has something to do. */
-  nextCheckMs: number;
-}
-
-interface FlowSnapshot {
-  readonly host: string;
-  readonly start: number;
-  readonly key: string;
-  readonly overflow: boolean;
-  readonly revision: number;
-  /** Absent in snapshots written before interim updates existed: 0. */
-  readonly interims?: number;
-  readonly dirty: boolean;
-  readonly resource: number;
-  readonly scope: number;
-  readonly carried: RecordAttributes;
-  readonly agg: FlowAggregateJSON;
-}
-
-interface HostSnapshot {
-  readonly name: string;
-  readonly watermarkMaxMs: number | null;
-  readonly maxEventMs: number | null;
-  readonly lastArrivalMs: number;
-}
-
-interface ResourceSnapshot {
-  readonly attributes: RecordAttributes;
-  readonly schemaUrl?: string;
-}
-
 /** The aggregator. Create it through {@link httpFlowAggregatorFactory} or directly with a parsed config. */
-export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
+export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   private readonly config: HttpFlowAggregatorConfig;
   private readonly httpPorts: ReadonlySet<number>;
   private readonly classifier: AddressClassifier;
@@ -165,7 +97,7 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(config: HttpFlowAggregatorConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    super(context, httpFlowAggregatorState);
     this.config = config;
     const w = config.windowing;
     const hopMs = w.type === 'hopping' ? w.hop_ms : w.window_ms;
@@ -210,7 +142,7 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
 
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
     const out: PipelineRecord[] = [];
-    const trouble = new Map<string, number>();
+    const trouble = new BatchTrouble();
     for (const record of batch) {
       if (record.eventName !== EventName.CONNECTION) {
         out.push(record);
@@ -228,15 +160,14 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
       }
     }
     this.emitCorrections(out);
-    this.reportTrouble(trouble);
+    trouble.reportTo(
+      (reason, message) => this.report(reason, message),
+      (reason, n) => this.stats.count(reason, n),
+    );
     return out;
   }
 
-  private processConnection(
-    record: PipelineRecord,
-    out: PipelineRecord[],
-    trouble: Map<string, number>,
-  ): void {
+  private processConnection(record: PipelineRecord, out: PipelineRecord[], trouble: BatchTrouble): void {
     const http = httpEvidence(record, this.httpPorts);
     if (http === 'none') {
       this.stats.count('not_http');
@@ -247,14 +178,14 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
     const host = hostName(record);
     const timeMs = eventTimeMs(record);
     if (host === undefined || timeMs === undefined) {
-      note(trouble, host === undefined ? 'missing_host' : 'missing_event_time');
+      trouble.note(host === undefined ? 'missing_host' : 'missing_event_time');
       out.push(record);
       return;
     }
     if (!isEventTimeInRange(timeMs)) {
       // A corrupt or misread time (2^64 ns, negative, NaN) would drive the watermark to the end of time or make the
       // window arithmetic meaningless; such a record is passed on, never aggregated.
-      note(trouble, 'event_time_out_of_range');
+      trouble.note('event_time_out_of_range');
       out.push(record);
       return;
     }
@@ -265,7 +196,7 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
     if (skew > 0 && timeMs > now + skew) {
       // A clock far ahead: letting this time drive the watermark would finalise every window up to it, and every
       // later, correctly dated record of the host would be dropped as too late.
-      note(trouble, 'future_event_time');
+      trouble.note('future_event_time');
     } else {
       if (timeMs > hs.maxEventMs) hs.maxEventMs = timeMs;
       hs.watermark.observe(timeMs);
@@ -276,25 +207,18 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
     let key: string | undefined;
     let added = 0;
     let interims: Flow[] | undefined;
-    const interim = this.config.interim;
     for (const start of this.assigner.startsFor(timeMs)) {
       const end = start + this.assigner.windowMs;
       if (hs.watermark.isFinal(end)) {
-        note(trouble, 'late_dropped');
+        trouble.note('late_dropped');
         continue;
       }
       key ??= flowKey(record, host, facts.destination, this.keyOptions);
-      const flow = this.flowFor(hs, start, end, key, record);
+      const flow = this.flowFor(hs, start, key, record);
       flow.agg.add(facts);
       flow.dirty = true;
       if (flow.group.due) this.pendingCorrections.add(flow);
-      else if (
-        interim.enabled &&
-        !flow.overflow &&
-        flow.agg.connections >= interim.min_connections &&
-        flow.interims < interim.max_per_window
-      )
-        (interims ??= []).push(flow);
+      else if (wantsInterim(flow, this.config.interim)) (interims ??= []).push(flow);
       added++;
     }
     if (this.config.connections === 'drop') this.stats.drop(added > 0 ? 'aggregated' : 'too_late');
@@ -337,13 +261,20 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
     }
   }
 
-  private flowFor(hs: HostState, start: number, end: number, key: string, record: PipelineRecord): Flow {
+  /** The host's group of the window starting at `start`, created (and its checkpoint noted) when absent. */
+  private groupFor(hs: HostState, start: number): WindowGroup {
     let group = hs.groups.get(start);
     if (!group) {
+      const end = start + this.assigner.windowMs;
       group = { start, end, due: hs.watermark.isDue(end), flows: new Map(), overflow: undefined };
       hs.groups.set(start, group);
       hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));
     }
+    return group;
+  }
+
+  private flowFor(hs: HostState, start: number, key: string, record: PipelineRecord): Flow {
+    const group = this.groupFor(hs, start);
     const existing = group.flows.get(key);
     if (existing) return existing;
     if (this.keyedFlows < this.config.max_keys) {
@@ -424,62 +355,12 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
   }
 
   private emit(flow: Flow): PipelineRecord {
-    flow.revision++;
-    flow.dirty = false;
-    const { start, end } = flow.group;
-    return new PipelineRecord({
-      // The flow's event time is its window start; its observed time is when it was emitted.
-      hrTime: msToHrTime(start),
-      hrTimeObserved: msToHrTime(this.context.now()),
-      eventName: EventName.HTTP_FLOW,
-      attributes: {
-        ...flow.carried,
-        [FlowAttr.KEY]: flow.key,
-        [FlowAttr.WINDOW_START]: start,
-        [FlowAttr.WINDOW_END]: end,
-        [FlowAttr.REVISION]: flow.revision,
-        [FlowAttr.OVERFLOW]: flow.overflow,
-        ...flow.agg.attributes(),
-      },
-      resource: flow.resource,
-      instrumentationScope: flow.scope,
-    });
+    return flowRecord(flow, this.context.now());
   }
 
-  /**
-   * An interim update of an open window: its aggregates so far, marked, with the time of the connection that made
-   * it. It changes nothing of the window's own emission (revision, dirty): the window record still follows when the
-   * watermark passes its end. No revision attribute: an interim is not a version of the window record.
-   */
   private emitInterim(flow: Flow, triggerMs: number): PipelineRecord {
-    flow.interims++;
     this.stats.count('interim_updates');
-    const { start, end } = flow.group;
-    return new PipelineRecord({
-      hrTime: msToHrTime(start),
-      hrTimeObserved: msToHrTime(this.context.now()),
-      eventName: EventName.HTTP_FLOW,
-      attributes: {
-        ...flow.carried,
-        [FlowAttr.KEY]: flow.key,
-        [FlowAttr.WINDOW_START]: start,
-        [FlowAttr.WINDOW_END]: end,
-        [FlowAttr.OVERFLOW]: false,
-        [FlowAttr.INTERIM]: true,
-        [FlowAttr.INTERIM_TRIGGER]: Math.floor(triggerMs),
-        ...flow.agg.attributes(),
-      },
-      resource: flow.resource,
-      instrumentationScope: flow.scope,
-    });
-  }
-
-  /** Reports each kind of per-record trouble once per batch, counting every record. */
-  private reportTrouble(trouble: Map<string, number>): void {
-    for (const [reason, n] of trouble) {
-      this.report(reason, `${n} connection record(s) in this batch: ${TROUBLE_TEXT[reason] ?? reason}`);
-      if (n > 1) this.stats.count(reason, n - 1);
-    }
+    return interimRecord(flow, triggerMs, this.context.now());
   }
 
   /**
@@ -531,150 +412,24 @@ export class HttpFlowAggregator extends BaseProcessor<ProcessorSnapshot> {
     return { entries: this.keyedFlows + this.overflowFlows, bytes, maxEntries: this.config.max_keys };
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const resources: RecordResource[] = [];
-    const scopes: RecordScope[] = [];
-    const indexOf = <T>(list: T[], item: T) => {
-      const i = list.indexOf(item);
-      return i === -1 ? list.push(item) - 1 : i;
-    };
-    const hosts: HostSnapshot[] = [];
-    const flows: FlowSnapshot[] = [];
-    for (const hs of this.hosts.values()) {
-      hosts.push({
-        name: hs.name,
-        watermarkMaxMs: hs.watermark.toJSON().maxEventMs,
-        maxEventMs: Number.isFinite(hs.maxEventMs) ? hs.maxEventMs : null,
-        lastArrivalMs: hs.lastArrivalMs,
-      });
-      for (const group of hs.groups.values()) {
-        const all = group.overflow ? [...group.flows.values(), group.overflow] : [...group.flows.values()];
-        for (const flow of all) {
-          flows.push({
-            host: hs.name,
-            start: group.start,
-            key: flow.key,
-            overflow: flow.overflow,
-            revision: flow.revision,
-            interims: flow.interims,
-            dirty: flow.dirty,
-            resource: indexOf(resources, flow.resource),
-            scope: indexOf(scopes, flow.scope),
-            carried: flow.carried,
-            agg: flow.agg.toJSON(),
-          });
-        }
-      }
-    }
-    return {
-      version: SNAPSHOT_VERSION,
-      windowMs: this.assigner.windowMs,
-      hopMs: this.assigner.hopMs,
-      hosts,
-      resources: resources.map((r): ResourceSnapshot => ({
-        attributes: { ...r.attributes },
-        ...(r.schemaUrl ? { schemaUrl: r.schemaUrl } : {}),
-      })),
-      scopes: scopes.map((s) => ({ ...s })),
-      flows,
-    };
+  protected override snapshotState(): HttpFlowAggregatorState {
+    return writeState(this.hosts.values(), this.assigner);
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    const where = `${this.context.id}: cannot restore snapshot`;
-    if (snapshot.version !== SNAPSHOT_VERSION) {
-      throw new Error(
-        `${where}: version ${String(snapshot.version)} is not supported (this version reads ${SNAPSHOT_VERSION})`,
-      );
-    }
-    const s = snapshot as unknown as {
-      windowMs: number;
-      hopMs: number;
-      hosts: HostSnapshot[];
-      resources: ResourceSnapshot[];
-      scopes: RecordScope[];
-      flows: FlowSnapshot[];
-    };
-    if (
-      !Array.isArray(s.hosts) ||
-      !Array.isArray(s.flows) ||
-      !Array.isArray(s.resources) ||
-      !Array.isArray(s.scopes)
-    ) {
-      throw new Error(`${where}: hosts, flows, resources and scopes must be arrays`);
-    }
-    if (s.windowMs !== this.assigner.windowMs || s.hopMs !== this.assigner.hopMs) {
-      throw new Error(
-        `${where}: it was written with windows of ${s.windowMs} ms every ${s.hopMs} ms, this aggregator uses ${this.assigner.windowMs} ms every ${this.assigner.hopMs} ms`,
-      );
-    }
-    const resources = s.resources.map((r) => createResource(r.attributes, r.schemaUrl));
+  protected override restoreState(state: HttpFlowAggregatorState): void {
     this.hosts.clear();
     this.pendingCorrections.clear();
     this.keyedFlows = 0;
     this.overflowFlows = 0;
-    for (const h of s.hosts) {
+    const flows = readState(state, this.context.id, this.assigner, this.bounds, {
       // No eviction while restoring: the flows that keep these hosts come after them in the snapshot.
-      const hs = this.hostState(h.name, false);
-      hs.watermark.restore({ maxEventMs: h.watermarkMaxMs });
-      hs.maxEventMs = h.maxEventMs ?? Number.NEGATIVE_INFINITY;
-      hs.lastArrivalMs = h.lastArrivalMs;
-    }
-    for (const f of s.flows) {
-      const hs = this.hosts.get(f.host);
-      const resource = resources[f.resource];
-      const scope = s.scopes[f.scope];
-      if (!hs || !resource || !scope)
-        throw new Error(`${where}: flow ${f.key} refers to an unknown host, resource or scope`);
-      let group = hs.groups.get(f.start);
-      if (!group) {
-        const end = f.start + this.assigner.windowMs;
-        group = { start: f.start, end, due: hs.watermark.isDue(end), flows: new Map(), overflow: undefined };
-        hs.groups.set(f.start, group);
-        hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));
-      }
-      const flow: Flow = {
-        key: f.key,
-        overflow: f.overflow,
-        group,
-        revision: f.revision,
-        interims: f.interims ?? 0,
-        dirty: f.dirty,
-        resource,
-        scope,
-        carried: f.carried,
-        agg: FlowAggregate.fromJSON(f.agg, this.bounds),
-      };
-      if (f.overflow) {
-        group.overflow = flow;
-        this.overflowFlows++;
-      } else {
-        group.flows.set(f.key, flow);
-        this.keyedFlows++;
-      }
-      if (group.due && flow.dirty) this.pendingCorrections.add(flow);
+      host: (name) => this.hostState(name, false),
+      group: (hs, start) => this.groupFor(hs, start),
+    });
+    for (const flow of flows) {
+      if (flow.overflow) this.overflowFlows++;
+      else this.keyedFlows++;
+      if (flow.group.due && flow.dirty) this.pendingCorrections.add(flow);
     }
   }
-}
-
-const TROUBLE_TEXT: Readonly<Record<string, string>> = {
-  missing_host: `no resource attribute ${ResourceAttr.HOST_NAME}: passed on, not aggregated`,
-  missing_event_time: 'neither time nor observed time is set: passed on, not aggregated',
-  event_time_out_of_range:
-    'event time outside 1970-01-01..2200-01-01 or not a number: passed on, not aggregated',
-  future_event_time:
-    'dated more than max_clock_skew_ms ahead of processing time: aggregated, but not moving the watermark',
-  late_dropped:
-    'arrived after their window was final (watermark past window end plus allowed_lateness_ms): not aggregated',
-};
-
-function note(trouble: Map<string, number>, reason: string): void {
-  trouble.set(reason, (trouble.get(reason) ?? 0) + 1);
-}
-
-function flowBytes(flow: Flow): number {
-  let carried = 0;
-  for (const [k, v] of Object.entries(flow.carried))
-    carried += 32 + 2 * k.length + (typeof v === 'string' ? 2 * v.length : 16);
-  return 160 + 2 * flow.key.length + carried + flow.agg.bytes;
 }

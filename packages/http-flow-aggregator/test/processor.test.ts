@@ -139,7 +139,7 @@ void describe('snapshot and restore', () => {
 
   void it('rejects a snapshot of another version or another window shape, saying why', () => {
     const p = create({});
-    assert.throws(() => p.restore({ version: 2 }), /version 2 is not supported \(this version reads 1\)/);
+    assert.throws(() => p.restore({ version: 2 }), /unknown version 2 \(this build reads up to 1\)/);
     const hopping = create({ windowing: { type: 'hopping', window_ms: 600_000, hop_ms: 300_000 } });
     assert.throws(
       () => p.restore(hopping.snapshot()!),

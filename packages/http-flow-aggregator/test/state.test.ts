@@ -85,4 +85,13 @@ void describe('state snapshot format version 1', () => {
       'counted from zero, the used-up windows emit interims again',
     );
   });
+
+  void it('a snapshot with a wrong value is an error naming the processor and the key', () => {
+    const snapshot = fixture();
+    (snapshot.flows[3].agg as Record<string, unknown>).counters = 'none';
+    assert.throws(
+      () => create().restore(snapshot),
+      /http_flow_aggregator\/test: state snapshot \(version 1\) is not valid: flows\[3\]\.agg\.counters/,
+    );
+  });
 });
