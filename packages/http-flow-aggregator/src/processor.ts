@@ -12,7 +12,6 @@
 import {
   BaseProcessor,
   ConfigError,
-  EventTimeWatermark,
   type ProcessorContext,
   type ProcessorDescription,
   type StateSize,
@@ -31,17 +30,16 @@ import {
   hostName,
   isEventTimeInRange,
   type PipelineRecord,
-  type RecordAttributes,
 } from '@egressguard/schema';
 
 import { MAX_WINDOWS_PER_CONNECTION, type HttpFlowAggregatorConfig } from './config.ts';
 import { AddressClassifier } from './internal/address-classifier.ts';
 import { connectionFacts, httpEvidence, markInferred } from './internal/connection-facts.ts';
-import { hash32 } from './internal/distinct-counter.ts';
-import { FlowAggregate, type FlowBounds } from './internal/flow-aggregate.ts';
-import { carriedAttributes, flowKey, overflowKey, type KeyOptions } from './internal/flow-key.ts';
+import type { FlowBounds } from './internal/flow-aggregate.ts';
+import { flowKey, type KeyOptions } from './internal/flow-key.ts';
 import { flowRecord, interimRecord, wantsInterim } from './internal/flow-record.ts';
-import { flowBytes, type Flow, type HostState, type WindowGroup } from './internal/flow-state.ts';
+import { flowBytes, type Flow } from './internal/flow-state.ts';
+import { HeldFlows } from './internal/held-flows.ts';
 import { readState, writeState } from './internal/snapshot.ts';
 import { httpFlowAggregatorState, type HttpFlowAggregatorState } from './internal/state.ts';
 import { BatchTrouble } from './internal/trouble.ts';
@@ -89,11 +87,8 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   private readonly assigner: WindowAssigner;
   private readonly keyOptions: KeyOptions;
   private readonly bounds: FlowBounds;
-  private readonly hosts = new Map<string, HostState>();
+  private readonly heldFlows: HeldFlows;
   private readonly pendingCorrections = new Set<Flow>();
-  /** Keyed flows held (overflow flows excluded): what `max_keys` bounds. */
-  private keyedFlows = 0;
-  private overflowFlows = 0;
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(config: HttpFlowAggregatorConfig, context: ProcessorContext) {
@@ -134,6 +129,17 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
       maxByteSamples: config.max_byte_samples,
       maxStartTimes: config.max_start_times,
     };
+    this.heldFlows = new HeldFlows({
+      max_keys: config.max_keys,
+      out_of_order_ms: config.out_of_order_ms,
+      allowed_lateness_ms: config.allowed_lateness_ms,
+      windowMs: this.assigner.windowMs,
+      bounds: this.bounds,
+      keyOptions: this.keyOptions,
+      now: () => this.context.now(),
+      count: (name) => this.stats.count(name),
+      report: (reason, message) => this.report(reason, message),
+    });
     if (config.idle_flush_ms > 0) {
       this.timer = setInterval(() => this.onIdleTick(), config.idle_flush_ms);
       this.timer.unref();
@@ -189,7 +195,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
       out.push(record);
       return;
     }
-    const hs = this.hostState(host);
+    const hs = this.heldFlows.host(host);
     const now = this.context.now();
     hs.lastArrivalMs = now;
     const skew = this.config.max_clock_skew_ms;
@@ -200,7 +206,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     } else {
       if (timeMs > hs.maxEventMs) hs.maxEventMs = timeMs;
       hs.watermark.observe(timeMs);
-      if (hs.watermark.value >= hs.nextCheckMs) this.advance(hs, out);
+      if (hs.watermark.value >= hs.nextCheckMs) this.heldFlows.advance(hs, out);
     }
 
     const facts = connectionFacts(record, timeMs, http, this.classifier);
@@ -214,7 +220,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
         continue;
       }
       key ??= flowKey(record, host, facts.destination, this.keyOptions);
-      const flow = this.flowFor(hs, start, key, record);
+      const flow = this.heldFlows.flowFor(hs, start, key, record);
       flow.agg.add(facts);
       flow.dirty = true;
       if (flow.group.due) this.pendingCorrections.add(flow);
@@ -225,128 +231,6 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     else out.push(record);
     // After the connection: a reader of the output sees the connection, then the window it changed.
     if (interims) for (const flow of interims) out.push(this.emitInterim(flow, timeMs));
-  }
-
-  private hostState(name: string, evict = true): HostState {
-    let hs = this.hosts.get(name);
-    if (hs) return hs;
-    hs = {
-      name,
-      watermark: new EventTimeWatermark({
-        outOfOrderMs: this.config.out_of_order_ms,
-        allowedLatenessMs: this.config.allowed_lateness_ms,
-      }),
-      maxEventMs: Number.NEGATIVE_INFINITY,
-      lastArrivalMs: this.context.now(),
-      groups: new Map(),
-      nextCheckMs: Number.POSITIVE_INFINITY,
-    };
-    this.hosts.set(name, hs);
-    if (evict) this.evictIdleHosts();
-    return hs;
-  }
-
-  /**
-   * Hosts with no window held keep only their watermark (so a very late record is still known to be too late);
-   * beyond `max_keys` hosts the oldest of those are forgotten.
-   */
-  private evictIdleHosts(): void {
-    if (this.hosts.size <= this.config.max_keys) return;
-    for (const [name, hs] of this.hosts) {
-      if (this.hosts.size <= this.config.max_keys) return;
-      if (hs.groups.size === 0) {
-        this.hosts.delete(name);
-        this.stats.count('hosts_evicted');
-      }
-    }
-  }
-
-  /** The host's group of the window starting at `start`, created (and its checkpoint noted) when absent. */
-  private groupFor(hs: HostState, start: number): WindowGroup {
-    let group = hs.groups.get(start);
-    if (!group) {
-      const end = start + this.assigner.windowMs;
-      group = { start, end, due: hs.watermark.isDue(end), flows: new Map(), overflow: undefined };
-      hs.groups.set(start, group);
-      hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));
-    }
-    return group;
-  }
-
-  private flowFor(hs: HostState, start: number, key: string, record: PipelineRecord): Flow {
-    const group = this.groupFor(hs, start);
-    const existing = group.flows.get(key);
-    if (existing) return existing;
-    if (this.keyedFlows < this.config.max_keys) {
-      const flow = this.newFlow(group, key, false, record, carriedAttributes(record, this.keyOptions));
-      group.flows.set(key, flow);
-      this.keyedFlows++;
-      return flow;
-    }
-    if (!group.overflow) {
-      group.overflow = this.newFlow(group, overflowKey(hs.name), true, record, {});
-      this.overflowFlows++;
-      this.report(
-        'keys_overflowed',
-        `host ${hs.name}, window starting ${new Date(start).toISOString()}: max_keys (${this.config.max_keys}) reached; new keys go to the overflow flow`,
-      );
-    } else {
-      this.stats.count('keys_overflowed');
-    }
-    return group.overflow;
-  }
-
-  private newFlow(
-    group: WindowGroup,
-    key: string,
-    overflow: boolean,
-    record: PipelineRecord,
-    carried: RecordAttributes,
-  ): Flow {
-    return {
-      key,
-      overflow,
-      group,
-      revision: -1,
-      interims: 0,
-      dirty: true,
-      resource: record.resource,
-      scope: record.instrumentationScope,
-      carried,
-      agg: new FlowAggregate(this.bounds, hash32(`${key}\u0000${group.start}`)),
-    };
-  }
-
-  /** The watermark value at which a group next needs attention: its end, or once due, its final time. */
-  private checkpoint(group: WindowGroup): number {
-    return group.due ? group.end + this.config.allowed_lateness_ms : group.end;
-  }
-
-  /** Emits the windows the host's watermark made due (and pending corrections of windows it made final). */
-  private advance(hs: HostState, out: PipelineRecord[]): void {
-    const wm = hs.watermark;
-    let next = Number.POSITIVE_INFINITY;
-    for (const start of [...hs.groups.keys()].sort((a, b) => a - b)) {
-      const group = hs.groups.get(start)!;
-      if (!group.due && wm.isDue(group.end)) {
-        group.due = true;
-        this.emitDirty(group, out);
-      }
-      if (wm.isFinal(group.end)) {
-        this.emitDirty(group, out);
-        this.keyedFlows -= group.flows.size;
-        if (group.overflow) this.overflowFlows--;
-        hs.groups.delete(start);
-        continue;
-      }
-      next = Math.min(next, this.checkpoint(group));
-    }
-    hs.nextCheckMs = next;
-  }
-
-  private emitDirty(group: WindowGroup, out: PipelineRecord[]): void {
-    for (const flow of group.flows.values()) if (flow.dirty) out.push(this.emit(flow));
-    if (group.overflow?.dirty) out.push(this.emit(group.overflow));
   }
 
   private emitCorrections(out: PipelineRecord[]): void {
@@ -372,12 +256,12 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     try {
       const now = this.context.now();
       const out: PipelineRecord[] = [];
-      for (const hs of this.hosts.values()) {
+      for (const hs of this.heldFlows.hosts.values()) {
         const idleMs = now - hs.lastArrivalMs;
         if (hs.groups.size === 0 || idleMs < this.config.idle_flush_ms || !Number.isFinite(hs.maxEventMs))
           continue;
         hs.watermark.observe(hs.maxEventMs + idleMs);
-        if (hs.watermark.value >= hs.nextCheckMs) this.advance(hs, out);
+        if (hs.watermark.value >= hs.nextCheckMs) this.heldFlows.advance(hs, out);
       }
       this.emitLater(out);
     } catch (cause) {
@@ -387,9 +271,9 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
 
   protected override flushState(): PipelineRecord[] {
     const out: PipelineRecord[] = [];
-    for (const hs of this.hosts.values()) {
+    for (const hs of this.heldFlows.hosts.values()) {
       for (const start of [...hs.groups.keys()].sort((a, b) => a - b))
-        this.emitDirty(hs.groups.get(start)!, out);
+        this.heldFlows.emitChanged(hs.groups.get(start)!, out);
     }
     this.pendingCorrections.clear();
     return out;
@@ -401,7 +285,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
 
   protected override stateSize(): StateSize {
     let bytes = 0;
-    for (const hs of this.hosts.values()) {
+    for (const hs of this.heldFlows.hosts.values()) {
       bytes += 160 + 2 * hs.name.length;
       for (const group of hs.groups.values()) {
         bytes += 96;
@@ -409,26 +293,28 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
         if (group.overflow) bytes += flowBytes(group.overflow);
       }
     }
-    return { entries: this.keyedFlows + this.overflowFlows, bytes, maxEntries: this.config.max_keys };
+    return {
+      entries: this.heldFlows.keyedFlows + this.heldFlows.overflowFlows,
+      bytes,
+      maxEntries: this.config.max_keys,
+    };
   }
 
   protected override snapshotState(): HttpFlowAggregatorState {
-    return writeState(this.hosts.values(), this.assigner);
+    return writeState(this.heldFlows.hosts.values(), this.assigner);
   }
 
   protected override restoreState(state: HttpFlowAggregatorState): void {
-    this.hosts.clear();
+    this.heldFlows.clear();
     this.pendingCorrections.clear();
-    this.keyedFlows = 0;
-    this.overflowFlows = 0;
     const flows = readState(state, this.context.id, this.assigner, this.bounds, {
       // No eviction while restoring: the flows that keep these hosts come after them in the snapshot.
-      host: (name) => this.hostState(name, false),
-      group: (hs, start) => this.groupFor(hs, start),
+      host: (name) => this.heldFlows.host(name, false),
+      group: (hs, start) => this.heldFlows.group(hs, start),
     });
     for (const flow of flows) {
-      if (flow.overflow) this.overflowFlows++;
-      else this.keyedFlows++;
+      if (flow.overflow) this.heldFlows.overflowFlows++;
+      else this.heldFlows.keyedFlows++;
       if (flow.group.due && flow.dirty) this.pendingCorrections.add(flow);
     }
   }
