@@ -93,5 +93,11 @@ void describe('state snapshot format version 1', () => {
       () => create().restore(snapshot),
       /http_flow_aggregator\/test: state snapshot \(version 1\) is not valid: flows\[3\]\.agg\.counters/,
     );
+    const sampled = fixture();
+    ((sampled.flows[5].agg as Record<string, unknown>).samples as Record<string, unknown>).sent = [1, '2'];
+    assert.throws(
+      () => create().restore(sampled),
+      /not valid: flows\[5\]\.agg\.samples\.sent: expected an array of numbers/,
+    );
   });
 });
