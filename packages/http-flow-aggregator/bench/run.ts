@@ -4,7 +4,8 @@
  * 1. Throughput: the same 1,000-record batches through the aggregator and through a pass-through processor built
  *    on the same BaseProcessor, in the same run; printed as records/s and as the ratio between the two.
  * 2. State: the heap held per key with 100,000 keys open (heap delta after a forced GC; needs --expose-gc, which
- *    the npm script passes), beside the aggregator's own estimate from `counters().state.bytes`.
+ *    the npm script passes), beside the aggregator's own estimate from `counters().state.bytes`, the snapshot's
+ *    JSON size and the time to restore that snapshot into a new aggregator.
  */
 import { BaseProcessor, type Processor, type ProcessorMetadata } from '@egressguard/core';
 import { TEST_SCOPE } from '@egressguard/core/testing';
@@ -198,8 +199,20 @@ if (!gc) {
   console.log(`state at ${state.entries.toLocaleString('en')} keys (3 connections each, one open window)`);
   console.log(`  heap delta:       ${Math.round((after - before) / state.entries)} bytes/key`);
   console.log(`  own estimate:     ${Math.round((state.bytes ?? 0) / state.entries)} bytes/key`);
+  const json = JSON.stringify(p.snapshot());
+  console.log(`  snapshot (JSON):  ${Math.round(json.length / state.entries)} bytes/key`);
+  // Restore of that snapshot (parsed JSON, as the runtime hands it over) into a new aggregator, median of 3.
+  const restores: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const snapshot = JSON.parse(json) as NonNullable<ReturnType<Processor['snapshot']>>;
+    const q = httpFlowAggregatorFactory.create(config, ctx);
+    const started = performance.now();
+    q.restore(snapshot);
+    restores.push(performance.now() - started);
+    await q.shutdown();
+  }
   console.log(
-    `  snapshot (JSON):  ${Math.round(JSON.stringify(p.snapshot()).length / state.entries)} bytes/key`,
+    `  snapshot restore: ${median(restores).toFixed(0)} ms for ${state.entries.toLocaleString('en')} keys`,
   );
   await p.shutdown();
 }

@@ -1,15 +1,11 @@
 import { describe, it } from 'node:test';
 
-import { assertReadmeConfigTable } from '@egressguard/core/testing';
+import { assertProcessorReadme } from '@egressguard/core/testing';
 
 import { httpFlowAggregatorFactory } from '../src/index.ts';
 
 void describe('README', () => {
-  void it('config-table is current (regenerate with UPDATE_README=1)', () => {
-    assertReadmeConfigTable(
-      new URL('../README.md', import.meta.url),
-      'http_flow_aggregator',
-      httpFlowAggregatorFactory.config,
-    );
+  void it('has the processor sections, its contract and configuration table (UPDATE_README=1 regenerates)', () => {
+    assertProcessorReadme(new URL('../README.md', import.meta.url), [httpFlowAggregatorFactory]);
   });
 });

@@ -44,6 +44,9 @@ const COUNTER_NAMES = [
 ] as const;
 type CounterName = (typeof COUNTER_NAMES)[number];
 
+/** How many counters {@link FlowAggregateJSON.counters} carries. */
+export const FLOW_COUNTER_COUNT = COUNTER_NAMES.length;
+
 /** The JSON form of a {@link FlowAggregate}. */
 export interface FlowAggregateJSON {
   readonly counters: number[];

@@ -1,0 +1,103 @@
+/**
+ * State snapshots written by the released version (format version 1) still restore: a snapshot captured from it
+ * (`fixtures/state-v1.json`, hopping windows, corrections, interim updates, overflow flows, estimated distinct
+ * counts) is restored into a new aggregator, which then continues to the same output as an uninterrupted run.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+
+import type { Processor, ProcessorSnapshot } from '@egressguard/core';
+import { EventName, FlowAttr } from '@egressguard/schema';
+
+import { httpFlowAggregatorFactory } from '../src/index.ts';
+import { comparable, run, stream } from './stream.ts';
+
+/** The configuration and input the fixture was captured with: the first 280 records, in batches of 20. */
+const CONFIG = {
+  windowing: { type: 'hopping', window_ms: 300_000, hop_ms: 150_000 },
+  allowed_lateness_ms: 60_000,
+  max_keys: 30,
+  max_byte_samples: 4,
+  max_start_times: 8,
+  max_exact_destinations: 4,
+  interim: { enabled: true, min_connections: 3, max_per_window: 2 },
+};
+const SPLIT = 280;
+const BATCH = 20;
+
+function create(): Processor {
+  return httpFlowAggregatorFactory.create(httpFlowAggregatorFactory.config.parse(CONFIG), {
+    id: 'http_flow_aggregator/test',
+    now: () => 1_800_000_000_000,
+  });
+}
+
+function fixture(): ProcessorSnapshot & { flows: Record<string, unknown>[] } {
+  return JSON.parse(
+    readFileSync(new URL('fixtures/state-v1.json', import.meta.url), 'utf8'),
+  ) as ProcessorSnapshot & {
+    flows: Record<string, unknown>[];
+  };
+}
+
+void describe('state snapshot format version 1', () => {
+  void it('a snapshot of the released version restores and continues to the same output as an uninterrupted run', async () => {
+    const input = stream(600, 7);
+    const uninterrupted = create();
+    const expected = [...(await run(uninterrupted, input, BATCH)), ...(await uninterrupted.shutdown())];
+
+    const first = create();
+    const before = await run(first, input.slice(0, SPLIT), BATCH);
+    await first.shutdown();
+    const restored = create();
+    restored.restore(fixture());
+    assert.equal(restored.counters().state.entries, 33, 'every flow of the fixture is held');
+    const after = [...(await run(restored, input.slice(SPLIT), BATCH)), ...(await restored.shutdown())];
+
+    assert.deepEqual(comparable([...before, ...after]), comparable(expected));
+    // What the fixture carries is used after the restore: corrections, interims, overflow and estimates.
+    const flows = after.filter((r) => r.eventName === EventName.HTTP_FLOW);
+    assert.ok(flows.some((f) => (f.attributes[FlowAttr.REVISION] as number) > 0));
+    assert.ok(flows.some((f) => f.attributes[FlowAttr.INTERIM] === true));
+    assert.ok(flows.some((f) => f.attributes[FlowAttr.OVERFLOW] === true));
+    assert.ok(flows.some((f) => f.attributes[FlowAttr.DESTINATIONS_ESTIMATED] === true));
+  });
+
+  void it('a flow without an interim count (written before interim updates existed) restores with none emitted', async () => {
+    const snapshot = fixture();
+    const withInterims = snapshot.flows.filter((f) => f.interims === 2).length;
+    assert.ok(withInterims > 0, 'the fixture has windows whose interim updates are used up');
+    for (const flow of snapshot.flows) delete flow.interims;
+    const p = create();
+    p.restore(snapshot);
+    assert.equal(p.counters().state.entries, 33);
+    const out = await run(p, stream(600, 7).slice(SPLIT), BATCH);
+    await p.shutdown();
+    const reference = create();
+    reference.restore(fixture());
+    const referenceOut = await run(reference, stream(600, 7).slice(SPLIT), BATCH);
+    await reference.shutdown();
+    const interims = (records: typeof out) =>
+      records.filter((r) => r.attributes[FlowAttr.INTERIM] === true).length;
+    assert.ok(
+      interims(out) > interims(referenceOut),
+      'counted from zero, the used-up windows emit interims again',
+    );
+  });
+
+  void it('a snapshot with a wrong value is an error naming the processor and the key', () => {
+    const snapshot = fixture();
+    (snapshot.flows[3].agg as Record<string, unknown>).counters = 'none';
+    assert.throws(
+      () => create().restore(snapshot),
+      /http_flow_aggregator\/test: state snapshot \(version 1\) is not valid: flows\[3\]\.agg\.counters/,
+    );
+    const sampled = fixture();
+    ((sampled.flows[5].agg as Record<string, unknown>).samples as Record<string, unknown>).sent = [1, '2'];
+    assert.throws(
+      () => create().restore(sampled),
+      /not valid: flows\[5\]\.agg\.samples\.sent: expected an array of numbers/,
+    );
+  });
+});
