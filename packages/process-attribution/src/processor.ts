@@ -10,20 +10,19 @@ import { hostname } from 'node:os';
 
 import {
   BaseProcessor,
-  UNTYPED_STATE,
+  recordFromState,
+  recordToState,
   type ProcessorContext,
   type ProcessorDescription,
-  type ProcessorSnapshot,
 } from '@egressguard/core';
+import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
   EventName,
   NetworkAttr,
-  PipelineRecord,
   ProcessAttr,
   ProvenanceAttr,
-  createResource,
   eventTimeMs,
   get,
   hostName,
@@ -31,20 +30,15 @@ import {
   type RecordAttributes,
   type RecordResource,
 } from '@egressguard/schema';
-import type { AnyValue, HrTime } from '@opentelemetry/api';
 
 import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
 import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
 import { ExecutableHasher } from './internal/executable-hasher.ts';
 import { canonicalAddress } from './internal/ip-address.ts';
-import {
-  ProcessTable,
-  processAttributesOf,
-  type ProcessEntry,
-  type ProcessTableState,
-} from './internal/process-table.ts';
+import { ProcessTable, processAttributesOf, type ProcessEntry } from './internal/process-table.ts';
 import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
 import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
+import { processAttributionState, type HeldState, type ProcessAttributionState } from './internal/state.ts';
 
 /**
  * The confidence each way of attributing a record carries (`egressguard.attribution.confidence`).
@@ -140,31 +134,6 @@ interface Held {
   readonly candidates: number | undefined;
 }
 
-/** A held record in a snapshot. */
-interface HeldState {
-  readonly eventName: string | null;
-  readonly hrTime: HrTime;
-  readonly hrTimeObserved: HrTime;
-  readonly attributes: RecordAttributes;
-  readonly body: AnyValue;
-  readonly severityText: string | null;
-  readonly severityNumber: number | null;
-  readonly resource: RecordAttributes;
-  readonly scope: { readonly name: string; readonly version: string | null };
-  readonly host: string;
-  readonly timeMs: number;
-  readonly heldAtMs: number;
-  readonly failure: Reason | null;
-  readonly candidates: number | null;
-}
-
-interface SnapshotV1 {
-  readonly version: 1;
-  readonly table: ProcessTableState;
-  readonly join: ReturnType<ConnectionJoinBuffer['toJSON']>;
-  readonly held: HeldState[];
-}
-
 /** How the rules left a record. */
 interface Attempt {
   failure: Reason | undefined;
@@ -176,7 +145,7 @@ interface Attempt {
 }
 
 /** The process-attribution processor. */
-export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot> {
+export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributionState> {
   private readonly config: ProcessAttributionConfig;
   private readonly rules: readonly AttributionRule[];
   private readonly table: ProcessTable;
@@ -195,7 +164,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
   private timer: NodeJS.Timeout | undefined;
 
   constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    super(context, processAttributionState);
     this.config = config;
     this.rules = config.rules;
     this.joins = config.rules.includes('join');
@@ -274,27 +243,19 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
     return out;
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const snapshot: SnapshotV1 = {
-      version: 1,
-      table: this.table.toJSON(),
-      join: this.join.toJSON(),
-      held: this.waiting.map(heldToState),
-    };
-    return JSON.parse(JSON.stringify(snapshot, jsonSafe)) as ProcessorSnapshot;
+  protected override snapshotState(): ProcessAttributionState {
+    // Table and join attributes as plain JSON (bigint as a decimal string, bytes as base64), as released.
+    const plain = JSON.parse(
+      JSON.stringify({ table: this.table.toJSON(), join: this.join.toJSON() }, jsonSafe),
+    ) as Pick<ProcessAttributionState, 'table' | 'join'>;
+    return { ...plain, held: this.waiting.map(heldToState) };
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== 1) {
-      throw new Error(
-        `${this.context.id}: cannot restore process_attribution snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
-    const s = snapshot as unknown as SnapshotV1;
-    this.table.restore(s.table);
-    this.join.restore(s.join);
+  protected override restoreState(state: ProcessAttributionState): void {
+    this.table.restore(state.table);
+    this.join.restore(state.join);
     const resources = new Map<string, RecordResource>();
-    this.waiting = s.held.map((h) => heldFromState(h, resources));
+    this.waiting = state.held.map((h) => heldFromState(h, resources));
     if (this.waiting.length > 0) this.ensureTimer();
   }
 
@@ -876,17 +837,8 @@ function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 function heldToState(h: Held): HeldState {
-  const r = h.record;
   return {
-    eventName: r.eventName ?? null,
-    hrTime: r.hrTime,
-    hrTimeObserved: r.hrTimeObserved,
-    attributes: r.attributes,
-    body: r.body ?? null,
-    severityText: r.severityText ?? null,
-    severityNumber: r.severityNumber ?? null,
-    resource: r.resource.attributes,
-    scope: { name: r.instrumentationScope.name, version: r.instrumentationScope.version ?? null },
+    ...recordToState(h.record),
     host: h.host,
     timeMs: h.timeMs,
     heldAtMs: h.heldAtMs,
@@ -897,28 +849,8 @@ function heldToState(h: Held): HeldState {
 
 function heldFromState(s: HeldState, resources: Map<string, RecordResource>): Held {
   // Records that shared a resource before the restart share one again.
-  const key = JSON.stringify(s.resource);
-  let resource = resources.get(key);
-  if (!resource) {
-    resource = createResource(s.resource);
-    resources.set(key, resource);
-  }
-  const record = new PipelineRecord({
-    hrTime: s.hrTime,
-    hrTimeObserved: s.hrTimeObserved,
-    attributes: s.attributes,
-    body: s.body ?? undefined,
-    resource,
-    instrumentationScope: {
-      name: s.scope.name,
-      ...(s.scope.version !== null ? { version: s.scope.version } : {}),
-    },
-    ...(s.eventName !== null ? { eventName: s.eventName } : {}),
-    ...(s.severityText !== null ? { severityText: s.severityText } : {}),
-    ...(s.severityNumber !== null ? { severityNumber: s.severityNumber } : {}),
-  });
   return {
-    record,
+    record: recordFromState(s, resources),
     host: s.host,
     timeMs: s.timeMs,
     heldAtMs: s.heldAtMs,
