@@ -401,8 +401,11 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     const host = hostName(record) ?? '';
     let timeMs = eventTimeMs(record);
     if (timeMs === undefined) {
+      // Dated at the latest event time of its host (the clock the join buffer and table expire by), so that it
+      // meets the same partners whatever the batches; the wall clock only for a host not heard from yet.
       this.stats.count('record_without_time');
-      timeMs = this.context.now();
+      const watermark = this.join.watermark(host);
+      timeMs = Number.isFinite(watermark) ? watermark : this.context.now();
     }
     const pid = processPid(attrs);
     if (pid === undefined && attrs[ProcessAttr.PID] !== undefined) {
