@@ -35,7 +35,12 @@ import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
 import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
 import { ExecutableHasher } from './internal/executable-hasher.ts';
 import { canonicalAddress } from './internal/ip-address.ts';
-import { ProcessTable, processAttributesOf, type ProcessEntry } from './internal/process-table.ts';
+import {
+  ProcessTable,
+  processAttributesOf,
+  type ProcessEntry,
+  type ProcessLookup,
+} from './internal/process-table.ts';
 import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
 import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
 import { processAttributionState, type HeldState, type ProcessAttributionState } from './internal/state.ts';
@@ -459,12 +464,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
           const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
           if (found.kind === 'found') {
             fillFromEntry(record, found.entry);
-            const confidence = found.exact
-              ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
-              : found.inSlack
-                ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
-                : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
-            this.finish(record, AttributionMethod.EVENT, confidence, host, undefined);
+            this.finish(record, AttributionMethod.EVENT, tableConfidence(found), host, undefined);
             return 'done';
           }
           if (found.kind === 'gone') attempt.failure ??= AttributionReason.PROCESS_GONE;
@@ -735,13 +735,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
         (get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME)) !== undefined;
       if (found.kind === 'found') {
         fillFromEntry(h.record, found.entry);
-        const confidence = named
-          ? ATTRIBUTION_CONFIDENCE.EVENT
-          : found.exact
-            ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
-            : found.inSlack
-              ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
-              : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
+        const confidence = named ? ATTRIBUTION_CONFIDENCE.EVENT : tableConfidence(found);
         this.finish(h.record, AttributionMethod.EVENT, confidence, h.host, undefined);
       } else if (named) {
         this.finish(h.record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, h.host, undefined);
@@ -783,6 +777,12 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     }, period);
     this.timer.unref();
   }
+}
+
+/** The confidence of a process-table match: exact start time, within the lifetime, or only within the slack. */
+function tableConfidence(found: Extract<ProcessLookup, { kind: 'found' }>): number {
+  if (found.exact) return ATTRIBUTION_CONFIDENCE.TABLE_EXACT;
+  return found.inSlack ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
 }
 
 /** A record's pid when it names a process: pid 0 (the idle task) and negative values do not. */
