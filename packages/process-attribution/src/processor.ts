@@ -8,13 +8,7 @@
  */
 import { hostname } from 'node:os';
 
-import {
-  BaseProcessor,
-  recordFromState,
-  recordToState,
-  type ProcessorContext,
-  type ProcessorDescription,
-} from '@egressguard/core';
+import { BaseProcessor, type ProcessorContext, type ProcessorDescription } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
@@ -28,7 +22,6 @@ import {
   hostName,
   setIfAbsent,
   type RecordAttributes,
-  type RecordResource,
 } from '@egressguard/schema';
 
 import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
@@ -43,7 +36,8 @@ import {
 } from './internal/process-table.ts';
 import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
 import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
-import { processAttributionState, type HeldState, type ProcessAttributionState } from './internal/state.ts';
+import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
+import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 
 /**
  * The confidence each way of attributing a record carries (`egressguard.attribution.confidence`).
@@ -128,16 +122,6 @@ export const processAttributionDescription: ProcessorDescription = {
     ],
   },
 };
-
-/** A record waiting for a join partner. */
-interface Held {
-  readonly record: PipelineRecord;
-  readonly host: string;
-  readonly timeMs: number;
-  readonly heldAtMs: number;
-  readonly failure: Reason | undefined;
-  readonly candidates: number | undefined;
-}
 
 /** How the rules left a record. */
 interface Attempt {
@@ -249,18 +233,11 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   }
 
   protected override snapshotState(): ProcessAttributionState {
-    // Table and join attributes as plain JSON (bigint as a decimal string, bytes as base64), as released.
-    const plain = JSON.parse(
-      JSON.stringify({ table: this.table.toJSON(), join: this.join.toJSON() }, jsonSafe),
-    ) as Pick<ProcessAttributionState, 'table' | 'join'>;
-    return { ...plain, held: this.waiting.map(heldToState) };
+    return snapshotOf(this.table, this.join, this.waiting);
   }
 
   protected override restoreState(state: ProcessAttributionState): void {
-    this.table.restore(state.table);
-    this.join.restore(state.join);
-    const resources = new Map<string, RecordResource>();
-    this.waiting = state.held.map((h) => heldFromState(h, resources));
+    this.waiting = restoreFrom(state, this.table, this.join);
     if (this.waiting.length > 0) this.ensureTimer();
   }
 
@@ -831,33 +808,4 @@ function fillFromProcfs(record: PipelineRecord, p: ProcfsProcess): void {
   setIfAbsent(record, ProcessAttr.USER_ID, p.uid);
   setIfAbsent(record, ProcessAttr.OWNER, p.owner);
   setIfAbsent(record, ProcessAttr.CONTAINER_ID, p.containerId);
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return value;
-}
-
-function heldToState(h: Held): HeldState {
-  return {
-    ...recordToState(h.record),
-    host: h.host,
-    timeMs: h.timeMs,
-    heldAtMs: h.heldAtMs,
-    failure: h.failure ?? null,
-    candidates: h.candidates ?? null,
-  };
-}
-
-function heldFromState(s: HeldState, resources: Map<string, RecordResource>): Held {
-  // Records that shared a resource before the restart share one again.
-  return {
-    record: recordFromState(s, resources),
-    host: s.host,
-    timeMs: s.timeMs,
-    heldAtMs: s.heldAtMs,
-    failure: s.failure ?? undefined,
-    candidates: s.candidates ?? undefined,
-  };
 }
