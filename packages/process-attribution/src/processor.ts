@@ -36,6 +36,7 @@ import {
 } from './internal/process-table.ts';
 import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
 import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
+import { HeldRecords } from './internal/hold.ts';
 import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 
@@ -145,7 +146,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   private readonly localHosts: ReadonlySet<string>;
   /** Whether the join rule is configured (else connection records are not buffered for it). */
   private readonly joins: boolean;
-  private waiting: Held[] = [];
+  private readonly waiting: HeldRecords;
   /** Records the timer took out of `waiting` and is about to emit (after hashing): still held until then. */
   private releasing = 0;
   /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
@@ -157,6 +158,11 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     this.config = config;
     this.rules = config.rules;
     this.joins = config.rules.includes('join');
+    this.waiting = new HeldRecords({
+      maxHeld: config.join.max_held,
+      waitMs: config.join.wait_ms,
+      maxWaitProcessingMs: config.join.max_wait_processing_ms,
+    });
     this.table = new ProcessTable({
       maxEntries: config.process_table.max_entries,
       exitRetentionMs: config.process_table.exit_retention_ms,
@@ -233,17 +239,17 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   }
 
   protected override snapshotState(): ProcessAttributionState {
-    return snapshotOf(this.table, this.join, this.waiting);
+    return snapshotOf(this.table, this.join, this.waiting.all);
   }
 
   protected override restoreState(state: ProcessAttributionState): void {
-    this.waiting = restoreFrom(state, this.table, this.join);
-    if (this.waiting.length > 0) this.ensureTimer();
+    this.waiting.load(restoreFrom(state, this.table, this.join));
+    if (this.waiting.size > 0) this.ensureTimer();
   }
 
   protected override stateSize(): { entries: number; maxEntries: number } {
     return {
-      entries: this.table.size + this.join.size + this.waiting.length,
+      entries: this.table.size + this.join.size + this.waiting.size,
       maxEntries:
         this.config.process_table.max_entries + this.config.join.max_buffered + this.config.join.max_held,
     };
@@ -254,7 +260,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   }
 
   protected override heldRecords(): number {
-    return this.waiting.length + this.releasing;
+    return this.waiting.size + this.releasing;
   }
 
   private stopTimer(): void {
@@ -657,13 +663,13 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   }
 
   private hold(held: Held): void {
-    if (this.waiting.length >= this.config.join.max_held) {
-      const oldest = this.waiting.shift()!;
+    const oldest = this.waiting.makeRoom();
+    if (oldest) {
       this.stats.count('join_hold_overflow');
       this.settle(oldest);
       this.emitLater([oldest.record]);
     }
-    this.waiting.push(held);
+    this.waiting.add(held);
     this.stats.count('join_held');
     this.ensureTimer();
   }
@@ -673,19 +679,9 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
    * `join.wait_ms`, or they waited `join.max_wait_processing_ms`), or for all of them (flush).
    */
   private releaseHeld(which: 'due' | 'all'): PipelineRecord[] {
-    if (this.waiting.length === 0) return [];
-    const now = this.context.now();
-    const keep: Held[] = [];
-    const due: Held[] = [];
-    for (const h of this.waiting) {
-      const isDue =
-        which === 'all' ||
-        this.join.watermark(h.host) >= h.timeMs + this.config.join.wait_ms ||
-        now - h.heldAtMs >= this.config.join.max_wait_processing_ms;
-      (isDue ? due : keep).push(h);
-    }
-    this.waiting = keep;
-    if (keep.length === 0) this.stopTimer();
+    if (this.waiting.size === 0) return [];
+    const due = this.waiting.takeDue(which, (host) => this.join.watermark(host), this.context.now());
+    if (this.waiting.size === 0) this.stopTimer();
     const out: PipelineRecord[] = [];
     for (const h of due) {
       this.settle(h);
