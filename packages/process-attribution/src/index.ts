@@ -1,16 +1,17 @@
 /**
  * `@egressguard/process-attribution`: which process made each connection, and how sure that is.
  */
-import { UNTYPED_STATE, defineProcessor } from '@egressguard/core';
+import { defineProcessor } from '@egressguard/core';
 
 import { processAttributionConfig, type ProcessAttributionConfig } from './config.ts';
 import { ProcessAttributionProcessor, processAttributionDescription } from './processor.ts';
+import { processAttributionState } from './internal/state.ts';
 
 /** The factory of the `process_attribution` processor. */
 export const processAttributionFactory = defineProcessor<ProcessAttributionConfig>({
   ...processAttributionDescription,
   config: processAttributionConfig,
-  state: UNTYPED_STATE,
+  state: processAttributionState,
   create: (config, context) => new ProcessAttributionProcessor(config, context),
 });
 

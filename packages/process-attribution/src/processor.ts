@@ -8,31 +8,22 @@
  */
 import { hostname } from 'node:os';
 
-import {
-  BaseProcessor,
-  UNTYPED_STATE,
-  type ProcessorContext,
-  type ProcessorDescription,
-  type ProcessorSnapshot,
-} from '@egressguard/core';
+import { BaseProcessor, type ProcessorContext, type ProcessorDescription } from '@egressguard/core';
+import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
   EventName,
   NetworkAttr,
-  PipelineRecord,
   ProcessAttr,
   ProvenanceAttr,
-  createResource,
   eventTimeMs,
   get,
   hostName,
   setIfAbsent,
   canonicalAddress,
   type RecordAttributes,
-  type RecordResource,
 } from '@egressguard/schema';
-import type { AnyValue, HrTime } from '@opentelemetry/api';
 
 import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
 import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
@@ -41,10 +32,13 @@ import {
   ProcessTable,
   processAttributesOf,
   type ProcessEntry,
-  type ProcessTableState,
+  type ProcessLookup,
 } from './internal/process-table.ts';
 import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
 import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
+import { HeldRecords } from './internal/hold.ts';
+import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
+import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 
 /**
  * The confidence each way of attributing a record carries (`egressguard.attribution.confidence`).
@@ -130,41 +124,6 @@ export const processAttributionDescription: ProcessorDescription = {
   },
 };
 
-/** A record waiting for a join partner. */
-interface Held {
-  readonly record: PipelineRecord;
-  readonly host: string;
-  readonly timeMs: number;
-  readonly heldAtMs: number;
-  readonly failure: Reason | undefined;
-  readonly candidates: number | undefined;
-}
-
-/** A held record in a snapshot. */
-interface HeldState {
-  readonly eventName: string | null;
-  readonly hrTime: HrTime;
-  readonly hrTimeObserved: HrTime;
-  readonly attributes: RecordAttributes;
-  readonly body: AnyValue;
-  readonly severityText: string | null;
-  readonly severityNumber: number | null;
-  readonly resource: RecordAttributes;
-  readonly scope: { readonly name: string; readonly version: string | null };
-  readonly host: string;
-  readonly timeMs: number;
-  readonly heldAtMs: number;
-  readonly failure: Reason | null;
-  readonly candidates: number | null;
-}
-
-interface SnapshotV1 {
-  readonly version: 1;
-  readonly table: ProcessTableState;
-  readonly join: ReturnType<ConnectionJoinBuffer['toJSON']>;
-  readonly held: HeldState[];
-}
-
 /** How the rules left a record. */
 interface Attempt {
   failure: Reason | undefined;
@@ -176,7 +135,7 @@ interface Attempt {
 }
 
 /** The process-attribution processor. */
-export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot> {
+export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributionState> {
   private readonly config: ProcessAttributionConfig;
   private readonly rules: readonly AttributionRule[];
   private readonly table: ProcessTable;
@@ -187,7 +146,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
   private readonly localHosts: ReadonlySet<string>;
   /** Whether the join rule is configured (else connection records are not buffered for it). */
   private readonly joins: boolean;
-  private waiting: Held[] = [];
+  private readonly waiting: HeldRecords;
   /** Records the timer took out of `waiting` and is about to emit (after hashing): still held until then. */
   private releasing = 0;
   /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
@@ -195,10 +154,15 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
   private timer: NodeJS.Timeout | undefined;
 
   constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
-    super(context, UNTYPED_STATE);
+    super(context, processAttributionState);
     this.config = config;
     this.rules = config.rules;
     this.joins = config.rules.includes('join');
+    this.waiting = new HeldRecords({
+      maxHeld: config.join.max_held,
+      waitMs: config.join.wait_ms,
+      maxWaitProcessingMs: config.join.max_wait_processing_ms,
+    });
     this.table = new ProcessTable({
       maxEntries: config.process_table.max_entries,
       exitRetentionMs: config.process_table.exit_retention_ms,
@@ -274,33 +238,18 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
     return out;
   }
 
-  protected override snapshotState(): ProcessorSnapshot {
-    const snapshot: SnapshotV1 = {
-      version: 1,
-      table: this.table.toJSON(),
-      join: this.join.toJSON(),
-      held: this.waiting.map(heldToState),
-    };
-    return JSON.parse(JSON.stringify(snapshot, jsonSafe)) as ProcessorSnapshot;
+  protected override snapshotState(): ProcessAttributionState {
+    return snapshotOf(this.table, this.join, this.waiting.all);
   }
 
-  protected override restoreState(snapshot: ProcessorSnapshot): void {
-    if (snapshot.version !== 1) {
-      throw new Error(
-        `${this.context.id}: cannot restore process_attribution snapshot version ${snapshot.version} (this version reads 1)`,
-      );
-    }
-    const s = snapshot as unknown as SnapshotV1;
-    this.table.restore(s.table);
-    this.join.restore(s.join);
-    const resources = new Map<string, RecordResource>();
-    this.waiting = s.held.map((h) => heldFromState(h, resources));
-    if (this.waiting.length > 0) this.ensureTimer();
+  protected override restoreState(state: ProcessAttributionState): void {
+    this.waiting.load(restoreFrom(state, this.table, this.join));
+    if (this.waiting.size > 0) this.ensureTimer();
   }
 
   protected override stateSize(): { entries: number; maxEntries: number } {
     return {
-      entries: this.table.size + this.join.size + this.waiting.length,
+      entries: this.table.size + this.join.size + this.waiting.size,
       maxEntries:
         this.config.process_table.max_entries + this.config.join.max_buffered + this.config.join.max_held,
     };
@@ -311,7 +260,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
   }
 
   protected override heldRecords(): number {
-    return this.waiting.length + this.releasing;
+    return this.waiting.size + this.releasing;
   }
 
   private stopTimer(): void {
@@ -440,8 +389,11 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
     const host = hostName(record) ?? '';
     let timeMs = eventTimeMs(record);
     if (timeMs === undefined) {
+      // Dated at the latest event time of its host (the clock the join buffer and table expire by), so that it
+      // meets the same partners whatever the batches; the wall clock only for a host not heard from yet.
       this.stats.count('record_without_time');
-      timeMs = this.context.now();
+      const watermark = this.join.watermark(host);
+      timeMs = Number.isFinite(watermark) ? watermark : this.context.now();
     }
     const pid = processPid(attrs);
     if (pid === undefined && attrs[ProcessAttr.PID] !== undefined) {
@@ -495,12 +447,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
           const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
           if (found.kind === 'found') {
             fillFromEntry(record, found.entry);
-            const confidence = found.exact
-              ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
-              : found.inSlack
-                ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
-                : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
-            this.finish(record, AttributionMethod.EVENT, confidence, host, undefined);
+            this.finish(record, AttributionMethod.EVENT, tableConfidence(found), host, undefined);
             return 'done';
           }
           if (found.kind === 'gone') attempt.failure ??= AttributionReason.PROCESS_GONE;
@@ -716,13 +663,13 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
   }
 
   private hold(held: Held): void {
-    if (this.waiting.length >= this.config.join.max_held) {
-      const oldest = this.waiting.shift()!;
+    const oldest = this.waiting.makeRoom();
+    if (oldest) {
       this.stats.count('join_hold_overflow');
       this.settle(oldest);
       this.emitLater([oldest.record]);
     }
-    this.waiting.push(held);
+    this.waiting.add(held);
     this.stats.count('join_held');
     this.ensureTimer();
   }
@@ -732,19 +679,9 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
    * `join.wait_ms`, or they waited `join.max_wait_processing_ms`), or for all of them (flush).
    */
   private releaseHeld(which: 'due' | 'all'): PipelineRecord[] {
-    if (this.waiting.length === 0) return [];
-    const now = this.context.now();
-    const keep: Held[] = [];
-    const due: Held[] = [];
-    for (const h of this.waiting) {
-      const isDue =
-        which === 'all' ||
-        this.join.watermark(h.host) >= h.timeMs + this.config.join.wait_ms ||
-        now - h.heldAtMs >= this.config.join.max_wait_processing_ms;
-      (isDue ? due : keep).push(h);
-    }
-    this.waiting = keep;
-    if (keep.length === 0) this.stopTimer();
+    if (this.waiting.size === 0) return [];
+    const due = this.waiting.takeDue(which, (host) => this.join.watermark(host), this.context.now());
+    if (this.waiting.size === 0) this.stopTimer();
     const out: PipelineRecord[] = [];
     for (const h of due) {
       this.settle(h);
@@ -771,13 +708,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
         (get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME)) !== undefined;
       if (found.kind === 'found') {
         fillFromEntry(h.record, found.entry);
-        const confidence = named
-          ? ATTRIBUTION_CONFIDENCE.EVENT
-          : found.exact
-            ? ATTRIBUTION_CONFIDENCE.TABLE_EXACT
-            : found.inSlack
-              ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK
-              : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
+        const confidence = named ? ATTRIBUTION_CONFIDENCE.EVENT : tableConfidence(found);
         this.finish(h.record, AttributionMethod.EVENT, confidence, h.host, undefined);
       } else if (named) {
         this.finish(h.record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, h.host, undefined);
@@ -819,6 +750,12 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessorSnapshot
     }, period);
     this.timer.unref();
   }
+}
+
+/** The confidence of a process-table match: exact start time, within the lifetime, or only within the slack. */
+function tableConfidence(found: Extract<ProcessLookup, { kind: 'found' }>): number {
+  if (found.exact) return ATTRIBUTION_CONFIDENCE.TABLE_EXACT;
+  return found.inSlack ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
 }
 
 /** A record's pid when it names a process: pid 0 (the idle task) and negative values do not. */
@@ -867,62 +804,4 @@ function fillFromProcfs(record: PipelineRecord, p: ProcfsProcess): void {
   setIfAbsent(record, ProcessAttr.USER_ID, p.uid);
   setIfAbsent(record, ProcessAttr.OWNER, p.owner);
   setIfAbsent(record, ProcessAttr.CONTAINER_ID, p.containerId);
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  return value;
-}
-
-function heldToState(h: Held): HeldState {
-  const r = h.record;
-  return {
-    eventName: r.eventName ?? null,
-    hrTime: r.hrTime,
-    hrTimeObserved: r.hrTimeObserved,
-    attributes: r.attributes,
-    body: r.body ?? null,
-    severityText: r.severityText ?? null,
-    severityNumber: r.severityNumber ?? null,
-    resource: r.resource.attributes,
-    scope: { name: r.instrumentationScope.name, version: r.instrumentationScope.version ?? null },
-    host: h.host,
-    timeMs: h.timeMs,
-    heldAtMs: h.heldAtMs,
-    failure: h.failure ?? null,
-    candidates: h.candidates ?? null,
-  };
-}
-
-function heldFromState(s: HeldState, resources: Map<string, RecordResource>): Held {
-  // Records that shared a resource before the restart share one again.
-  const key = JSON.stringify(s.resource);
-  let resource = resources.get(key);
-  if (!resource) {
-    resource = createResource(s.resource);
-    resources.set(key, resource);
-  }
-  const record = new PipelineRecord({
-    hrTime: s.hrTime,
-    hrTimeObserved: s.hrTimeObserved,
-    attributes: s.attributes,
-    body: s.body ?? undefined,
-    resource,
-    instrumentationScope: {
-      name: s.scope.name,
-      ...(s.scope.version !== null ? { version: s.scope.version } : {}),
-    },
-    ...(s.eventName !== null ? { eventName: s.eventName } : {}),
-    ...(s.severityText !== null ? { severityText: s.severityText } : {}),
-    ...(s.severityNumber !== null ? { severityNumber: s.severityNumber } : {}),
-  });
-  return {
-    record,
-    host: s.host,
-    timeMs: s.timeMs,
-    heldAtMs: s.heldAtMs,
-    failure: s.failure ?? undefined,
-    candidates: s.candidates ?? undefined,
-  };
 }

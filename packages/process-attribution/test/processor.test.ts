@@ -197,6 +197,26 @@ const auditd = (ms: number, pid: number, exe: string, dst = '198.51.100.20') =>
   );
 
 void describe('join across sensor formats', () => {
+  void it("dates a record without a time at its host's latest event time, not the wall clock", async () => {
+    // A replay: the wall clock is ten minutes past the recorded events. Batching must not matter either.
+    const untimed = () => {
+      const z = zeek(0, 40_300);
+      return makeConnection({ ...z.attributes }, { timeMs: 0, host: HOST });
+    };
+    for (const batches of [
+      [[auditd(0, 812, '/usr/bin/curl'), untimed()]],
+      [[auditd(0, 812, '/usr/bin/curl')], [untimed()]],
+    ]) {
+      const p = create({ join: { wait_ms: 0 } }, () => T0 + 600_000);
+      const out: PipelineRecord[] = [];
+      for (const batch of batches) out.push(...(await p.process(batch)));
+      const z = out.find((r) => r.attributes[ProvenanceAttr.SOURCE_FORMAT] === 'zeek.conn')!.attributes;
+      assert.equal(z[AttributionAttr.METHOD], AttributionMethod.JOIN);
+      assert.equal(z[ProcessAttr.PID], 812);
+      await p.shutdown();
+    }
+  });
+
   void it('joins Zeek to Tetragon by 5-tuple and time', async () => {
     const p = create({ join: { wait_ms: 0 } });
     const out = await p.process([tetragon(0, 3100, '/tmp/.x/kworkerd', 51_000), zeek(40, 51_000)]);
