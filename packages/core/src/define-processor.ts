@@ -166,23 +166,6 @@ export function contractMarkdown(metadata: ProcessorMetadata): string {
   ].join('\n');
 }
 
-/**
- * A state whose processor still reads its snapshot itself (`{ version, ... }` as written). Only while a processor
- * moves to a zod state definition.
- */
-export const UNTYPED_STATE: StateDefinition<ProcessorSnapshot> = Object.freeze({
-  version: 0,
-  schema: undefined as never,
-  encode: (state: ProcessorSnapshot): ProcessorSnapshot => state,
-  decode(snapshot: unknown, owner: string): ProcessorSnapshot {
-    if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot))
-      throw new Error(`${owner}: state snapshot is not an object`);
-    if (typeof (snapshot as { version?: unknown }).version !== 'number')
-      throw new Error(`${owner}: state snapshot has no integer "version"`);
-    return snapshot as ProcessorSnapshot;
-  },
-});
-
 /** The descriptive part of a definition, which a package may keep beside its processor. */
 export type ProcessorDescription = Pick<
   ProcessorDefinition<never>,

@@ -13,13 +13,7 @@ export type {
   Stability,
   StateSize,
 } from './processor.ts';
-export {
-  UNTYPED_STATE,
-  contractMarkdown,
-  contractNames,
-  defineProcessor,
-  defineState,
-} from './define-processor.ts';
+export { contractMarkdown, contractNames, defineProcessor, defineState } from './define-processor.ts';
 export type {
   ContractSide,
   DefinedContext,
