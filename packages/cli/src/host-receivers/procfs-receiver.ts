@@ -7,6 +7,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
+import { containerIdFromCgroup, decodeProcNetAddress } from '@egressguard/process-attribution';
 import {
   ConnectionAttr,
   EventName,
@@ -20,7 +21,6 @@ import {
 } from '@egressguard/schema';
 
 import type { ProcfsReceiverConfig } from './config.ts';
-import { containerIdFromCgroup } from './container-id.ts';
 import type { HostReceiver, HostReceiverContext } from './host-receiver.ts';
 import { liveReceiverBatcher, type RecordBatcher } from './record-batcher.ts';
 
@@ -43,40 +43,6 @@ export interface ProcNetTcpEntry {
   readonly inode: number;
 }
 
-/** IPv4 as /proc/net/tcp prints it: the 32-bit address in host byte order (little-endian here), in hex. */
-function ipv4(hex: string): string {
-  const n = Number.parseInt(hex, 16);
-  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24].join('.');
-}
-
-/** IPv6: four 32-bit words, each in host byte order; an IPv4-mapped address is written as IPv4. */
-function ipv6(hex: string): string {
-  const bytes: number[] = [];
-  for (let w = 0; w < 4; w++) {
-    const word = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16);
-    bytes.push(word & 0xff, (word >>> 8) & 0xff, (word >>> 16) & 0xff, word >>> 24);
-  }
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
-    return bytes.slice(12).join('.');
-  }
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-  // The longest run of zero groups becomes `::` (RFC 5952).
-  let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
-    i = j;
-  }
-  if (best.at === -1) return groups.join(':');
-  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
-}
-
 /** Parses the text of /proc/net/tcp or /proc/net/tcp6; lines it cannot read are counted in `malformed`. */
 export function parseProcNetTcp(
   text: string,
@@ -95,11 +61,16 @@ export function parseProcNetTcp(
       malformed++;
       continue;
     }
-    const addr = v6 ? ipv6 : ipv4;
+    const localAddress = decodeProcNetAddress(local[1]);
+    const remoteAddress = decodeProcNetAddress(remote[1]);
+    if (localAddress === undefined || remoteAddress === undefined) {
+      malformed++;
+      continue;
+    }
     entries.push({
-      localAddress: addr(local[1]),
+      localAddress,
       localPort: Number.parseInt(local[2], 16),
-      remoteAddress: addr(remote[1]),
+      remoteAddress,
       remotePort: Number.parseInt(remote[2], 16),
       state: Number.parseInt(f[3], 16),
       uid: Number(f[7]),
