@@ -45,8 +45,6 @@ import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
 import { newAttempt, type Attribution, type Rule } from './internal/rules/rule.ts';
 
-export { ATTRIBUTION_CONFIDENCE, AttributionReason } from './internal/attribution.ts';
-
 /** Counter names per method, built once. */
 const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
   Object.values(AttributionMethod).map((m) => [m, `attributed_${m}`]),
