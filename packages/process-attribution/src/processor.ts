@@ -18,7 +18,6 @@ import {
   eventTimeMs,
   get,
   hostName,
-  setIfAbsent,
 } from '@egressguard/schema';
 
 import type { ProcessAttributionConfig } from './config.ts';
@@ -28,6 +27,8 @@ import {
   PROCESS_KEYS,
   fillFromEntry,
   isoMs,
+  markAttributed,
+  markUnattributed,
   processPid,
   tableConfidence,
   type Reason,
@@ -36,7 +37,7 @@ import type { ConnectionJoinBuffer } from './internal/connection-join.ts';
 import { HashQueue } from './internal/hash-queue.ts';
 import { learnProcessEvent } from './internal/process-events.ts';
 import type { ProcessTable } from './internal/process-table.ts';
-import { executableName, type ProcfsReader } from './internal/procfs-reader.ts';
+import type { ProcfsReader } from './internal/procfs-reader.ts';
 import { buildSources, sourceCounters, type Sources } from './internal/sources.ts';
 import { HeldRecords } from './internal/hold.ts';
 import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
@@ -44,11 +45,6 @@ import { processAttributionState, type ProcessAttributionState } from './interna
 import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
 import { newAttempt, type Attribution, type Rule } from './internal/rules/rule.ts';
-
-/** Counter names per method, built once. */
-const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.values(AttributionMethod).map((m) => [m, `attributed_${m}`]),
-);
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {
@@ -301,16 +297,12 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
 
   /** Writes the method and confidence, marks kernel threads and missing executables, hashes when asked. */
   private finish(record: PipelineRecord, { method, confidence, live }: Attribution, host: string): void {
-    setIfAbsent(record, AttributionAttr.METHOD, method);
-    setIfAbsent(record, AttributionAttr.CONFIDENCE, confidence);
-    const attrs = record.attributes;
-    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
-    if (live?.kernelThread) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.KERNEL_THREAD);
-    else if (path === undefined) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.NO_EXECUTABLE);
-    else if (attrs[ProcessAttr.EXECUTABLE_NAME] === undefined)
-      attrs[ProcessAttr.EXECUTABLE_NAME] = executableName(path);
-    this.stats.count(ATTRIBUTED_COUNTER[method] ?? `attributed_${method}`);
-    if (this.hashes && attrs[ProcessAttr.EXECUTABLE_SHA256] === undefined && !live?.kernelThread) {
+    this.stats.count(markAttributed(record, method, confidence, live));
+    if (
+      this.hashes &&
+      record.attributes[ProcessAttr.EXECUTABLE_SHA256] === undefined &&
+      !live?.kernelThread
+    ) {
       this.hashes.add(record, host, live);
     }
   }
@@ -320,17 +312,8 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     await this.hashes?.drain();
   }
 
-  private unattributed(
-    record: PipelineRecord,
-    failure: Reason | undefined,
-    candidates: number | undefined,
-  ): void {
-    const reason = failure ?? AttributionReason.NO_MATCH;
-    setIfAbsent(record, AttributionAttr.METHOD, AttributionMethod.NONE);
-    setIfAbsent(record, AttributionAttr.CONFIDENCE, 0);
-    setIfAbsent(record, AttributionAttr.REASON, reason);
-    if (candidates !== undefined) setIfAbsent(record, AttributionAttr.CANDIDATES, candidates);
-    this.stats.count(`unattributed_${reason}`);
+  private unattributed(record: PipelineRecord, failure: Reason | undefined, candidates?: number): void {
+    this.stats.count(markUnattributed(record, failure, candidates));
   }
 
   private hold(held: Held): void {
@@ -380,11 +363,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
         const confidence = ATTRIBUTION_CONFIDENCE.EVENT;
         this.finish(h.record, { method: AttributionMethod.EVENT, confidence }, h.host);
       } else {
-        this.unattributed(
-          h.record,
-          found.kind === 'gone' ? AttributionReason.PROCESS_GONE : h.failure,
-          undefined,
-        );
+        this.unattributed(h.record, found.kind === 'gone' ? AttributionReason.PROCESS_GONE : h.failure);
       }
       return;
     }

@@ -3,7 +3,14 @@
  * unattributed, and how a found process is copied into a record (only ever adding, never overwriting).
  */
 import type { PipelineRecord } from '@egressguard/schema';
-import { ProcessAttr, get, setIfAbsent, type RecordAttributes } from '@egressguard/schema';
+import {
+  AttributionAttr,
+  AttributionMethod,
+  ProcessAttr,
+  get,
+  setIfAbsent,
+  type RecordAttributes,
+} from '@egressguard/schema';
 
 import type { ProcessEntry, ProcessLookup } from './process-table.ts';
 import { executableName, type ProcfsProcess, type ProcfsReader } from './procfs-reader.ts';
@@ -125,3 +132,43 @@ export function liveProcess(
   if (process.startMs > timeMs + slack) return 'reused';
   return process;
 }
+
+/**
+ * Writes a found process's method and confidence, and marks a kernel thread or a missing executable (else names
+ * the executable from its path). Returns the counter of the outcome.
+ */
+export function markAttributed(
+  record: PipelineRecord,
+  method: string,
+  confidence: number,
+  live: ProcfsProcess | undefined,
+): string {
+  setIfAbsent(record, AttributionAttr.METHOD, method);
+  setIfAbsent(record, AttributionAttr.CONFIDENCE, confidence);
+  const attrs = record.attributes;
+  const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
+  if (live?.kernelThread) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.KERNEL_THREAD);
+  else if (path === undefined) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.NO_EXECUTABLE);
+  else if (attrs[ProcessAttr.EXECUTABLE_NAME] === undefined)
+    attrs[ProcessAttr.EXECUTABLE_NAME] = executableName(path);
+  return ATTRIBUTED_COUNTER[method] ?? `attributed_${method}`;
+}
+
+/** Marks a record no rule attributed: method `none`, confidence 0, the reason. Returns the outcome's counter. */
+export function markUnattributed(
+  record: PipelineRecord,
+  failure: Reason | undefined,
+  candidates: number | undefined,
+): string {
+  const reason = failure ?? AttributionReason.NO_MATCH;
+  setIfAbsent(record, AttributionAttr.METHOD, AttributionMethod.NONE);
+  setIfAbsent(record, AttributionAttr.CONFIDENCE, 0);
+  setIfAbsent(record, AttributionAttr.REASON, reason);
+  if (candidates !== undefined) setIfAbsent(record, AttributionAttr.CANDIDATES, candidates);
+  return `unattributed_${reason}`;
+}
+
+/** Counter names per method, built once. */
+const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.values(AttributionMethod).map((m) => [m, `attributed_${m}`]),
+);
