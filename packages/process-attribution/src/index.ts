@@ -4,8 +4,16 @@
 import { defineProcessor } from '@egressguard/core';
 
 import { processAttributionConfig, type ProcessAttributionConfig } from './config.ts';
-import { ProcessAttributionProcessor, processAttributionDescription } from './processor.ts';
 import { processAttributionState } from './internal/state.ts';
+import { ProcessAttributionProcessor, processAttributionDescription } from './processor.ts';
+
+export { processAttributionConfig, ATTRIBUTION_RULES } from './config.ts';
+export type { ProcessAttributionConfig, AttributionRule } from './config.ts';
+/** The values this processor writes to `egressguard.attribution.confidence` and `.reason`. */
+export { ATTRIBUTION_CONFIDENCE, AttributionReason } from './internal/attribution.ts';
+/** Parses `/proc/net/tcp` and `tcp6`: for agents that poll connections themselves (see examples/custom-agent). */
+export { parseProcNetTcp } from './internal/socket-inode-resolver.ts';
+export type { NetTcpEntry } from './internal/socket-inode-resolver.ts';
 
 /** The factory of the `process_attribution` processor. */
 export const processAttributionFactory = defineProcessor<ProcessAttributionConfig>({
@@ -14,37 +22,3 @@ export const processAttributionFactory = defineProcessor<ProcessAttributionConfi
   state: processAttributionState,
   create: (config, context) => new ProcessAttributionProcessor(config, context),
 });
-
-export { processAttributionConfig, ATTRIBUTION_RULES } from './config.ts';
-export type { ProcessAttributionConfig, AttributionRule } from './config.ts';
-export { ProcessAttributionProcessor, ATTRIBUTION_CONFIDENCE, AttributionReason } from './processor.ts';
-export { ProcessTable } from './internal/process-table.ts';
-export type {
-  ProcessEntry,
-  ProcessLookup,
-  ProcessTableOptions,
-  ProcessTableState,
-} from './internal/process-table.ts';
-export { ProcfsReader, parseProcStat, clockTicksPerSecond, PF_KTHREAD } from './internal/procfs-reader.ts';
-export type { ProcfsProcess, ProcfsReaderOptions, ProcStat } from './internal/procfs-reader.ts';
-export {
-  SocketInodeResolver,
-  parseProcNetTcp,
-  decodeProcNetAddress,
-} from './internal/socket-inode-resolver.ts';
-export type {
-  NetTcpEntry,
-  SocketLookup,
-  SocketTuple,
-  SocketInodeResolverOptions,
-} from './internal/socket-inode-resolver.ts';
-export { ConnectionJoinBuffer } from './internal/connection-join.ts';
-export type {
-  ConnectionJoinOptions,
-  JoinCandidate,
-  JoinQuery,
-  JoinResult,
-} from './internal/connection-join.ts';
-export { ExecutableHasher } from './internal/executable-hasher.ts';
-export type { ExecutableHasherOptions, HashResult } from './internal/executable-hasher.ts';
-export { containerIdFromCgroup } from './internal/container-id.ts';

@@ -6,8 +6,6 @@
  * wins, and gets `egressguard.attribution.method` and `.confidence` (and `.reason`, `.candidates` when it could not
  * be attributed or not for sure). Attributes are only ever added: a sensor's own value is never overwritten.
  */
-import { hostname } from 'node:os';
-
 import { BaseProcessor, type ProcessorContext, type ProcessorDescription } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 import {
@@ -20,77 +18,33 @@ import {
   eventTimeMs,
   get,
   hostName,
-  setIfAbsent,
-  canonicalAddress,
-  type RecordAttributes,
 } from '@egressguard/schema';
 
-import type { AttributionRule, ProcessAttributionConfig } from './config.ts';
-import { ConnectionJoinBuffer, type JoinCandidate } from './internal/connection-join.ts';
-import { ExecutableHasher } from './internal/executable-hasher.ts';
+import type { ProcessAttributionConfig } from './config.ts';
 import {
-  ProcessTable,
-  processAttributesOf,
-  type ProcessEntry,
-  type ProcessLookup,
-} from './internal/process-table.ts';
-import { ProcfsReader, executableName, type ProcfsProcess } from './internal/procfs-reader.ts';
-import { SocketInodeResolver } from './internal/socket-inode-resolver.ts';
+  ATTRIBUTION_CONFIDENCE,
+  AttributionReason,
+  PROCESS_KEYS,
+  fillFromEntry,
+  isoMs,
+  markAttributed,
+  markUnattributed,
+  processPid,
+  tableConfidence,
+  type Reason,
+} from './internal/attribution.ts';
+import type { ConnectionJoinBuffer } from './internal/connection-join.ts';
+import { HashQueue } from './internal/hash-queue.ts';
+import { learnProcessEvent } from './internal/process-events.ts';
+import type { ProcessTable } from './internal/process-table.ts';
+import type { ProcfsReader } from './internal/procfs-reader.ts';
+import { buildSources, sourceCounters, type Sources } from './internal/sources.ts';
 import { HeldRecords } from './internal/hold.ts';
 import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
-
-/**
- * The confidence each way of attributing a record carries (`egressguard.attribution.confidence`).
- * - `EVENT`: the sensor's own event carried the pid and executable.
- * - `TABLE_EXACT`: the process table matched pid and creation time.
- * - `TABLE_LIFETIME`: the process table matched the pid, the record's time inside the process's lifetime.
- * - `TABLE_SLACK`: as above, but only within the configured clock slack of the lifetime's edges.
- * - `JOIN_FIVE_TUPLE`: another sensor's record of the same 5-tuple, within the tolerance, named one process.
- * - `JOIN_DESTINATION`: only host, destination and time matched (the partner had no source port), one process.
- * - `PROCFS`: `/proc/<pid>` of a process that started before the record's time.
- * - `SOCKET`: the live socket of the 5-tuple, held by one process that started before the record's time.
- */
-export const ATTRIBUTION_CONFIDENCE = {
-  EVENT: 1,
-  TABLE_EXACT: 1,
-  TABLE_LIFETIME: 0.95,
-  TABLE_SLACK: 0.8,
-  JOIN_FIVE_TUPLE: 0.9,
-  JOIN_DESTINATION: 0.6,
-  PROCFS: 0.9,
-  SOCKET: 0.85,
-} as const;
-
-/** Values of `egressguard.attribution.reason`. */
-export const AttributionReason = {
-  AMBIGUOUS: 'ambiguous',
-  NO_MATCH: 'no_match',
-  KERNEL_THREAD: 'kernel_thread',
-  NO_EXECUTABLE: 'no_executable',
-  PROCESS_GONE: 'process_gone',
-} as const;
-type Reason = (typeof AttributionReason)[keyof typeof AttributionReason];
-
-/** The attributes a process contributes to a connection record. */
-const PROCESS_KEYS = [
-  ProcessAttr.PID,
-  ProcessAttr.PARENT_PID,
-  ProcessAttr.EXECUTABLE_PATH,
-  ProcessAttr.EXECUTABLE_NAME,
-  ProcessAttr.COMMAND_LINE,
-  ProcessAttr.OWNER,
-  ProcessAttr.USER_ID,
-  ProcessAttr.CREATION_TIME,
-  ProcessAttr.CONTAINER_ID,
-  ProcessAttr.EXECUTABLE_SHA256,
-  ProcessAttr.EXECUTABLE_DELETED,
-] as const;
-
-/** Counter names per method, built once. */
-const ATTRIBUTED_COUNTER: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.values(AttributionMethod).map((m) => [m, `attributed_${m}`]),
-);
+import { buildRules } from './internal/rules/index.ts';
+import type { JoinRule } from './internal/rules/join-rule.ts';
+import { newAttempt, type Attribution, type Rule } from './internal/rules/rule.ts';
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {
@@ -124,79 +78,46 @@ export const processAttributionDescription: ProcessorDescription = {
   },
 };
 
-/** How the rules left a record. */
-interface Attempt {
-  failure: Reason | undefined;
-  candidates: number | undefined;
-  /** The join found nothing yet and a partner may still arrive. */
-  joinPending: boolean;
-  /** The table knows nothing of the record's pid yet and its exec may still arrive. */
-  tablePending: boolean;
-}
-
 /** The process-attribution processor. */
 export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributionState> {
   private readonly config: ProcessAttributionConfig;
-  private readonly rules: readonly AttributionRule[];
+  /** The configured rules, in the order they are tried. */
+  private readonly rules: readonly Rule[];
+  /** The join, also the last try for a held record without a pid whatever the rules. */
+  private readonly joinRule: JoinRule;
+  /** The sensor's own naming of the process, tried before the configured rules. */
+  private readonly eventRule: Rule;
   private readonly table: ProcessTable;
   private readonly join: ConnectionJoinBuffer;
   private readonly procfs: ProcfsReader | undefined;
-  private readonly sockets: SocketInodeResolver | undefined;
-  private readonly hasher: ExecutableHasher | undefined;
-  private readonly localHosts: ReadonlySet<string>;
+  private readonly sources: Sources;
   /** Whether the join rule is configured (else connection records are not buffered for it). */
   private readonly joins: boolean;
   private readonly waiting: HeldRecords;
   /** Records the timer took out of `waiting` and is about to emit (after hashing): still held until then. */
   private releasing = 0;
   /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
-  private toHash: { record: PipelineRecord; host: string; live: ProcfsProcess | undefined }[] = [];
+  private readonly hashes: HashQueue | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
     super(context, processAttributionState);
     this.config = config;
-    this.rules = config.rules;
     this.joins = config.rules.includes('join');
     this.waiting = new HeldRecords({
       maxHeld: config.join.max_held,
       waitMs: config.join.wait_ms,
       maxWaitProcessingMs: config.join.max_wait_processing_ms,
     });
-    this.table = new ProcessTable({
-      maxEntries: config.process_table.max_entries,
-      exitRetentionMs: config.process_table.exit_retention_ms,
-      lifetimeSlackMs: config.process_table.lifetime_slack_ms,
-    });
-    this.join = new ConnectionJoinBuffer({
-      toleranceMs: config.join.tolerance_ms,
-      bufferMs: config.join.buffer_ms,
-      maxBuffered: config.join.max_buffered,
-      scope: config.join.scope,
-    });
-    const p = config.procfs;
-    this.localHosts = new Set(p.local_host_names.length > 0 ? p.local_host_names : [hostname()]);
-    if (p.enabled) {
-      this.procfs = new ProcfsReader({
-        root: p.root,
-        passwdPath: p.passwd_path,
-        cacheMaxEntries: p.cache_max_entries,
-        cacheTtlMs: p.cache_ttl_ms,
-      });
-      this.sockets = new SocketInodeResolver({
-        root: p.root,
-        maxInodes: p.max_socket_inodes,
-        minScanIntervalMs: p.min_fd_scan_interval_ms,
-        netTableRefreshMs: p.net_table_refresh_ms,
-        now: context.now,
-      });
+    this.sources = buildSources(config, context.now);
+    ({ table: this.table, join: this.join, procfs: this.procfs } = this.sources);
+    if (this.sources.hasher) {
+      this.hashes = new HashQueue(this.sources.hasher, this.procfs?.root, this.sources.localHosts);
     }
-    if (config.hashing.enabled) {
-      this.hasher = new ExecutableHasher({
-        maxFileBytes: config.hashing.max_file_bytes,
-        cacheMaxEntries: config.hashing.cache_max_entries,
-      });
-    }
+    const rules = buildRules(config, this.sources);
+    this.rules = rules.ordered;
+    this.joinRule = rules.join;
+    this.eventRule = rules.event;
   }
 
   protected override async processBatch(batch: PipelineRecord[]): Promise<PipelineRecord[]> {
@@ -270,24 +191,8 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
 
   override counters() {
     // Counters kept by the library pieces are copied in when asked, so the hot path does not pay for them.
-    this.stats.count('process_table_evicted', this.table.evictions - this.stats.get('process_table_evicted'));
-    this.stats.count('join_buffer_evicted', this.join.evictions - this.stats.get('join_buffer_evicted'));
-    if (this.sockets) {
-      this.stats.count('fd_scans', this.sockets.fdScans - this.stats.get('fd_scans'));
-      this.stats.count(
-        'fd_scan_rate_limited',
-        this.sockets.rateLimited - this.stats.get('fd_scan_rate_limited'),
-      );
-      this.stats.count('net_table_reads', this.sockets.netTableReads - this.stats.get('net_table_reads'));
-    }
-    if (this.hasher) {
-      this.stats.count(
-        'hash_skipped_too_large',
-        this.hasher.skippedTooLarge - this.stats.get('hash_skipped_too_large'),
-      );
-      this.stats.count('hash_unreadable', this.hasher.unreadable - this.stats.get('hash_unreadable'));
-      this.stats.count('files_hashed', this.hasher.filesHashed - this.stats.get('files_hashed'));
-    }
+    for (const [name, total] of sourceCounters(this.sources))
+      this.stats.count(name, total - this.stats.get(name));
     return super.counters();
   }
 
@@ -316,71 +221,16 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
       this.table.observe(host, timeMs);
       this.join.observe(host, timeMs);
     }
-    switch (record.eventName) {
-      case EventName.PROCESS_EXEC: {
-        const pid = processPid(attrs);
-        const startMs = isoMs(get(attrs, ProcessAttr.CREATION_TIME)) ?? timeMs;
-        if (pid === undefined || startMs === undefined) {
-          this.report(
-            'malformed_record',
-            `process exec record without ${pid === undefined ? ProcessAttr.PID : 'a time'} ignored`,
-          );
-          return;
-        }
-        const identity = processAttributesOf(attrs, PROCESS_KEYS);
-        // Derived once here rather than for every connection the process makes.
-        identity[ProcessAttr.CREATION_TIME] ??= new Date(startMs).toISOString();
-        const path = get(identity, ProcessAttr.EXECUTABLE_PATH);
-        if (path !== undefined) identity[ProcessAttr.EXECUTABLE_NAME] ??= executableName(path);
-        this.table.addExec(host, pid, startMs, identity);
-        return;
+    if (record.eventName === EventName.CONNECTION) {
+      const pid = processPid(attrs);
+      if (this.joins && pid !== undefined && timeMs !== undefined) {
+        this.joinRule.remember(record, host, timeMs, pid);
       }
-      case EventName.PROCESS_EXIT: {
-        const pid = processPid(attrs);
-        const exitMs = isoMs(get(attrs, ProcessAttr.EXIT_TIME)) ?? timeMs;
-        if (pid === undefined || exitMs === undefined) {
-          this.report(
-            'malformed_record',
-            `process exit record without ${pid === undefined ? ProcessAttr.PID : 'a time'} ignored`,
-          );
-          return;
-        }
-        if (!this.table.addExit(host, pid, exitMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)))) {
-          this.stats.count('exit_of_unknown_process');
-        }
-        return;
-      }
-      case EventName.CONNECTION: {
-        const pid = processPid(attrs);
-        if (
-          !this.joins ||
-          pid === undefined ||
-          timeMs === undefined ||
-          attrs[AttributionAttr.METHOD] !== undefined
-        ) {
-          return;
-        }
-        const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
-        const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
-        if (destinationAddress === undefined || destinationPort === undefined) return;
-        const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
-        const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
-        const candidate: JoinCandidate = {
-          host,
-          timeMs,
-          destinationAddress,
-          destinationPort,
-          pid,
-          attributes: processAttributesOf(attrs, PROCESS_KEYS),
-          ...(sourceAddress !== undefined ? { sourceAddress } : {}),
-          ...(sourcePort !== undefined && sourcePort !== 0 ? { sourcePort } : {}),
-        };
-        this.join.add(candidate);
-        return;
-      }
-      default:
-        return;
+      return;
     }
+    const learned = learnProcessEvent(this.table, record, host, timeMs);
+    if (learned.kind === 'malformed') this.report('malformed_record', learned.message);
+    else if (learned.kind === 'exit_of_unknown_process') this.stats.count('exit_of_unknown_process');
   }
 
   /** Runs the rules over one connection record. */
@@ -404,80 +254,19 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
       this.stats.count('pid_not_a_process');
     }
     const local = this.isLocal(host, timeMs);
-    if (
-      pid !== undefined &&
-      (get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME))
-    ) {
-      // The sensor named the process itself: method `event`; the table or /proc only fill what it left out.
-      const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
-      if (found.kind === 'found') fillFromEntry(record, found.entry);
-      const liveOrReused =
-        local && this.rules.includes('procfs') ? this.liveProcess(pid, timeMs, record) : undefined;
-      const live = liveOrReused === 'reused' ? undefined : liveOrReused;
-      if (live) fillFromProcfs(record, live);
-      else if (
-        found.kind === 'unknown' &&
-        get(attrs, ProcessAttr.EXECUTABLE_PATH) === undefined &&
-        this.waitsForExec()
-      ) {
-        // The sensor named only the comm (tcplife, ss): the exec that gives the path may come in a later batch.
-        this.hold({
-          record,
-          host,
-          timeMs,
-          heldAtMs: this.context.now(),
-          failure: undefined,
-          candidates: undefined,
-        });
-        return 'held';
+    const attempt = newAttempt();
+    const query = { record, host, timeMs, pid, local };
+    // The sensor's own naming first; a record that waits for its exec is not tried by the configured rules.
+    let found = this.eventRule.attribute(query, attempt);
+    if (!found && !attempt.tablePending) {
+      for (const rule of this.rules) {
+        found = rule.attribute(query, attempt);
+        if (found) break;
       }
-      this.finish(record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, host, live);
-      return 'done';
     }
-    const attempt: Attempt = {
-      failure: undefined,
-      candidates: undefined,
-      joinPending: false,
-      tablePending: false,
-    };
-    for (const rule of this.rules) {
-      switch (rule) {
-        case 'pid': {
-          if (pid === undefined) break;
-          const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
-          if (found.kind === 'found') {
-            fillFromEntry(record, found.entry);
-            this.finish(record, AttributionMethod.EVENT, tableConfidence(found), host, undefined);
-            return 'done';
-          }
-          if (found.kind === 'gone') attempt.failure ??= AttributionReason.PROCESS_GONE;
-          else attempt.tablePending = this.waitsForExec();
-          break;
-        }
-        case 'join': {
-          if (pid !== undefined) break;
-          if (this.tryJoin(record, host, timeMs, attempt)) return 'done';
-          if (this.config.join.wait_ms > 0 && attempt.failure !== AttributionReason.AMBIGUOUS)
-            attempt.joinPending = true;
-          break;
-        }
-        case 'procfs': {
-          if (pid === undefined || !local || !this.procfs) break;
-          const live = this.liveProcess(pid, timeMs, record);
-          if (live === 'reused' || live === undefined) {
-            attempt.failure ??= AttributionReason.PROCESS_GONE;
-            break;
-          }
-          fillFromProcfs(record, live);
-          this.finish(record, AttributionMethod.PROCFS, ATTRIBUTION_CONFIDENCE.PROCFS, host, live);
-          return 'done';
-        }
-        case 'socket': {
-          if (pid !== undefined || !local || !this.sockets || !this.procfs) break;
-          if (this.trySocket(record, host, timeMs, attempt)) return 'done';
-          break;
-        }
-      }
+    if (found) {
+      this.finish(record, found, host);
+      return 'done';
     }
     if ((attempt.joinPending && this.hasDestination(record)) || attempt.tablePending) {
       this.hold({
@@ -494,105 +283,10 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     return 'done';
   }
 
-  private tryJoin(record: PipelineRecord, host: string, timeMs: number, attempt: Attempt): boolean {
-    const attrs = record.attributes;
-    const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
-    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
-    if (destinationAddress === undefined || destinationPort === undefined) return false;
-    const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
-    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
-    const result = this.join.match({
-      host,
-      timeMs,
-      destinationAddress,
-      destinationPort,
-      ...(sourceAddress !== undefined ? { sourceAddress } : {}),
-      ...(sourcePort !== undefined && sourcePort !== 0 ? { sourcePort } : {}),
-    });
-    if (result.kind === 'ambiguous') {
-      attempt.failure = AttributionReason.AMBIGUOUS;
-      attempt.candidates = result.candidates;
-      return false;
-    }
-    if (result.kind === 'none') return false;
-    copyAbsent(record, result.attributes);
-    setIfAbsent(record, ProcessAttr.PID, result.pid);
-    const found = this.table.lookup(
-      host,
-      result.pid,
-      timeMs,
-      isoMs(get(result.attributes, ProcessAttr.CREATION_TIME)),
-    );
-    if (found.kind === 'found') fillFromEntry(record, found.entry);
-    const confidence = result.fiveTuple
-      ? ATTRIBUTION_CONFIDENCE.JOIN_FIVE_TUPLE
-      : ATTRIBUTION_CONFIDENCE.JOIN_DESTINATION;
-    this.finish(record, AttributionMethod.JOIN, confidence, host, undefined);
-    return true;
-  }
-
-  private trySocket(record: PipelineRecord, host: string, timeMs: number, attempt: Attempt): boolean {
-    const attrs = record.attributes;
-    const transport = get(attrs, NetworkAttr.TRANSPORT);
-    if (transport !== undefined && transport.toLowerCase() !== 'tcp') return false;
-    const source = get(attrs, NetworkAttr.SOURCE_ADDRESS);
-    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
-    const destination = get(attrs, NetworkAttr.DESTINATION_ADDRESS);
-    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
-    if (!source || !destination || sourcePort === undefined || destinationPort === undefined) return false;
-    const sockets = this.sockets!;
-    // The record's source is the local side of an outbound connection; an inbound one is seen the other way round.
-    let lookup = sockets.resolve({
-      localAddress: source,
-      localPort: sourcePort,
-      remoteAddress: destination,
-      remotePort: destinationPort,
-    });
-    if (lookup.kind === 'no_socket') {
-      lookup = sockets.resolve({
-        localAddress: destination,
-        localPort: destinationPort,
-        remoteAddress: source,
-        remotePort: sourcePort,
-      });
-    }
-    if (lookup.kind !== 'found') return false;
-    if (lookup.pids.length > 1) {
-      // A socket inherited across fork is held by several processes; which one made the connection is unknown.
-      attempt.failure = AttributionReason.AMBIGUOUS;
-      attempt.candidates = lookup.pids.length;
-      return false;
-    }
-    const live = this.liveProcess(lookup.pids[0], timeMs, record);
-    if (live === undefined || live === 'reused') return false;
-    fillFromProcfs(record, live);
-    this.finish(record, AttributionMethod.SOCKET, ATTRIBUTION_CONFIDENCE.SOCKET, host, live);
-    return true;
-  }
-
-  /**
-   * The live process of a pid if it is the one the record is about: it started before the record's time (within
-   * the slack; /proc's start time is precise to the clock tick on a boot time known to the second) and, when the
-   * record carries a creation time, started then.
-   */
-  private liveProcess(
-    pid: number,
-    timeMs: number,
-    record: PipelineRecord,
-  ): ProcfsProcess | 'reused' | undefined {
-    const process = this.procfs?.read(pid);
-    if (!process) return undefined;
-    const slack = Math.max(this.config.process_table.lifetime_slack_ms, 1_000);
-    const creation = isoMs(get(record.attributes, ProcessAttr.CREATION_TIME));
-    if (creation !== undefined && Math.abs(creation - process.startMs) > slack) return 'reused';
-    if (process.startMs > timeMs + slack) return 'reused';
-    return process;
-  }
-
   private isLocal(host: string, timeMs: number): boolean {
     return (
       this.procfs !== undefined &&
-      this.localHosts.has(host) &&
+      this.sources.localHosts.has(host) &&
       Math.abs(this.context.now() - timeMs) <= this.config.procfs.max_event_age_ms
     );
   }
@@ -602,64 +296,24 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   }
 
   /** Writes the method and confidence, marks kernel threads and missing executables, hashes when asked. */
-  private finish(
-    record: PipelineRecord,
-    method: string,
-    confidence: number,
-    host: string,
-    live: ProcfsProcess | undefined,
-  ): void {
-    setIfAbsent(record, AttributionAttr.METHOD, method);
-    setIfAbsent(record, AttributionAttr.CONFIDENCE, confidence);
-    const attrs = record.attributes;
-    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
-    if (live?.kernelThread) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.KERNEL_THREAD);
-    else if (path === undefined) setIfAbsent(record, AttributionAttr.REASON, AttributionReason.NO_EXECUTABLE);
-    else if (attrs[ProcessAttr.EXECUTABLE_NAME] === undefined)
-      attrs[ProcessAttr.EXECUTABLE_NAME] = executableName(path);
-    this.stats.count(ATTRIBUTED_COUNTER[method] ?? `attributed_${method}`);
-    if (this.hasher && attrs[ProcessAttr.EXECUTABLE_SHA256] === undefined && !live?.kernelThread) {
-      this.toHash.push({ record, host, live });
+  private finish(record: PipelineRecord, { method, confidence, live }: Attribution, host: string): void {
+    this.stats.count(markAttributed(record, method, confidence, live));
+    if (
+      this.hashes &&
+      record.attributes[ProcessAttr.EXECUTABLE_SHA256] === undefined &&
+      !live?.kernelThread
+    ) {
+      this.hashes.add(record, host, live);
     }
   }
 
   /** Hashes the executables of the records attributed since the last call. */
   private async hashPending(): Promise<void> {
-    if (this.toHash.length === 0) return;
-    const jobs = this.toHash;
-    this.toHash = [];
-    for (const job of jobs) await this.hashInto(job.record, job.host, job.live);
+    await this.hashes?.drain();
   }
 
-  private async hashInto(
-    record: PipelineRecord,
-    host: string,
-    live: ProcfsProcess | undefined,
-  ): Promise<void> {
-    let path: string | undefined;
-    if (live?.executablePath !== undefined) {
-      // The running image itself, even when deleted or in a container's mount namespace.
-      path = `${this.procfs!.root}/${live.pid}/exe`;
-    } else if (this.localHosts.has(host) && record.attributes[ProcessAttr.CONTAINER_ID] === undefined) {
-      // Another mount namespace would give another file at the same path: only host processes are hashed by path.
-      path = get(record.attributes, ProcessAttr.EXECUTABLE_PATH);
-    }
-    if (path === undefined) return;
-    const result = await this.hasher!.hash(path);
-    if (result.kind === 'hashed') setIfAbsent(record, ProcessAttr.EXECUTABLE_SHA256, result.sha256);
-  }
-
-  private unattributed(
-    record: PipelineRecord,
-    failure: Reason | undefined,
-    candidates: number | undefined,
-  ): void {
-    const reason = failure ?? AttributionReason.NO_MATCH;
-    setIfAbsent(record, AttributionAttr.METHOD, AttributionMethod.NONE);
-    setIfAbsent(record, AttributionAttr.CONFIDENCE, 0);
-    setIfAbsent(record, AttributionAttr.REASON, reason);
-    if (candidates !== undefined) setIfAbsent(record, AttributionAttr.CANDIDATES, candidates);
-    this.stats.count(`unattributed_${reason}`);
+  private unattributed(record: PipelineRecord, failure: Reason | undefined, candidates?: number): void {
+    this.stats.count(markUnattributed(record, failure, candidates));
   }
 
   private hold(held: Held): void {
@@ -690,11 +344,6 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     return out;
   }
 
-  /** Whether a record whose pid the table does not know yet waits for its exec (`join.wait_ms` > 0). */
-  private waitsForExec(): boolean {
-    return this.config.join.wait_ms > 0 && this.rules.includes('pid');
-  }
-
   /**
    * Gives a held record its final attribution: a record with a pid from the table (its exec may have arrived while
    * it waited), else the join.
@@ -709,27 +358,19 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
       if (found.kind === 'found') {
         fillFromEntry(h.record, found.entry);
         const confidence = named ? ATTRIBUTION_CONFIDENCE.EVENT : tableConfidence(found);
-        this.finish(h.record, AttributionMethod.EVENT, confidence, h.host, undefined);
+        this.finish(h.record, { method: AttributionMethod.EVENT, confidence }, h.host);
       } else if (named) {
-        this.finish(h.record, AttributionMethod.EVENT, ATTRIBUTION_CONFIDENCE.EVENT, h.host, undefined);
+        const confidence = ATTRIBUTION_CONFIDENCE.EVENT;
+        this.finish(h.record, { method: AttributionMethod.EVENT, confidence }, h.host);
       } else {
-        this.unattributed(
-          h.record,
-          found.kind === 'gone' ? AttributionReason.PROCESS_GONE : h.failure,
-          undefined,
-        );
+        this.unattributed(h.record, found.kind === 'gone' ? AttributionReason.PROCESS_GONE : h.failure);
       }
       return;
     }
-    const attempt: Attempt = {
-      failure: h.failure,
-      candidates: h.candidates,
-      joinPending: false,
-      tablePending: false,
-    };
-    if (!this.tryJoin(h.record, h.host, h.timeMs, attempt)) {
-      this.unattributed(h.record, attempt.failure, attempt.candidates);
-    }
+    const attempt = newAttempt(h.failure, h.candidates);
+    const found = this.joinRule.match(h.record, h.host, h.timeMs, attempt);
+    if (found) this.finish(h.record, found, h.host);
+    else this.unattributed(h.record, attempt.failure, attempt.candidates);
   }
 
   private ensureTimer(): void {
@@ -750,58 +391,4 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     }, period);
     this.timer.unref();
   }
-}
-
-/** The confidence of a process-table match: exact start time, within the lifetime, or only within the slack. */
-function tableConfidence(found: Extract<ProcessLookup, { kind: 'found' }>): number {
-  if (found.exact) return ATTRIBUTION_CONFIDENCE.TABLE_EXACT;
-  return found.inSlack ? ATTRIBUTION_CONFIDENCE.TABLE_SLACK : ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME;
-}
-
-/** A record's pid when it names a process: pid 0 (the idle task) and negative values do not. */
-function processPid(attrs: RecordAttributes): number | undefined {
-  const pid = get(attrs, ProcessAttr.PID);
-  return pid !== undefined && pid > 0 ? pid : undefined;
-}
-
-function isoMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function canonical(address: string | undefined): string | undefined {
-  return address === undefined ? undefined : canonicalAddress(address);
-}
-
-function copyAbsent(record: PipelineRecord, attributes: RecordAttributes): void {
-  const target = record.attributes;
-  for (const key in attributes) {
-    if (target[key] === undefined && attributes[key] !== undefined) target[key] = attributes[key];
-  }
-}
-
-function fillFromEntry(record: PipelineRecord, entry: ProcessEntry): void {
-  copyAbsent(record, entry.attributes);
-  setIfAbsent(record, ProcessAttr.PID, entry.pid);
-}
-
-function fillFromProcfs(record: PipelineRecord, p: ProcfsProcess): void {
-  setIfAbsent(record, ProcessAttr.PID, p.pid);
-  setIfAbsent(record, ProcessAttr.PARENT_PID, p.ppid);
-  setIfAbsent(record, ProcessAttr.CREATION_TIME, p.creationTime);
-  if (p.kernelThread) {
-    // No executable to name: the kernel thread is marked as such, its comm is not passed off as an executable.
-    setIfAbsent(record, ProcessAttr.KERNEL_THREAD, true);
-    return;
-  }
-  if (p.executablePath !== undefined) {
-    setIfAbsent(record, ProcessAttr.EXECUTABLE_PATH, p.executablePath);
-    setIfAbsent(record, ProcessAttr.EXECUTABLE_NAME, executableName(p.executablePath));
-    setIfAbsent(record, ProcessAttr.EXECUTABLE_DELETED, p.executableDeleted);
-  }
-  setIfAbsent(record, ProcessAttr.COMMAND_LINE, p.commandLine);
-  setIfAbsent(record, ProcessAttr.USER_ID, p.uid);
-  setIfAbsent(record, ProcessAttr.OWNER, p.owner);
-  setIfAbsent(record, ProcessAttr.CONTAINER_ID, p.containerId);
 }

@@ -1,13 +1,11 @@
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import { assertReadmeConfigTable } from '@egressguard/core/testing';
+import { assertProcessorReadme } from '@egressguard/core/testing';
 
 import { processAttributionFactory } from '../src/index.ts';
 
-void it('README configuration table matches the schema', () => {
-  assertReadmeConfigTable(
-    new URL('../README.md', import.meta.url),
-    'process_attribution',
-    processAttributionFactory.config,
-  );
+void describe('README', () => {
+  void it('has the processor sections, and its contract and configuration table are current', () => {
+    assertProcessorReadme(new URL('../README.md', import.meta.url), [processAttributionFactory]);
+  });
 });

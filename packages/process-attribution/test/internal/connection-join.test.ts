@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ConnectionJoinBuffer, type JoinCandidate } from '../../src/index.ts';
+import { ConnectionJoinBuffer, type JoinCandidate } from '../../src/internal/connection-join.ts';
 
 const buffer = (maxBuffered = 100) =>
   new ConnectionJoinBuffer({ toleranceMs: 1_000, bufferMs: 10_000, maxBuffered, scope: 'host' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { containerIdFromCgroup } from '../../src/index.ts';
+import { containerIdFromCgroup } from '../../src/internal/container-id.ts';
 
 const ID = '3f4c5d6e7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { ExecutableHasher } from '../../src/index.ts';
+import { ExecutableHasher } from '../../src/internal/executable-hasher.ts';
 
 const sha = (data: string) => createHash('sha256').update(data).digest('hex');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ProcessTable } from '../../src/index.ts';
+import { ProcessTable } from '../../src/internal/process-table.ts';
 
 const table = () => new ProcessTable({ maxEntries: 100, exitRetentionMs: 10_000, lifetimeSlackMs: 500 });
 

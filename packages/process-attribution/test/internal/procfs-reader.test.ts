@@ -3,7 +3,7 @@ import { existsSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { ProcfsReader, parseProcStat } from '../../src/index.ts';
+import { ProcfsReader, parseProcStat } from '../../src/internal/procfs-reader.ts';
 import { FAKE_BTIME, fakeProcfs } from './fake-procfs.ts';
 
 const CONTAINER = 'a'.repeat(40) + '0123456789abcdef01234567';

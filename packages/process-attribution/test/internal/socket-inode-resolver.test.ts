@@ -3,7 +3,11 @@ import { rmSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { after, describe, it } from 'node:test';
 
-import { SocketInodeResolver, decodeProcNetAddress, parseProcNetTcp } from '../../src/index.ts';
+import {
+  SocketInodeResolver,
+  decodeProcNetAddress,
+  parseProcNetTcp,
+} from '../../src/internal/socket-inode-resolver.ts';
 import { fakeProcfs } from './fake-procfs.ts';
 
 const LE = endianness() === 'LE';

@@ -1,0 +1,173 @@
+/**
+ * The rules one by one, through their one interface: what each attributes, and what each leaves in the attempt
+ * when it does not (the reason, the candidate count, whether a partner or an exec may still arrive).
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+
+import { makeConnection } from '@egressguard/core/testing';
+import { AttributionMethod, NetworkAttr, ProcessAttr, type RecordAttributes } from '@egressguard/schema';
+
+import { ATTRIBUTION_CONFIDENCE, AttributionReason } from '../../../src/internal/attribution.ts';
+import { ConnectionJoinBuffer } from '../../../src/internal/connection-join.ts';
+import { ProcessTable } from '../../../src/internal/process-table.ts';
+import { ProcfsReader } from '../../../src/internal/procfs-reader.ts';
+import { EventRule } from '../../../src/internal/rules/event-rule.ts';
+import { JoinRule } from '../../../src/internal/rules/join-rule.ts';
+import { PidRule } from '../../../src/internal/rules/pid-rule.ts';
+import { ProcfsRule } from '../../../src/internal/rules/procfs-rule.ts';
+import { newAttempt, type RuleQuery } from '../../../src/internal/rules/rule.ts';
+import { SocketRule } from '../../../src/internal/rules/socket-rule.ts';
+import { FAKE_BTIME, fakeProcfs } from '../fake-procfs.ts';
+
+const T0 = Date.parse('2025-11-30T10:00:00Z');
+const HOST = 'web-1';
+
+const table = () => {
+  const t = new ProcessTable({ maxEntries: 100, exitRetentionMs: 60_000, lifetimeSlackMs: 1_000 });
+  t.addExec(HOST, 42, T0, {
+    [ProcessAttr.PID]: 42,
+    [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl',
+    [ProcessAttr.CREATION_TIME]: new Date(T0).toISOString(),
+  });
+  return t;
+};
+const joinBuffer = () =>
+  new ConnectionJoinBuffer({ toleranceMs: 2_000, bufferMs: 60_000, maxBuffered: 100, scope: 'host' });
+
+const DESTINATION: RecordAttributes = {
+  [NetworkAttr.DESTINATION_ADDRESS]: '198.51.100.20',
+  [NetworkAttr.DESTINATION_PORT]: 80,
+};
+function query(attributes: RecordAttributes, ms: number, local = false): RuleQuery {
+  const record = makeConnection({ ...DESTINATION, ...attributes }, { timeMs: T0 + ms, host: HOST });
+  const pid = attributes[ProcessAttr.PID];
+  return { record, host: HOST, timeMs: T0 + ms, pid: typeof pid === 'number' ? pid : undefined, local };
+}
+
+void describe('attribution rules', () => {
+  void it('pid: the table finds the process in its lifetime, or says it is gone, or that its exec may come', () => {
+    const t = table();
+    t.addExit(HOST, 42, T0 + 10_000, undefined);
+    const rule = new PidRule(t, 5_000);
+    const found = query({ [ProcessAttr.PID]: 42 }, 5_000);
+    assert.deepEqual(rule.attribute(found, newAttempt()), {
+      method: AttributionMethod.EVENT,
+      confidence: ATTRIBUTION_CONFIDENCE.TABLE_LIFETIME,
+    });
+    assert.equal(found.record.attributes[ProcessAttr.EXECUTABLE_PATH], '/usr/bin/curl');
+
+    const gone = newAttempt();
+    assert.equal(rule.attribute(query({ [ProcessAttr.PID]: 42 }, 30_000), gone), undefined);
+    assert.equal(gone.failure, AttributionReason.PROCESS_GONE);
+    assert.equal(gone.tablePending, false);
+
+    const unknown = newAttempt();
+    assert.equal(rule.attribute(query({ [ProcessAttr.PID]: 7 }, 5_000), unknown), undefined);
+    assert.equal(unknown.tablePending, true);
+    const noWait = newAttempt();
+    new PidRule(t, 0).attribute(query({ [ProcessAttr.PID]: 7 }, 5_000), noWait);
+    assert.equal(noWait.tablePending, false);
+
+    assert.equal(rule.attribute(query({}, 5_000), newAttempt()), undefined);
+  });
+
+  void it('join: one partner attributes, canonical addresses meet, two are ambiguous and do not wait', () => {
+    const t = table();
+    const buffer = joinBuffer();
+    const rule = new JoinRule(buffer, t, 5_000);
+    const partner = makeConnection(
+      {
+        [NetworkAttr.DESTINATION_ADDRESS]: '::ffff:198.51.100.20',
+        [NetworkAttr.DESTINATION_PORT]: 80,
+        [ProcessAttr.PID]: 42,
+      },
+      { timeMs: T0 + 1_000, host: HOST },
+    );
+    rule.remember(partner, HOST, T0 + 1_000, 42);
+    const q = query({}, 1_500);
+    assert.deepEqual(rule.attribute(q, newAttempt()), {
+      method: AttributionMethod.JOIN,
+      confidence: ATTRIBUTION_CONFIDENCE.JOIN_DESTINATION,
+    });
+    assert.equal(q.record.attributes[ProcessAttr.PID], 42);
+    assert.equal(q.record.attributes[ProcessAttr.EXECUTABLE_PATH], '/usr/bin/curl', 'filled from the table');
+
+    const none = newAttempt();
+    assert.equal(rule.attribute(query({}, 40_000), none), undefined);
+    assert.equal(none.joinPending, true, 'a partner may still arrive');
+
+    const other = makeConnection(
+      { ...DESTINATION, [ProcessAttr.PID]: 43 },
+      { timeMs: T0 + 1_200, host: HOST },
+    );
+    rule.remember(other, HOST, T0 + 1_200, 43);
+    const ambiguous = newAttempt();
+    assert.equal(rule.attribute(query({}, 1_500), ambiguous), undefined);
+    assert.equal(ambiguous.failure, AttributionReason.AMBIGUOUS);
+    assert.equal(ambiguous.candidates, 2);
+    assert.equal(ambiguous.joinPending, false);
+
+    assert.equal(
+      rule.attribute(query({ [ProcessAttr.PID]: 42 }, 1_500), newAttempt()),
+      undefined,
+      'has a pid',
+    );
+  });
+
+  void it('event: a record naming its process is attributed at once, or waits for the exec of a bare comm', () => {
+    const rule = new EventRule(table(), undefined, 1_000, true);
+    const named = query({ [ProcessAttr.PID]: 42, [ProcessAttr.EXECUTABLE_NAME]: 'curl' }, 5_000);
+    assert.deepEqual(rule.attribute(named, newAttempt()), {
+      method: AttributionMethod.EVENT,
+      confidence: ATTRIBUTION_CONFIDENCE.EVENT,
+    });
+    assert.equal(named.record.attributes[ProcessAttr.EXECUTABLE_PATH], '/usr/bin/curl');
+
+    const waits = newAttempt();
+    assert.equal(
+      rule.attribute(query({ [ProcessAttr.PID]: 7, [ProcessAttr.EXECUTABLE_NAME]: 'x' }, 0), waits),
+      undefined,
+    );
+    assert.equal(waits.tablePending, true);
+
+    const unnamed = newAttempt();
+    assert.equal(rule.attribute(query({ [ProcessAttr.PID]: 42 }, 5_000), unnamed), undefined);
+    assert.deepEqual(unnamed, newAttempt(), 'not its record: the attempt is untouched');
+  });
+
+  void it('procfs and socket: nothing without /proc or for a record of another host', () => {
+    const procfs = new ProcfsRule(undefined, 1_000);
+    const socket = new SocketRule(undefined, undefined, 1_000);
+    for (const local of [true, false]) {
+      const attempt = newAttempt();
+      assert.equal(procfs.attribute(query({ [ProcessAttr.PID]: 42 }, 0, local), attempt), undefined);
+      assert.equal(socket.attribute(query({}, 0, local), attempt), undefined);
+      assert.deepEqual(attempt, newAttempt());
+    }
+  });
+
+  void it('procfs: the live process if it started before the record, else the pid is gone (reused)', () => {
+    const root = fakeProcfs([{ pid: 100, comm: 'beacon', startTicks: 100, exe: '/tmp/.x/beacon' }]);
+    after(() => rmSync(root, { recursive: true, force: true }));
+    const reader = new ProcfsReader({ root, passwdPath: '/nonexistent', clockTicksPerSecond: 100 });
+    const rule = new ProcfsRule(reader, 1_000);
+    const startMs = FAKE_BTIME * 1000 + 1_000;
+    const q = (ms: number): RuleQuery => {
+      const record = makeConnection({ ...DESTINATION, [ProcessAttr.PID]: 100 }, { timeMs: ms, host: HOST });
+      return { record, host: HOST, timeMs: ms, pid: 100, local: true };
+    };
+    const live = q(startMs + 5_000);
+    const found = rule.attribute(live, newAttempt());
+    assert.ok(found);
+    assert.equal(found.method, AttributionMethod.PROCFS);
+    assert.equal(found.confidence, ATTRIBUTION_CONFIDENCE.PROCFS);
+    assert.equal(found.live?.pid, 100);
+    assert.equal(live.record.attributes[ProcessAttr.EXECUTABLE_PATH], '/tmp/.x/beacon');
+
+    const reused = newAttempt();
+    assert.equal(rule.attribute(q(startMs - 60_000), reused), undefined);
+    assert.equal(reused.failure, AttributionReason.PROCESS_GONE);
+  });
+});
