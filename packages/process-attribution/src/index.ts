@@ -11,8 +11,12 @@ export { processAttributionConfig, ATTRIBUTION_RULES } from './config.ts';
 export type { ProcessAttributionConfig, AttributionRule } from './config.ts';
 /** The values this processor writes to `egressguard.attribution.confidence` and `.reason`. */
 export { ATTRIBUTION_CONFIDENCE, AttributionReason } from './internal/attribution.ts';
-/** Parses `/proc/net/tcp` and `tcp6`: for agents that poll connections themselves (see examples/custom-agent). */
-export { parseProcNetTcp } from './internal/socket-inode-resolver.ts';
+/**
+ * Reads `/proc/net/tcp{,6}` rows and their addresses, and a process's container from its cgroup file: for agents
+ * and receivers that poll connections themselves (the CLI's `procfs` receiver, examples/custom-agent).
+ */
+export { decodeProcNetAddress, parseProcNetTcp } from './internal/socket-inode-resolver.ts';
+export { containerIdFromCgroup } from './internal/container-id.ts';
 export type { NetTcpEntry } from './internal/socket-inode-resolver.ts';
 
 /** The factory of the `process_attribution` processor. */
