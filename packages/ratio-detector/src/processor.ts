@@ -27,14 +27,14 @@ import {
 
 import type { RatioDetectorConfig } from './config.ts';
 import { AdaptiveBaselines } from './internal/adaptive-baseline.ts';
-import { judgeAdaptive } from './internal/adaptive-rule.ts';
-import { judgeAn0145 } from './internal/an0145-rule.ts';
-import { judgeByteRatio } from './internal/byte-ratio-rule.ts';
+import { judgeAdaptive } from './internal/rules/adaptive-rule.ts';
+import { judgeAn0145 } from './internal/rules/an0145-rule.ts';
+import { judgeByteRatio } from './internal/rules/byte-ratio-rule.ts';
 import { buildDetection } from './internal/detection-record.ts';
 import { DecidedIds, detectionId } from './internal/detection-id.ts';
 import type { RuleInput, RuleOutcome } from './internal/finding.ts';
 import { readFlowFacts } from './internal/flow-facts.ts';
-import { judgeLongSession } from './internal/long-session-rule.ts';
+import { judgeLongSession } from './internal/rules/long-session-rule.ts';
 import { overflowFinding } from './internal/overflow-finding.ts';
 import { qualify } from './internal/qualification.ts';
 import { RoleResolver } from './internal/roles.ts';

@@ -3,9 +3,9 @@
  * connections and gets little back. RITA's lesson decides the order: attempts that all failed are a different
  * signal (an implant that cannot reach home), judged first and never counted as a low response.
  */
-import type { Finding, RuleInput, RuleOutcome } from './finding.ts';
-import { noveltyPart, ratePart, total } from './score.ts';
-import { bytes, connectionsPhrase, duration, num, subject } from './text.ts';
+import type { Finding, RuleInput, RuleOutcome } from '../finding.ts';
+import { noveltyPart, ratePart, total } from '../score.ts';
+import { bytes, connectionsPhrase, duration, num, subject } from '../text.ts';
 
 /** What the rule does when no counted connection carried byte counts. */
 export type NoBytesMode = 'report' | 'skip';

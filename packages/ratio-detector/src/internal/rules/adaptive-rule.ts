@@ -4,12 +4,12 @@
  * connections counted rise, or the received/sent ratio falls, past the robust z-score threshold, once the identity
  * has `min_windows` of history.
  */
-import type { RatioDetectorConfig } from '../config.ts';
-import type { BaselineSample } from './adaptive-baseline.ts';
-import type { RuleInput, RuleOutcome } from './finding.ts';
-import { median, robustScore, type RobustScore } from './robust-statistics.ts';
-import { noveltyPart, total } from './score.ts';
-import { connectionsPhrase, duration, num, subject } from './text.ts';
+import type { RatioDetectorConfig } from '../../config.ts';
+import type { BaselineSample } from '../adaptive-baseline.ts';
+import type { RuleInput, RuleOutcome } from '../finding.ts';
+import { median, robustScore, type RobustScore } from '../robust-statistics.ts';
+import { noveltyPart, total } from '../score.ts';
+import { connectionsPhrase, duration, num, subject } from '../text.ts';
 
 const BASE = 45;
 const MAX_DEVIATION_PART = 20;

@@ -8,9 +8,9 @@
  * A window without an interval cv (fewer than three connections) cannot be judged irregular and is let go.
  * Off by default.
  */
-import type { RuleInput, RuleOutcome } from './finding.ts';
-import { noveltyPart, total } from './score.ts';
-import { connectionsPhrase, duration, num, subject } from './text.ts';
+import type { RuleInput, RuleOutcome } from '../finding.ts';
+import { noveltyPart, total } from '../score.ts';
+import { connectionsPhrase, duration, num, subject } from '../text.ts';
 
 const BASE = 40;
 const MAX_IRREGULARITY_PART = 10;

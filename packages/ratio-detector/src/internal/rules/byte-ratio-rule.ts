@@ -2,9 +2,9 @@
  * Sibling rule after MITRE ATT&CK AN0144 (its Windows analytic, here on Linux flows): far more bytes out than in,
  * outbound:inbound at least 4:1 in MITRE's related analytics, once enough has left to matter. Off by default.
  */
-import type { RuleInput, RuleOutcome } from './finding.ts';
-import { noveltyPart, total } from './score.ts';
-import { bytes, connectionsPhrase, duration, num, subject } from './text.ts';
+import type { RuleInput, RuleOutcome } from '../finding.ts';
+import { noveltyPart, total } from '../score.ts';
+import { bytes, connectionsPhrase, duration, num, subject } from '../text.ts';
 
 const BASE = 50;
 const MAX_RATIO_PART = 20;
