@@ -39,13 +39,7 @@ export type {
 export { Service } from './runtime/service.ts';
 export type { BoundReceiver, ServiceOptions } from './runtime/service.ts';
 export { OTLP_JSON_FORMAT, replay } from './runtime/replay.ts';
-export type {
-  InputProblem,
-  MalformedInput,
-  ReplayOptions,
-  ReplayProgress,
-  ReplayResult,
-} from './runtime/replay.ts';
+export type { InputProblem, ReplayOptions, ReplayProgress, ReplayResult } from './runtime/replay.ts';
 export {
   buildPipeline,
   checkConstruction,

@@ -21,13 +21,12 @@ import { createProcessorRegistry } from '../src/processor-registry.ts';
 const README = new URL('../../schema/README.md', import.meta.url);
 
 /**
- * Attributes written outside the processors: the eBPF receiver's sensor-down reports, and the malformed count the
- * blind-spot table takes from normalize's counters.
+ * Attributes written outside the processors: the eBPF receiver's sensor-down reports. (The malformed count is the
+ * coverage report's own, from the `egressguard.unreadable_input` records normalize and the replay reader write.)
  */
 const WRITTEN_OUTSIDE: Readonly<Record<string, string>> = {
   [CoverageAttr.SENSOR_DOWN_MS]: '(ebpf receiver)',
   [CoverageAttr.SENSOR_DOWN_REASON]: '(ebpf receiver)',
-  [CoverageAttr.MALFORMED]: '(blind-spot table, from normalize counters)',
 };
 
 const SECTIONS: [AttributePlace, string][] = [
@@ -37,6 +36,7 @@ const SECTIONS: [AttributePlace, string][] = [
   ['http_flow', 'Flow records (`egressguard.http_flow`)'],
   ['detection', 'Detection records (`egressguard.detection`)'],
   ['coverage', 'Coverage records (`egressguard.coverage`)'],
+  ['unreadable_input', 'Unreadable-input records (`egressguard.unreadable_input`)'],
 ];
 
 /** Who writes and who reads one attribute, by the processors' contracts. */

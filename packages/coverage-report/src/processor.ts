@@ -3,8 +3,9 @@
  * connection records are counted per event-time period, host and source format, and when a period is over (the
  * event-time watermark has passed its end plus the allowed lateness) one `egressguard.coverage` record per host and
  * source format is emitted with the counts. Placed after process attribution, "with process" counts what the
- * enricher found too. Malformed input lines are not visible to a stage after `normalize` (they never became
- * records): the attribute is left out here, and the CLI's replay summary fills it from the file reader.
+ * enricher found too. Input lines that could not be read never became connection records: `normalize` (with
+ * `report_unreadable`) and the replay reader count them in `egressguard.unreadable_input` records, which this stage
+ * takes in (dropped, counted as `unreadable_input`) and adds to the `malformed` figure of their host and source format.
  */
 import type { ProcessorContext, ProcessorDescription } from '@egressguard/core';
 import { BaseProcessor, EventTimeWatermark } from '@egressguard/core';
@@ -16,8 +17,10 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
+  UnreadableInputAttr,
   createResource,
   eventTimeMs,
+  getInt,
   hostName,
   msToHrTime,
   PipelineRecord,
@@ -43,9 +46,10 @@ export const coverageReportDescription: ProcessorDescription = {
     'Blind-spot report: per host and source format and event-time period, how many connection records had a process, bytes and real HTTP semantics.',
   stability: 'alpha',
   reads: {
-    events: [EventName.CONNECTION],
+    events: [EventName.CONNECTION, EventName.UNREADABLE_INPUT],
     attributes: [
       ProvenanceAttr.SOURCE_FORMAT,
+      UnreadableInputAttr.COUNT,
       ProcessAttr.PID,
       ProcessAttr.EXECUTABLE_PATH,
       ProcessAttr.EXECUTABLE_NAME,
@@ -65,6 +69,7 @@ export const coverageReportDescription: ProcessorDescription = {
       CoverageAttr.WITH_PROCESS,
       CoverageAttr.WITH_BYTES,
       CoverageAttr.WITH_HTTP,
+      CoverageAttr.MALFORMED,
     ],
   },
 };
@@ -80,6 +85,8 @@ interface Entry {
   withProcess: number;
   withBytes: number;
   withHttp: number;
+  /** Unreadable input lines, from `egressguard.unreadable_input` records. */
+  malformed: number;
 }
 
 /** Counts coverage per period and emits `egressguard.coverage` records. */
@@ -96,7 +103,13 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
   }
 
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    let unreadable = 0;
     for (const record of batch) {
+      if (record.eventName === EventName.UNREADABLE_INPUT) {
+        unreadable++;
+        this.addUnreadable(record);
+        continue;
+      }
       if (record.eventName !== EventName.CONNECTION) continue;
       const t = eventTimeMs(record);
       if (t === undefined) {
@@ -112,7 +125,8 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
       this.add(start, record);
       this.watermark.observe(t);
     }
-    const out = batch.slice();
+    const out =
+      unreadable === 0 ? batch.slice() : batch.filter((r) => r.eventName !== EventName.UNREADABLE_INPUT);
     for (const start of [...this.periods.keys()].sort((a, b) => a - b)) {
       if (this.watermark.isFinal(start + this.config.period_ms)) out.push(...this.emitPeriod(start));
     }
@@ -164,7 +178,36 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
     return { entries, maxEntries: this.config.max_keys };
   }
 
+  /**
+   * Takes in an `egressguard.unreadable_input` record: its count goes to the period of the latest connection seen
+   * (unreadable lines have no event time of their own), or before any, to the period of the record's time. The record
+   * itself is dropped here, counted as `unreadable_input`: what it said is in the report.
+   */
+  private addUnreadable(record: PipelineRecord): void {
+    this.stats.drop('unreadable_input');
+    const max = this.watermark.toJSON().maxEventMs;
+    const t = max ?? eventTimeMs(record);
+    if (t === undefined) {
+      this.stats.count('without_time');
+      return;
+    }
+    const start = Math.floor(t / this.config.period_ms) * this.config.period_ms;
+    this.entryFor(start, record).malformed += Math.max(
+      0,
+      getInt(record.attributes, UnreadableInputAttr.COUNT) ?? 0,
+    );
+  }
+
   private add(start: number, record: PipelineRecord): void {
+    const entry = this.entryFor(start, record);
+    const c = coverageOf(record);
+    entry.connections++;
+    if (c.process) entry.withProcess++;
+    if (c.bytes) entry.withBytes++;
+    if (c.http) entry.withHttp++;
+  }
+
+  private entryFor(start: number, record: PipelineRecord): Entry {
     let entries = this.periods.get(start);
     if (!entries) {
       entries = new Map();
@@ -187,14 +230,19 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
         host === OVERFLOW_HOST
           ? createResource({ [ResourceAttr.HOST_NAME]: OVERFLOW_HOST })
           : record.resource;
-      entry = { host, format, resource, connections: 0, withProcess: 0, withBytes: 0, withHttp: 0 };
+      entry = {
+        host,
+        format,
+        resource,
+        connections: 0,
+        withProcess: 0,
+        withBytes: 0,
+        withHttp: 0,
+        malformed: 0,
+      };
       entries.set(key, entry);
     }
-    const c = coverageOf(record);
-    entry.connections++;
-    if (c.process) entry.withProcess++;
-    if (c.bytes) entry.withBytes++;
-    if (c.http) entry.withHttp++;
+    return entry;
   }
 
   private emitPeriod(start: number): PipelineRecord[] {
@@ -216,6 +264,7 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
             [CoverageAttr.WITH_PROCESS]: e.withProcess,
             [CoverageAttr.WITH_BYTES]: e.withBytes,
             [CoverageAttr.WITH_HTTP]: e.withHttp,
+            [CoverageAttr.MALFORMED]: e.malformed,
           },
           resource: e.resource,
           instrumentationScope: REPORT_SCOPE,

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { makeConnection, makeProcessExec } from '@egressguard/core/testing';
+import { Pipeline } from '@egressguard/core';
+import {
+  assertRecordsConserved,
+  hostResource,
+  makeConnection,
+  makeProcessExec,
+} from '@egressguard/core/testing';
+import { PipelineRecord, msToHrTime } from '@egressguard/schema';
 
 import { coverageReportFactory } from '../src/index.ts';
 
@@ -57,6 +64,7 @@ describe('coverage_report processor', () => {
         'egressguard.coverage.with_process': 1,
         'egressguard.coverage.with_bytes': 0,
         'egressguard.coverage.with_http': 0,
+        'egressguard.coverage.malformed': 0,
       },
       {
         host: 'web-01',
@@ -68,6 +76,7 @@ describe('coverage_report processor', () => {
         'egressguard.coverage.with_process': 1,
         'egressguard.coverage.with_bytes': 1,
         'egressguard.coverage.with_http': 0,
+        'egressguard.coverage.malformed': 0,
       },
     ]);
     assert.ok(out2.slice(1).every((r) => r.eventName === 'egressguard.coverage'));
@@ -94,4 +103,63 @@ describe('coverage_report processor', () => {
     );
     assert.equal(p.counters().events.overflow, 2);
   });
+
+  it('takes in unreadable-input records: their counts become the malformed figure of their host and format', async () => {
+    const p = create({ period_ms: 60_000, allowed_lateness_ms: 0 });
+    const pipeline = Pipeline.of([p]);
+    const input = [
+      conn(T0 + 1_000, 'web-01', 'auditd'),
+      unreadableInput('web-01', 'auditd', 3, T0 + 500_000),
+      unreadableInput('web-02', 'tcplife', 2),
+      unreadableInput('web-01', 'auditd', 4),
+      conn(T0 + 61_000, 'web-01', 'auditd'),
+    ];
+    const out = await pipeline.process(input);
+    // Not passed on: what they said is in the report. Dropped, counted, every record accounted for.
+    assert.equal(out.filter((r) => r.eventName === 'egressguard.unreadable_input').length, 0);
+    assert.equal(p.counters().dropped.unreadable_input, 3);
+    assertRecordsConserved(pipeline);
+    const [balance] = Object.values(pipeline.balance());
+    assert.deepEqual([balance.recordsIn, balance.dropped, balance.lost], [input.length, 3, 0]);
+    // Counted in the period of the latest connection seen (they have no event time of their own).
+    assert.deepEqual(
+      out
+        .filter((r) => r.eventName === 'egressguard.coverage')
+        .map((r) => [
+          r.resource.attributes['host.name'],
+          r.attributes['egressguard.source.format'],
+          r.attributes['egressguard.coverage.period.start_unix_ms'],
+          r.attributes['egressguard.coverage.connections'],
+          r.attributes['egressguard.coverage.malformed'],
+        ]),
+      [
+        ['web-01', 'auditd', T0, 1, 7],
+        ['web-02', 'tcplife', T0, 0, 2],
+      ],
+    );
+  });
+
+  it('before any connection, counts unreadable lines in the period of their observed time', async () => {
+    const p = create({ period_ms: 60_000 });
+    await p.process([unreadableInput('web-01', 'zeek.conn', 5, T0 + 70_000)]);
+    const reports = await p.shutdown();
+    assert.deepEqual(
+      reports.map((r) => [
+        r.attributes['egressguard.coverage.period.start_unix_ms'],
+        r.attributes['egressguard.coverage.connections'],
+        r.attributes['egressguard.coverage.malformed'],
+      ]),
+      [[T0 + 60_000, 0, 5]],
+    );
+  });
 });
+
+function unreadableInput(host: string, format: string, count: number, observedMs?: number): PipelineRecord {
+  return new PipelineRecord({
+    ...(observedMs === undefined ? {} : { hrTimeObserved: msToHrTime(observedMs) }),
+    eventName: 'egressguard.unreadable_input',
+    attributes: { 'egressguard.source.format': format, 'egressguard.unreadable_input.count': count },
+    resource: hostResource(host),
+    instrumentationScope: { name: '@egressguard/normalize' },
+  });
+}

@@ -38,6 +38,12 @@ export const normalizeConfig = defineConfig(
       .describe(
         'Longest raw line (a text body) read, in UTF-8 bytes; a longer one is dropped unread (counted as line_too_long). Default: 1048576 (1 MiB).',
       ),
+    report_unreadable: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Emit an egressguard.unreadable_input record per batch, host and source format with the count of input lines that could not be read (malformed, too long, unrecognised and dropped, dated out of range), for the coverage report. Default: false.',
+      ),
     auditd_max_open_events: z
       .number()
       .int()

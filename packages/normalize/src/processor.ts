@@ -17,6 +17,7 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
+  UnreadableInputAttr,
   createResource,
   eventTimeProblem,
   type PipelineRecord,
@@ -33,7 +34,9 @@ import { createTetragonFormat } from './formats/tetragon.ts';
 import { auditdParserState, tetragonParserState } from './internal/parser-state.ts';
 import { jsonAttributes } from './internal/json-attributes.ts';
 import { normalizeState, type NormalizeState, type ParserEntry } from './internal/state.ts';
+import { inputOf, streamKey, tooLong } from './internal/raw-input.ts';
 import { Tally } from './internal/tally.ts';
+import { UnreadableTally, unreadableSourceFormat } from './internal/unreadable.ts';
 
 /** Metadata of the `normalize` processor. */
 export const normalizeDescription: ProcessorDescription = {
@@ -43,7 +46,12 @@ export const normalizeDescription: ProcessorDescription = {
   stability: 'alpha',
   reads: { events: [], attributes: [ResourceAttr.HOST_NAME], body: 'a raw sensor line or a decoded map' },
   writes: {
-    events: [EventName.CONNECTION, EventName.PROCESS_EXEC, EventName.PROCESS_EXIT],
+    events: [
+      EventName.CONNECTION,
+      EventName.PROCESS_EXEC,
+      EventName.PROCESS_EXIT,
+      EventName.UNREADABLE_INPUT,
+    ],
     attributes: [
       ProcessAttr.PID,
       ProcessAttr.PARENT_PID,
@@ -75,6 +83,7 @@ export const normalizeDescription: ProcessorDescription = {
       ProvenanceAttr.SOURCE_FORMAT,
       ProvenanceAttr.SOURCE_ID,
       ProvenanceAttr.BYTES_KIND,
+      UnreadableInputAttr.COUNT,
     ],
   },
 };
@@ -122,6 +131,8 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
   private unrecognized = 0;
   private tooLongLines = 0;
   private outOfRange = 0;
+  /** Unreadable lines of the batch (or flush) under way, when `report_unreadable` is on. */
+  private readonly unreadable = new UnreadableTally();
 
   constructor(config: NormalizeConfig, context: ProcessorContext) {
     super(context, normalizeState);
@@ -142,12 +153,14 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
       const input = inputOf(record.body);
       if (input === undefined) {
         this.malformed({ line: i, reason: 'body is neither a text line nor a map' }, undefined, true);
+        this.countUnreadable(record.resource, this.fixed);
         continue;
       }
       if (typeof input === 'string' && tooLong(input, this.config.max_line_bytes)) {
         // Never handed to a parser: one hostile line must not cost time or memory in proportion to its length.
         this.stats.drop('line_too_long');
         this.tooLongLines++;
+        this.countUnreadable(record.resource, this.fixed ?? this.lastFormat.peek(streamKey(record.resource)));
         if (this.tooLongLines === 1 || this.tooLongLines % 1000 === 0)
           this.report(
             'line_too_long',
@@ -163,6 +176,7 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
           out.push(record);
         } else {
           this.stats.drop('unrecognized');
+          this.countUnreadable(record.resource, undefined);
         }
         if (this.unrecognized === 1 || this.unrecognized % 1000 === 0) {
           this.report(
@@ -197,7 +211,9 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
         this.malformed(e, format.name, own);
         rejected ||= own;
       }
+      this.countUnreadable(record.resource, format, errors.length);
       const outOfRange = this.emit(produced, out);
+      this.countUnreadable(record.resource, format, outOfRange);
       if (!rejected && outOfRange > 0 && outOfRange === produced.length && produced.length === 1) {
         // The one record this line produced or completed is dated out of range: the line is dropped for it.
         this.stats.drop('time_out_of_range');
@@ -208,12 +224,14 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
       }
       if (produced.length === 0 && errors.length === 0) this.stats.count('consumed');
     }
+    out.push(...this.unreadable.take(this.context.now()));
     return out;
   }
 
   protected override flushState(): PipelineRecord[] {
     const out: PipelineRecord[] = [];
     for (const slot of [...this.slots.values()]) this.endSlot(slot, out);
+    out.push(...this.unreadable.take(this.context.now()));
     return out;
   }
 
@@ -304,7 +322,7 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
     input: string | Readonly<Record<string, unknown>>,
     resource: RecordResource,
   ): SensorFormat | undefined {
-    const key = JSON.stringify(resource.attributes);
+    const key = streamKey(resource);
     const recognised = recognizeFormat(input, this.formats);
     if (recognised) {
       this.lastFormat.set(key, recognised);
@@ -321,6 +339,12 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
     if (dropsRecord) this.stats.drop('malformed');
     else this.stats.count('malformed_event');
     this.report('malformed', `record ${error.line}${format ? ` (${format})` : ''}: ${error.reason}`);
+  }
+
+  /** Counts `n` unreadable lines of the stream of `resource` for an `egressguard.unreadable_input` record. */
+  private countUnreadable(resource: RecordResource, format: SensorFormat | undefined, n = 1): void {
+    if (this.config.report_unreadable && n > 0)
+      this.unreadable.add(resource, unreadableSourceFormat(format), n);
   }
 
   private slotFor(resource: RecordResource, format: SensorFormat, out: PipelineRecord[]): Slot {
@@ -374,27 +398,11 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
       // The lines these records came from were counted when consumed: a rejected record is an event here.
       const rejected = this.emit(result.records, out);
       if (rejected > 0) this.stats.count('time_out_of_range', rejected);
+      this.countUnreadable(slot.current.resource, slot.format, result.errors.length + rejected);
     } catch (cause) {
       this.report('parser_end_failed', `${slot.format.name} parser failed at end of stream`, cause);
     }
     const counts = slot.parser.counters?.() ?? {};
     for (const [k, v] of Object.entries(counts)) if (!k.startsWith('open_')) this.retired.add(k, v);
   }
-}
-
-/** The parser input of a record body: a line of text, or a map (an OTLP kvlist decoded to a plain object). */
-function inputOf(body: unknown): string | Readonly<Record<string, unknown>> | undefined {
-  if (typeof body === 'string') return body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array)) {
-    return body as Readonly<Record<string, unknown>>;
-  }
-  return undefined;
-}
-
-/** Whether `text` is longer than `maxBytes` in UTF-8, without encoding it when its length alone decides. */
-function tooLong(text: string, maxBytes: number): boolean {
-  // A UTF-16 code unit takes 1 to 3 bytes in UTF-8.
-  if (text.length > maxBytes) return true;
-  if (text.length * 3 <= maxBytes) return false;
-  return Buffer.byteLength(text, 'utf8') > maxBytes;
 }

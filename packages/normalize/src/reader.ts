@@ -22,6 +22,7 @@ import type { ParseError, ParserOptions, SensorFormat, SensorParser } from './fo
 import { SENSOR_FORMAT_LIST, getFormat, recognizeFormat } from './formats/index.ts';
 import { boundedLines } from './internal/bounded-lines.ts';
 import { JsonFramer, type FramingError } from './internal/json-framer.ts';
+import { UnreadableTally, unreadableSourceFormat } from './internal/unreadable.ts';
 
 /** The reader's bounds when options leave them out. */
 export const READER_DEFAULTS = {
@@ -53,6 +54,15 @@ export interface ReadSensorFileOptions {
   readonly maxErrorsKept?: number;
   /** The formats to choose from (to use formats built with non-default options). Default: every format. */
   readonly formats?: readonly SensorFormat[];
+  /**
+   * Add to each batch, after its records, one `egressguard.unreadable_input` record per source format with the count
+   * of the batch's malformed or skipped inputs (as the `normalize` processor's `report_unreadable` does), so that a
+   * coverage report in the chain counts them. With `auto`, inputs skipped before any format was recognised are
+   * reported with the batch in which the first one is. Default: false.
+   */
+  readonly reportUnreadable?: boolean;
+  /** Clock of the records' observed time (Unix ms), for tests. Default: `Date.now`. */
+  readonly now?: () => number;
 }
 
 /** One batch of what the file yielded. */
@@ -143,6 +153,7 @@ export function readSensorFile(
     defaultResource: resourceFor(options.host ?? hostname()),
     resourceFor,
   };
+  const now = options.now ?? Date.now;
 
   async function* batches(): AsyncGenerator<SensorFileBatch> {
     const framer = new JsonFramer(maxJsonObjectBytes, maxObjectsPerLine);
@@ -151,6 +162,7 @@ export function readSensorFile(
     if (fixed) parsers.set(fixed, fixed.createParser(parserOptions));
     // `auto`: what was skipped before any format was known, counted under the first format recognised.
     let unattributed = 0;
+    const unreadable = options.reportUnreadable ? new UnreadableTally() : undefined;
     let firstText: string | undefined;
     let records: PipelineRecord[] = [];
     let errors: ParseError[] = [];
@@ -161,9 +173,10 @@ export function readSensorFile(
       summary.malformed++;
       if (error.counter !== undefined)
         summary.skipped[error.counter] = (summary.skipped[error.counter] ?? 0) + 1;
-      if (current)
+      if (current) {
         summary.malformedByFormat[current.name] = (summary.malformedByFormat[current.name] ?? 0) + 1;
-      else unattributed++;
+        unreadable?.add(parserOptions.defaultResource, unreadableSourceFormat(current));
+      } else unattributed++;
       if (summary.malformedLines.length < maxKept) summary.malformedLines.push(error);
     };
     const addRecords = (out: readonly PipelineRecord[], line: number) => {
@@ -183,6 +196,7 @@ export function readSensorFile(
       }
     };
     const take = (): SensorFileBatch => {
+      if (unreadable) records.push(...unreadable.take(now()));
       const batch = { records, errors };
       records = [];
       errors = [];
@@ -198,7 +212,10 @@ export function readSensorFile(
       }
       if (!current) {
         summary.format = chosen.name;
-        if (unattributed > 0) summary.malformedByFormat[chosen.name] = unattributed;
+        if (unattributed > 0) {
+          summary.malformedByFormat[chosen.name] = unattributed;
+          unreadable?.add(parserOptions.defaultResource, unreadableSourceFormat(chosen), unattributed);
+        }
         unattributed = 0;
       }
       current = chosen;

@@ -16,13 +16,15 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
+  UnreadableInputAttr,
 } from './names.ts';
 
 /** The value types the schema uses. `int` values may arrive as numbers, decimal strings or bigints. */
 export type AttributeType = 'string' | 'int' | 'double' | 'boolean' | 'string[]';
 
 /** Where an attribute lives. */
-export type AttributePlace = 'resource' | 'connection' | 'process' | 'http_flow' | 'detection' | 'coverage';
+export type AttributePlace =
+  'resource' | 'connection' | 'process' | 'http_flow' | 'detection' | 'coverage' | 'unreadable_input';
 
 /** One documented attribute. */
 export interface AttributeDoc {
@@ -155,7 +157,7 @@ export const ATTRIBUTE_DOCS = [
     'string',
     '',
     'The sensor format the record came from (auditd, zeek.conn, tetragon, ss, …).',
-    ['connection', 'process', 'coverage'],
+    ['connection', 'process', 'coverage', 'unreadable_input'],
   ),
   d(
     ProvenanceAttr.SOURCE_ID,
@@ -402,8 +404,15 @@ export const ATTRIBUTE_DOCS = [
     CoverageAttr.MALFORMED,
     'int',
     '{line}',
-    'Input lines of this source format that could not be read, when the writer saw them (a reader does; the coverage_report stage, after normalize, cannot).',
+    'Input lines of this source format that could not be read: the counts of the `egressguard.unreadable_input` records of this host and source format the report took in.',
     COV,
+  ),
+  d(
+    UnreadableInputAttr.COUNT,
+    'int',
+    '{line}',
+    'Input lines of this host and source format that could not be read (malformed, too long, unrecognised, dated out of range) in one batch.',
+    ['unreadable_input'],
   ),
   d(
     CoverageAttr.SENSOR_DOWN_MS,

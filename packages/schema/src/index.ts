@@ -18,6 +18,7 @@ export {
   NoveltyStatus,
   DetectionAttr,
   CoverageAttr,
+  UnreadableInputAttr,
 } from './names.ts';
 export type { EventNameValue, OutcomeValue, NoveltyStatusValue } from './names.ts';
 export { ATTRIBUTE_DOCS, ATTRIBUTE_PREFIX_DOCS, attributeDoc } from './attribute-docs.ts';

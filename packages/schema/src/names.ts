@@ -19,6 +19,11 @@ export const EventName = {
   DETECTION: 'egressguard.detection',
   /** The blind-spot report: per host and source format, what the telemetry lacked. */
   COVERAGE: 'egressguard.coverage',
+  /**
+   * Input lines a reader or `normalize` could not read, counted per batch, host and source format (one record for
+   * many lines); the coverage report folds them into its `egressguard.coverage.malformed` figure.
+   */
+  UNREADABLE_INPUT: 'egressguard.unreadable_input',
 } as const;
 export type EventNameValue = (typeof EventName)[keyof typeof EventName];
 
@@ -218,6 +223,11 @@ export const DetectionAttr = {
   REVISION: 'egressguard.detection.revision',
   /** The evidence is the closed window's (true), or the window's so far (false: fired while it was open). */
   FINAL: 'egressguard.detection.final',
+} as const;
+
+/** Attributes of an `egressguard.unreadable_input` record (host on the resource, `egressguard.source.format`). */
+export const UnreadableInputAttr = {
+  COUNT: 'egressguard.unreadable_input.count',
 } as const;
 
 /** Attributes of an `egressguard.coverage` record (the blind-spot report). */

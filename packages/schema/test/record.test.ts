@@ -6,6 +6,7 @@ import {
   AttributionAttr,
   ConnectionAttr,
   CoverageAttr,
+  UnreadableInputAttr,
   DetectionAttr,
   EventName,
   FlowAttr,
@@ -133,6 +134,7 @@ describe('attribute documentation', () => {
       FlowAttr,
       NoveltyAttr,
       CoverageAttr,
+      UnreadableInputAttr,
       DetectionAttr,
     ];
     const constants = groups.flatMap((g) => Object.values(g)).filter((n) => !n.endsWith('.'));

@@ -54,6 +54,8 @@ export function defaultProcessorsYaml(options: DefaultProcessorsOptions = {}): s
     '  # Sensor output (auditd, Tetragon, Zeek, ss, …) to schema records; records already in the schema pass.',
     '  normalize:',
     '    format: auto',
+    '    # Lines it cannot read are counted in records of their own, for the blind-spot report.',
+    '    report_unreadable: true',
     '  # Who made each connection: the sensor event, a join with another sensor, or /proc. Live /proc lookups only',
     '  # touch records of this machine (host.name) no older than a minute: replayed captures are never looked up.',
     '  process_attribution:',

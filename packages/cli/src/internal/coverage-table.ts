@@ -1,6 +1,7 @@
 /**
- * The blind-spot table of the replay summary, from the coverage report's `egressguard.coverage` records: per host
- * and source format, how many connections lacked a process, bytes or HTTP semantics.
+ * The blind-spot table of the replay summary, from the coverage report's `egressguard.coverage` records alone: per
+ * host and source format, how many connections lacked a process, bytes or HTTP semantics, and how many input lines
+ * could not be read.
  */
 import {
   CoverageAttr,
@@ -26,13 +27,9 @@ export interface CoverageRow {
 
 /**
  * Folds coverage records into one row per host and source. A report re-emitted for the same period (a revision)
- * replaces the earlier one; different periods add up. `malformed` adds the input lines no parser could read, which
- * never became records and so are not in the coverage report itself.
+ * replaces the earlier one; different periods add up.
  */
-export function coverageRows(
-  records: readonly ReadonlyPipelineRecord[],
-  malformed: readonly { readonly host: string; readonly source: string; readonly count: number }[] = [],
-): CoverageRow[] {
+export function coverageRows(records: readonly ReadonlyPipelineRecord[]): CoverageRow[] {
   const latest = new Map<string, ReadonlyPipelineRecord>();
   for (const r of records) {
     const a = r.attributes;
@@ -61,19 +58,6 @@ export function coverageRows(
       withHttp: (prev?.withHttp ?? 0) + n(CoverageAttr.WITH_HTTP),
       malformed: (prev?.malformed ?? 0) + n(CoverageAttr.MALFORMED),
     });
-  }
-  for (const m of malformed) {
-    const key = `${m.host}\u0000${m.source}`;
-    const prev = rows.get(key) ?? {
-      host: m.host,
-      source: m.source,
-      connections: 0,
-      withProcess: 0,
-      withBytes: 0,
-      withHttp: 0,
-      malformed: 0,
-    };
-    rows.set(key, { ...prev, malformed: prev.malformed + m.count });
   }
   return [...rows.values()].sort((x, y) => x.host.localeCompare(y.host) || x.source.localeCompare(y.source));
 }

@@ -96,7 +96,7 @@ export function formatReplaySummary(result: ReplayResult, reported: ReportedCoun
     out.push(
       '',
       'Blind spots (connections lacking a process, bytes or HTTP):',
-      formatCoverageRows(coverageRows(result.coverage, result.malformed)),
+      formatCoverageRows(coverageRows(result.coverage)),
     );
   }
   return `${out.join('\n')}\n`;

@@ -4,13 +4,12 @@
  * normalize; output is OTLP JSON lines, one line per batch that left the chain.
  */
 import { statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import { openInputFile, type ProcessorCounters, type StageBalance } from '@egressguard/core';
-import { SENSOR_FORMATS, readSensorFile } from '@egressguard/normalize';
+import { readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import {
   DetectionAttr,
@@ -96,20 +95,11 @@ export interface ReplayResult {
   readonly detectionCount: number;
   /** Revisions of those detections (the same id with final or corrected evidence): updates, not alerts. */
   readonly revisionCount: number;
-  /** Coverage (blind-spot) records that left the chain (at most `keepRecords`). */
-  readonly coverage: readonly PipelineRecord[];
   /**
-   * Sensor input lines no parser could read, by host and source format: they never became records, so the coverage
-   * report inside the chain cannot count them; the blind-spot table adds them here.
+   * Coverage (blind-spot) records that left the chain (at most `keepRecords`): the whole blind-spot table, unreadable
+   * sensor lines included (the reader hands them to the chain as `egressguard.unreadable_input` records).
    */
-  readonly malformed: readonly MalformedInput[];
-}
-
-/** Unreadable sensor lines of one host and source format. */
-export interface MalformedInput {
-  readonly host: string;
-  readonly source: string;
-  readonly count: number;
+  readonly coverage: readonly PipelineRecord[];
 }
 
 const MAX_PROBLEMS = 20;
@@ -125,7 +115,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const detectionStreamMs: number[] = [];
   let streamMs = Number.NaN;
   const coverage: PipelineRecord[] = [];
-  const malformed = new Map<string, MalformedInput>();
   let recordsIn = 0;
   let recordsOut = 0;
   let detectionCount = 0;
@@ -169,8 +158,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     for (const p of pipelines) restorePipeline(p, options.stateDirectory);
 
   const run = async (batch: PipelineRecord[]) => {
-    recordsIn += batch.length;
     for (const r of batch) {
+      // The reader's counts of unreadable lines are records of the chain, not records read.
+      if (r.eventName !== EventName.UNREADABLE_INPUT) recordsIn++;
       if (r.eventName !== EventName.CONNECTION) continue;
       const t = eventTimeMs(r);
       if (t !== undefined && !(t <= streamMs)) streamMs = t;
@@ -188,7 +178,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
       await readOtlpJsonLines(file, options.stdin, run, reject, report);
-    else await readSensor(file, options.format, options.host, options.batchLines, run, reject, malformed);
+    else await readSensor(file, options.format, options.host, options.batchLines, run, reject);
     doneBefore += size;
     report(0);
   }
@@ -211,7 +201,6 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     detectionCount,
     revisionCount,
     coverage,
-    malformed: [...malformed.values()],
   };
 }
 
@@ -282,23 +271,17 @@ async function readSensor(
   batchLines: number | undefined,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
-  malformed: Map<string, MalformedInput>,
 ): Promise<void> {
+  // Unreadable lines go into the chain as egressguard.unreadable_input records, for the coverage report.
   const reader = readSensorFile(file, format, {
     ...(host !== undefined ? { host } : {}),
     ...(batchLines !== undefined ? { batchLines } : {}),
+    reportUnreadable: true,
   });
   for await (const batch of reader) {
     // A bound or check of the reader (line_too_long, unrecognized, time_out_of_range, …) is counted under its own
     // name; a line the sensor's parser could not read, as unreadable_line.
     for (const e of batch.errors) reject(file, e.line, e.counter ?? 'unreadable_line', e.reason);
     if (batch.records.length > 0) await run(batch.records);
-  }
-  // Counted under the source format the format's records carry, so that they land on the coverage report's row.
-  const onHost = host ?? hostname();
-  for (const [name, count] of Object.entries(reader.summary.malformedByFormat)) {
-    const source = SENSOR_FORMATS[name]?.sourceFormats[0] ?? name;
-    const key = `${onHost}\u0000${source}`;
-    malformed.set(key, { host: onHost, source, count: (malformed.get(key)?.count ?? 0) + count });
   }
 }

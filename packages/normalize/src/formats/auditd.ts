@@ -24,16 +24,7 @@
  * defines the attribute; `process.owner` is the ENRICHED name of that uid (`EUID="root"`).
  */
 import type { HrTime } from '@opentelemetry/api';
-import {
-  ConnectionAttr,
-  EventName,
-  NetworkAttr,
-  Outcome,
-  ProcessAttr,
-  ProvenanceAttr,
-  type OutcomeValue,
-  type PipelineRecord,
-} from '@egressguard/schema';
+import { ConnectionAttr, EventName, NetworkAttr, type PipelineRecord } from '@egressguard/schema';
 
 import type {
   ParseError,
@@ -43,21 +34,15 @@ import type {
   SensorFormat,
   SensorParser,
 } from '../format.ts';
-import {
-  hexToBytes,
-  parseAuditLine,
-  proctitleString,
-  untrustedString,
-  type AuditRecordLine,
-} from '../internal/audit-fields.ts';
+import { hexToBytes, parseAuditLine, type AuditRecordLine } from '../internal/audit-fields.ts';
 import { secondsAndFraction } from '../internal/event-time.ts';
 import { auditdParserState, parseParserState, type AuditdParserState } from '../internal/parser-state.ts';
-import { baseName, buildRecord } from '../internal/record-builder.ts';
+import { buildRecord } from '../internal/record-builder.ts';
 import { Tally } from '../internal/tally.ts';
-import { decodeSockaddr, execveCommandLine, intField } from './internal/auditd-records.ts';
+import { connectResult, InProgressConnects, isRepeatedConnectExit } from './internal/auditd-connect.ts';
+import { AUDITD_SOURCE_FORMAT, auditdProcessAttributes, decodeSockaddr } from './internal/auditd-records.ts';
 
-/** The `egressguard.source.format` value of auditd records. */
-export const AUDITD_SOURCE_FORMAT = 'auditd';
+export { AUDITD_SOURCE_FORMAT };
 
 /** Options of {@link createAuditdFormat}. */
 export interface AuditdFormatOptions {
@@ -76,18 +61,6 @@ const SYSCALLS: Readonly<Record<string, { readonly connect: number; readonly exe
   // AUDIT_ARCH_AARCH64: include/uapi/asm-generic/unistd.h: 203 connect, 221 execve, 281 execveat.
   c00000b7: { connect: 203, exec: [221, 281] },
 };
-
-// errno values (asm-generic/errno.h, the same on x86_64 and aarch64), negated as auditd writes `exit=`.
-const EINPROGRESS = -115;
-/** How many EINPROGRESS attempts are remembered to recognise their completing second connect(). */
-const MAX_IN_PROGRESS = 4096;
-/** How long after EINPROGRESS a successful connect() on the same socket is taken as its completion. */
-const IN_PROGRESS_COMPLETION_MS = 120_000;
-const EALREADY = -114;
-const EISCONN = -106;
-const ECONNREFUSED = -111;
-const ETIMEDOUT = -110;
-const EINTR = -4;
 
 /** Record types that belong to a syscall event and that this parser reads. */
 const KEPT_TYPES = new Set(['SYSCALL', 'SOCKADDR', 'EXECVE', 'PROCTITLE']);
@@ -119,8 +92,7 @@ class AuditdParser implements SensorParser {
   private readonly timeGapMs: number;
   private readonly open = new Map<string, OpenEvent>();
   private readonly tally = new Tally();
-  /** Connect attempts that returned EINPROGRESS, by node, pid, fd and destination, with their time. Bounded. */
-  private readonly inProgress = new Map<string, number>();
+  private readonly inProgress = new InProgressConnects(this.tally);
 
   constructor(options: ParserOptions, formatOptions: AuditdFormatOptions) {
     this.options = options;
@@ -316,44 +288,18 @@ class AuditdParser implements SensorParser {
     }
     const { destination, port } = decoded;
     const exit = Number(syscall.fields.get('exit')?.text);
-    if (exit === EALREADY || exit === EISCONN) {
+    const attempt = `${event.node ?? ''}|${syscall.fields.get('pid')?.text ?? ''}|${syscall.fields.get('a0')?.text ?? ''}|${destination.address}|${port}`;
+    if (isRepeatedConnectExit(exit) || this.inProgress.isCompletion(attempt, exit, event.timeMs)) {
       this.tally.add('repeated_connect');
       return;
     }
-    // A non-blocking connect returns EINPROGRESS; some runtimes (Perl's IO::Socket with a timeout) then call
-    // connect() again on the same socket, which returns 0 once the handshake is done. That is the same connection.
-    const attempt = `${event.node ?? ''}|${syscall.fields.get('pid')?.text ?? ''}|${syscall.fields.get('a0')?.text ?? ''}|${destination.address}|${port}`;
-    if (exit === EINPROGRESS) {
-      this.inProgress.delete(attempt);
-      this.inProgress.set(attempt, event.timeMs);
-      if (this.inProgress.size > MAX_IN_PROGRESS) {
-        this.inProgress.delete(this.inProgress.keys().next().value!);
-        this.tally.add('in_progress_evicted');
-      }
-    } else if (exit === 0) {
-      const started = this.inProgress.get(attempt);
-      if (started !== undefined && event.timeMs - started <= IN_PROGRESS_COMPLETION_MS) {
-        this.inProgress.delete(attempt);
-        this.tally.add('repeated_connect');
-        return;
-      }
-    }
-    let outcome: OutcomeValue;
-    let transport: string | undefined;
-    if (exit === 0 || exit === EINTR || !Number.isFinite(exit)) outcome = Outcome.UNKNOWN;
-    else if (exit === EINPROGRESS) {
-      outcome = Outcome.UNKNOWN;
-      transport = 'tcp';
-    } else {
-      outcome = Outcome.FAILED;
-      if (exit === ECONNREFUSED || exit === ETIMEDOUT) transport = 'tcp';
-    }
+    const { outcome, transport } = connectResult(exit);
     records.push(
       buildRecord(
         EventName.CONNECTION,
         event.time,
         {
-          ...this.processAttributes(event, syscall, false),
+          ...auditdProcessAttributes(syscall, undefined, event.proctitle, event.serial),
           [NetworkAttr.TRANSPORT]: transport,
           [NetworkAttr.TYPE]: destination.type,
           [NetworkAttr.DESTINATION_ADDRESS]: destination.address,
@@ -376,45 +322,10 @@ class AuditdParser implements SensorParser {
       buildRecord(
         EventName.PROCESS_EXEC,
         event.time,
-        this.processAttributes(event, syscall, true),
+        auditdProcessAttributes(syscall, event.execve, event.proctitle, event.serial),
         this.resourceOf(event),
       ),
     );
-  }
-
-  private processAttributes(
-    event: OpenEvent,
-    syscall: AuditRecordLine,
-    exec: boolean,
-  ): Record<string, string | number | boolean | undefined> {
-    const f = syscall.fields;
-    let exe = untrustedString(f.get('exe'));
-    let deleted: boolean | undefined;
-    if (exe?.endsWith(' (deleted)')) {
-      exe = exe.slice(0, -' (deleted)'.length);
-      deleted = true;
-    }
-    const comm = untrustedString(f.get('comm'));
-    const commandLine =
-      (exec ? execveCommandLine(event.execve) : undefined) ??
-      proctitleString(event.proctitle?.fields.get('proctitle'));
-    const uid = intField(f.get('uid'));
-    const euid = intField(f.get('euid'));
-    const enriched = syscall.enriched;
-    const owner =
-      enriched.get('EUID') ?? (uid !== undefined && uid === euid ? enriched.get('UID') : undefined);
-    return {
-      [ProcessAttr.PID]: intField(f.get('pid')),
-      [ProcessAttr.PARENT_PID]: intField(f.get('ppid')),
-      [ProcessAttr.EXECUTABLE_PATH]: exe,
-      [ProcessAttr.EXECUTABLE_NAME]: baseName(exe) ?? comm,
-      [ProcessAttr.COMMAND_LINE]: commandLine,
-      [ProcessAttr.USER_ID]: euid,
-      [ProcessAttr.OWNER]: owner === '?' || owner === 'unset' ? undefined : owner,
-      [ProcessAttr.EXECUTABLE_DELETED]: deleted,
-      [ProvenanceAttr.SOURCE_FORMAT]: AUDITD_SOURCE_FORMAT,
-      [ProvenanceAttr.SOURCE_ID]: String(event.serial),
-    };
   }
 
   private resourceOf(event: OpenEvent) {

@@ -2,9 +2,18 @@
  * What is read from an auditd event's records besides the line format itself: the destination of a SOCKADDR
  * record, id fields, and the command line of EXECVE records.
  */
-import { addressFromBytes, type CanonicalAddress } from '@egressguard/schema';
+import { ProcessAttr, ProvenanceAttr, addressFromBytes, type CanonicalAddress } from '@egressguard/schema';
 
-import { untrustedString, type AuditRecordLine, type AuditValue } from '../../internal/audit-fields.ts';
+import {
+  proctitleString,
+  untrustedString,
+  type AuditRecordLine,
+  type AuditValue,
+} from '../../internal/audit-fields.ts';
+import { baseName } from '../../internal/record-builder.ts';
+
+/** The `egressguard.source.format` value of auditd records. */
+export const AUDITD_SOURCE_FORMAT = 'auditd';
 
 /**
  * The destination of a SOCKADDR `saddr` (decoded from hex): an IPv4 or IPv6 address and port, a reason it cannot be
@@ -76,4 +85,43 @@ export function execveCommandLine(records: readonly AuditRecordLine[]): string |
   }
   const line = args.join(' ');
   return line === '' ? undefined : line;
+}
+
+/**
+ * The process attributes of an event's SYSCALL record: pid, parent, executable (the kernel's ` (deleted)` suffix
+ * removed and flagged), the command line (of the EXECVE records of an exec, else PROCTITLE), the effective uid and
+ * its ENRICHED name, and the event's provenance.
+ */
+export function auditdProcessAttributes(
+  syscall: AuditRecordLine,
+  execve: readonly AuditRecordLine[] | undefined,
+  proctitle: AuditRecordLine | undefined,
+  serial: number,
+): Record<string, string | number | boolean | undefined> {
+  const f = syscall.fields;
+  let exe = untrustedString(f.get('exe'));
+  let deleted: boolean | undefined;
+  if (exe?.endsWith(' (deleted)')) {
+    exe = exe.slice(0, -' (deleted)'.length);
+    deleted = true;
+  }
+  const comm = untrustedString(f.get('comm'));
+  const commandLine =
+    (execve ? execveCommandLine(execve) : undefined) ?? proctitleString(proctitle?.fields.get('proctitle'));
+  const uid = intField(f.get('uid'));
+  const euid = intField(f.get('euid'));
+  const enriched = syscall.enriched;
+  const owner = enriched.get('EUID') ?? (uid !== undefined && uid === euid ? enriched.get('UID') : undefined);
+  return {
+    [ProcessAttr.PID]: intField(f.get('pid')),
+    [ProcessAttr.PARENT_PID]: intField(f.get('ppid')),
+    [ProcessAttr.EXECUTABLE_PATH]: exe,
+    [ProcessAttr.EXECUTABLE_NAME]: baseName(exe) ?? comm,
+    [ProcessAttr.COMMAND_LINE]: commandLine,
+    [ProcessAttr.USER_ID]: euid,
+    [ProcessAttr.OWNER]: owner === '?' || owner === 'unset' ? undefined : owner,
+    [ProcessAttr.EXECUTABLE_DELETED]: deleted,
+    [ProvenanceAttr.SOURCE_FORMAT]: AUDITD_SOURCE_FORMAT,
+    [ProvenanceAttr.SOURCE_ID]: String(serial),
+  };
 }
