@@ -23,7 +23,7 @@ export type {
   StateDefinition,
   StateMigration,
 } from './define-processor.ts';
-export { recordFromState, recordStateSchema, recordToState } from './record-state.ts';
+export { attributesToState, recordFromState, recordStateSchema, recordToState } from './record-state.ts';
 export type { RecordState } from './record-state.ts';
 export { Pipeline } from './pipeline.ts';
 export type { PipelineOptions, PipelineSnapshot, StageBalance } from './pipeline.ts';

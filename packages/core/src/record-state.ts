@@ -37,7 +37,13 @@ function plain(value: unknown): z.core.util.JSONType {
   return value as string | number | boolean;
 }
 
-function plainMap(attributes: Readonly<Record<string, unknown>>): Record<string, z.core.util.JSONType> {
+/**
+ * Attributes (of a record or a resource) as a snapshot carries them: `undefined` values left out, bigint as a
+ * decimal string, bytes as base64.
+ */
+export function attributesToState(
+  attributes: Readonly<Record<string, unknown>>,
+): Record<string, z.core.util.JSONType> {
   const out: Record<string, z.core.util.JSONType> = {};
   for (const key of Object.keys(attributes)) {
     const value = attributes[key];
@@ -52,11 +58,11 @@ export function recordToState(record: PipelineRecord): RecordState {
     eventName: record.eventName ?? null,
     hrTime: [record.hrTime[0], record.hrTime[1]],
     hrTimeObserved: [record.hrTimeObserved[0], record.hrTimeObserved[1]],
-    attributes: plainMap(record.attributes),
+    attributes: attributesToState(record.attributes),
     body: plain(record.body),
     severityText: record.severityText ?? null,
     severityNumber: record.severityNumber ?? null,
-    resource: plainMap(record.resource.attributes),
+    resource: attributesToState(record.resource.attributes),
     scope: {
       name: record.instrumentationScope.name,
       version: record.instrumentationScope.version ?? null,

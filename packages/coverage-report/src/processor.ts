@@ -8,7 +8,7 @@
  * takes in (dropped, counted as `unreadable_input`) and adds to the `malformed` figure of their host and source format.
  */
 import type { ProcessorContext, ProcessorDescription } from '@egressguard/core';
-import { BaseProcessor, EventTimeWatermark } from '@egressguard/core';
+import { BaseProcessor, EventTimeWatermark, attributesToState } from '@egressguard/core';
 import {
   CoverageAttr,
   EventName,
@@ -30,7 +30,6 @@ import {
 
 import type { CoverageReportConfig } from './config.ts';
 import { UNKNOWN_FORMAT, UNKNOWN_HOST, coverageOf } from './internal/coverage.ts';
-import { jsonAttributes } from './internal/json-attributes.ts';
 import { coverageReportState, type CoverageReportState } from './internal/state.ts';
 
 /**
@@ -146,7 +145,7 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
         start,
         entries: [...entries.values()].map((e) => ({
           ...e,
-          resource: jsonAttributes(e.resource.attributes),
+          resource: attributesToState(e.resource.attributes),
         })),
       })),
     };

@@ -8,7 +8,7 @@
  * pipeline that mixes raw sensor lines with records other agents already normalised.
  */
 import type { ProcessorContext, ProcessorDescription, ProcessorCounters } from '@egressguard/core';
-import { BaseProcessor } from '@egressguard/core';
+import { BaseProcessor, attributesToState } from '@egressguard/core';
 import {
   ConnectionAttr,
   HttpAttr,
@@ -32,7 +32,6 @@ import { createAuditdFormat } from './formats/auditd.ts';
 import { SENSOR_FORMAT_LIST, recognizeFormat } from './formats/index.ts';
 import { createTetragonFormat } from './formats/tetragon.ts';
 import { auditdParserState, tetragonParserState } from './internal/parser-state.ts';
-import { jsonAttributes } from './internal/json-attributes.ts';
 import { normalizeState, type NormalizeState, type ParserEntry } from './internal/state.ts';
 import { inputOf, streamKey, tooLong } from './internal/raw-input.ts';
 import { Tally } from './internal/tally.ts';
@@ -240,7 +239,7 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
     for (const slot of this.slots.values()) {
       const state = slot.parser.snapshot?.();
       if (state === undefined) continue;
-      const resource = jsonAttributes(slot.resourceAttributes);
+      const resource = attributesToState(slot.resourceAttributes);
       const format = slot.format.name;
       if (format === 'auditd') parsers.push({ resource, format, state: auditdParserState.parse(state) });
       else if (format === 'tetragon')
