@@ -17,6 +17,7 @@ import {
   NoveltyAttr,
   ProcessAttr,
   ProvenanceAttr,
+  UnreadableInputAttr,
   cloneRecord,
   createResource,
   msToHrTime,
@@ -41,6 +42,7 @@ export interface RecordSpec {
     | 'flow'
     | 'detection'
     | 'coverage'
+    | 'unreadable'
     | 'foreign'
     | 'no_event_name'
     | 'raw_body'
@@ -101,6 +103,7 @@ export const recordSpec: fc.Arbitrary<RecordSpec> = fc.record({
         'exit',
         'detection',
         'coverage',
+        'unreadable',
         'foreign',
         'no_event_name',
         'raw_body',
@@ -219,6 +222,11 @@ export function buildRecord(spec: RecordSpec, samples: readonly PipelineRecord[]
       put(attrs, CoverageAttr.CONNECTIONS, spec.count);
       put(attrs, CoverageAttr.WITH_PROCESS, spec.count);
       put(attrs, ProvenanceAttr.SOURCE_FORMAT, 'tcplife');
+      break;
+    case 'unreadable':
+      eventName = EventName.UNREADABLE_INPUT;
+      put(attrs, UnreadableInputAttr.COUNT, spec.count);
+      put(attrs, ProvenanceAttr.SOURCE_FORMAT, 'auditd');
       break;
     case 'foreign':
       eventName = 'vendor.app.request';
