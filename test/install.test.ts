@@ -70,14 +70,34 @@ describe('installing the packed packages into an empty project', () => {
     }
     project = join(dir, 'project');
     mkdirSync(project);
+    const files = readdirSync(tarballs);
+    assert.equal(files.length, PACKAGES.length, 'one tarball per package');
+    // Every @egressguard package from its tarball, also where one depends on another (overrides): npm never asks
+    // the registry for our names, so a package of the same name published by someone else cannot slip in.
+    const local = Object.fromEntries(
+      files.map((f) => [
+        `@egressguard/${f.replace(/^egressguard-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`,
+        `file:${join(tarballs, f)}`,
+      ]),
+    );
+    assert.deepEqual(
+      Object.keys(local).sort(),
+      PACKAGES.map((name) => `@egressguard/${name}`).sort(),
+      'the tarballs are the packages',
+    );
     writeFileSync(
       join(project, 'package.json'),
-      JSON.stringify({ name: 'uses-egressguard', private: true, type: 'module' }),
+      JSON.stringify({
+        name: 'uses-egressguard',
+        private: true,
+        type: 'module',
+        dependencies: local,
+        overrides: local,
+      }),
     );
-    const files = readdirSync(tarballs).map((f) => join(tarballs, f));
-    assert.equal(files.length, PACKAGES.length, 'one tarball per package');
-    // --prefer-offline: the dependencies are in npm's cache since `npm ci`; the registry is asked only for what is not.
-    run(NPM, ['install', '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline', ...files], project);
+    // --prefer-offline: the other dependencies are in npm's cache since `npm ci`; the registry is asked only for what
+    // is not there.
+    run(NPM, ['install', '--no-audit', '--no-fund', '--omit=dev', '--prefer-offline'], project);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
