@@ -21,6 +21,10 @@ function fromParsed(parsed: ipaddr.IPv4 | ipaddr.IPv6): CanonicalAddress {
   return { address: v6.toRFC5952String(), type: 'ipv6' };
 }
 
+/** Four decimal octets 0..255 without leading zeros: an IPv4 address already in the canonical form. */
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const CANONICAL_IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
 /**
  * Reads an address written as text: surrounding space, IPv6 brackets and zone are dropped; IPv4 must be four
  * decimal parts. `undefined` when the text is not an IP address.
@@ -30,8 +34,11 @@ export function parseAddress(text: string): CanonicalAddress | undefined {
   if (t.startsWith('[') && t.endsWith(']')) t = t.slice(1, -1);
   const zone = t.indexOf('%');
   if (zone !== -1) t = t.slice(0, zone);
-  if (!t.includes(':'))
+  if (!t.includes(':')) {
+    // Most addresses are already a canonical dotted quad (normalize wrote them): kept as they are, unparsed.
+    if (CANONICAL_IPV4.test(t)) return { address: t, type: 'ipv4' };
     return ipaddr.IPv4.isValidFourPartDecimal(t) ? fromParsed(ipaddr.IPv4.parse(t)) : undefined;
+  }
   if (!ipaddr.IPv6.isValid(t)) return undefined;
   return fromParsed(ipaddr.IPv6.parse(embeddedIpv4AsHex(t)));
 }

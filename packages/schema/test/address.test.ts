@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import ipaddr from 'ipaddr.js';
+
 import { addressFromBytes, canonicalAddress, parseAddress } from '../src/index.ts';
 
 describe('canonicalAddress', () => {
@@ -68,3 +70,37 @@ function bytesOf(text: string): Uint8Array {
   });
   return bytes;
 }
+
+describe('canonicalAddress on dotted quads', () => {
+  it('gives what ipaddr.js gives, whether the text is kept as it is or parsed', () => {
+    const octets = [
+      '0',
+      '1',
+      '9',
+      '10',
+      '99',
+      '100',
+      '199',
+      '200',
+      '249',
+      '250',
+      '255',
+      '256',
+      '01',
+      '00',
+      '300',
+    ];
+    let compared = 0;
+    for (const a of octets)
+      for (const b of ['0', '255', '01'])
+        for (const c of octets) {
+          const text = `${a}.${b}.${c}.7`;
+          const expected = ipaddr.IPv4.isValidFourPartDecimal(text)
+            ? ipaddr.IPv4.parse(text).toString()
+            : undefined;
+          assert.equal(canonicalAddress(text), expected, text);
+          compared++;
+        }
+    assert.equal(compared, 15 * 3 * 15);
+  });
+});
