@@ -2,7 +2,7 @@
  * The `egressguard.http_flow` records built from a held flow: the window record (a revision of the window) and the
  * interim update of an open window.
  */
-import { EventName, FlowAttr, PipelineRecord, msToHrTime } from '@egressguard/schema';
+import { EventName, FlowAttr, PipelineRecord, msToHrTime, type RecordAttributes } from '@egressguard/schema';
 
 import type { Flow } from './flow-state.ts';
 
@@ -23,24 +23,7 @@ export function wantsInterim(
 export function flowRecord(flow: Flow, nowMs: number): PipelineRecord {
   flow.revision++;
   flow.dirty = false;
-  const { start, end } = flow.group;
-  return new PipelineRecord({
-    // The flow's event time is its window start; its observed time is when it was emitted.
-    hrTime: msToHrTime(start),
-    hrTimeObserved: msToHrTime(nowMs),
-    eventName: EventName.HTTP_FLOW,
-    attributes: {
-      ...flow.carried,
-      [FlowAttr.KEY]: flow.key,
-      [FlowAttr.WINDOW_START]: start,
-      [FlowAttr.WINDOW_END]: end,
-      [FlowAttr.REVISION]: flow.revision,
-      [FlowAttr.OVERFLOW]: flow.overflow,
-      ...flow.agg.attributes(),
-    },
-    resource: flow.resource,
-    instrumentationScope: flow.scope,
-  });
+  return httpFlow(flow, nowMs, { [FlowAttr.REVISION]: flow.revision, [FlowAttr.OVERFLOW]: flow.overflow });
 }
 
 /**
@@ -50,6 +33,15 @@ export function flowRecord(flow: Flow, nowMs: number): PipelineRecord {
  */
 export function interimRecord(flow: Flow, triggerMs: number, nowMs: number): PipelineRecord {
   flow.interims++;
+  return httpFlow(flow, nowMs, {
+    [FlowAttr.OVERFLOW]: false,
+    [FlowAttr.INTERIM]: true,
+    [FlowAttr.INTERIM_TRIGGER]: Math.floor(triggerMs),
+  });
+}
+
+/** A flow record of the window: dated at its start, observed when emitted, with `marks` before the aggregates. */
+function httpFlow(flow: Flow, nowMs: number, marks: RecordAttributes): PipelineRecord {
   const { start, end } = flow.group;
   return new PipelineRecord({
     hrTime: msToHrTime(start),
@@ -60,9 +52,7 @@ export function interimRecord(flow: Flow, triggerMs: number, nowMs: number): Pip
       [FlowAttr.KEY]: flow.key,
       [FlowAttr.WINDOW_START]: start,
       [FlowAttr.WINDOW_END]: end,
-      [FlowAttr.OVERFLOW]: false,
-      [FlowAttr.INTERIM]: true,
-      [FlowAttr.INTERIM_TRIGGER]: Math.floor(triggerMs),
+      ...marks,
       ...flow.agg.attributes(),
     },
     resource: flow.resource,
