@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const LOCK = join(tmpdir(), 'egressguard-live-test.lock');
 
-function holder(): number | undefined {
+function holder(lock: string): number | undefined {
   try {
-    const pid = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
@@ -33,30 +33,30 @@ function alive(pid: number): boolean {
  * Waits until no other live test runs, then holds the lock; returns the function that gives it back. Fails after
  * `timeoutMs` naming the process that holds it.
  */
-export async function takeHostLock(what: string, timeoutMs = 15 * 60_000): Promise<() => void> {
+export async function takeHostLock(what: string, timeoutMs = 15 * 60_000, lock = LOCK): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   let emptySince: number | undefined;
   for (;;) {
     try {
-      mkdirSync(LOCK);
-      writeFileSync(join(LOCK, 'pid'), String(process.pid));
-      writeFileSync(join(LOCK, 'what'), what);
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      writeFileSync(join(lock, 'what'), what);
       return () => {
-        if (holder() === process.pid) rmSync(LOCK, { recursive: true, force: true });
+        if (holder(lock) === process.pid) rmSync(lock, { recursive: true, force: true });
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const pid = holder();
+    const pid = holder(lock);
     if (pid !== undefined && pid !== process.pid && !alive(pid)) {
-      rmSync(LOCK, { recursive: true, force: true });
+      rmSync(lock, { recursive: true, force: true });
       continue;
     }
     // A holder that died between creating the lock and writing its pid leaves it empty: give that a few seconds.
     if (pid === undefined) {
       emptySince ??= Date.now();
       if (Date.now() - emptySince > 5_000) {
-        rmSync(LOCK, { recursive: true, force: true });
+        rmSync(lock, { recursive: true, force: true });
         emptySince = undefined;
         continue;
       }
@@ -64,7 +64,7 @@ export async function takeHostLock(what: string, timeoutMs = 15 * 60_000): Promi
     if (Date.now() > deadline) {
       let other = '';
       try {
-        other = readFileSync(join(LOCK, 'what'), 'utf8');
+        other = readFileSync(join(lock, 'what'), 'utf8');
       } catch {
         // Gone meanwhile.
       }
