@@ -296,21 +296,8 @@ export class Baseline {
     return { startMs: this.startMs ?? null, maxEventMs: this.maxEventMs ?? null, entries };
   }
 
-  /** Replaces the baseline with a snapshot's; throws on a malformed snapshot. */
+  /** Replaces the baseline with a snapshot's, already validated by the state definition (internal/state.ts). */
   restore(snapshot: BaselineSnapshot): void {
-    if (!Array.isArray(snapshot.entries)) throw new Error('baseline snapshot has no entries array');
-    for (const [i, e] of snapshot.entries.entries()) {
-      if (
-        !Array.isArray(e) ||
-        e.length !== 10 ||
-        typeof e[0] !== 'string' ||
-        !e.slice(1).every((n) => typeof n === 'number')
-      ) {
-        throw new Error(
-          `baseline snapshot entry ${i} is not [identity, first, last, count, days, lastDay, dayMask, intervals, lastInterval, intervalMask]`,
-        );
-      }
-    }
     this.cache.clear();
     this.slots.reset();
     this.keyChars = 0;

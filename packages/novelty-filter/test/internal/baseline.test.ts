@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Baseline, type BaselineOptions } from '../../src/internal/baseline.ts';
+import { noveltyFilterState } from '../../src/internal/state.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 10, 1);
@@ -89,9 +90,14 @@ describe('Baseline', () => {
     assert.deepEqual(b.toJSON(), snap);
     assert.equal(b.learningStartMs, T0);
     assert.deepEqual(b.observe('x', T0 + DAY * 4), a.observe('x', T0 + DAY * 4));
+    // A malformed entry never reaches restore: the state definition refuses it, naming the entry.
     assert.throws(
-      () => b.restore({ startMs: null, maxEventMs: null, entries: [['x', 1]] as never }),
-      /entry 0/,
+      () =>
+        noveltyFilterState({ mature_interval_ms: 3_600_000 }).decode(
+          { version: 2, baseline: { startMs: null, maxEventMs: null, entries: [['x', 1]] } },
+          'novelty_filter',
+        ),
+      /baseline\.entries\[0\]/,
     );
   });
 });
