@@ -20,7 +20,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 import { buildPipeline, createProcessorRegistry, defaultConfigYaml, parseConfigText } from '@egressguard/cli';
-import { setErrorHandler } from '@egressguard/core';
+import { setErrorHandler, type StageTiming } from '@egressguard/core';
 import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '@egressguard/otlp';
 import type { PipelineRecord } from '@egressguard/schema';
 import protobuf from 'protobufjs';
@@ -29,6 +29,8 @@ import protobuf from 'protobufjs';
 // bench does, so that the baseline is the one its tests check the fast decoder against.
 import { OTLP_LOGS_DESCRIPTOR } from '../packages/otlp/src/internal/otlp-logs-descriptor.ts';
 import { decodeLogsProtoReflection } from '../packages/otlp/src/internal/reflection-decoder.ts';
+
+import { AllocationMeter } from './allocation.ts';
 
 /** One 1,000-record-request figure. */
 export interface BatchFigure {
@@ -48,6 +50,10 @@ export interface BatchCaseResult {
   readonly figures: readonly BatchFigure[];
   readonly chainRecordsOut: number;
   readonly chainReports: number;
+  /** The chain's stages over every timed pass: time, calls and records of each, in chain order. */
+  readonly chainStages: Readonly<Record<string, StageTiming>>;
+  /** JavaScript heap allocated per record: by the chain (timed passes) and by `decodeLogsProto` (one pass). */
+  readonly allocatedBytesPerRecord: { readonly chain: number; readonly decodeLogsProto: number };
 }
 
 const file = process.argv[2];
@@ -111,6 +117,9 @@ function timed(op: Op, ms: number): number {
  * Decoding the fresh records is outside the timed part. Returns records per second over the passes of `ms`.
  */
 let chainRecordsOut = 0;
+const chainStages: Record<string, { ms: number; calls: number; records: number }> = {};
+let chainAllocated = 0;
+let chainAllocatedRecords = 0;
 async function chainRate(ms: number): Promise<number> {
   let records = 0;
   let elapsed = 0;
@@ -119,13 +128,24 @@ async function chainRate(ms: number): Promise<number> {
     const built = buildPipeline(config, config.pipelines[0], (out) => {
       chainRecordsOut += out.length;
     });
+    const meter = new AllocationMeter();
     const start = performance.now();
+    let passRecords = 0;
     for (const batch of input) {
-      records += batch.length;
+      passRecords += batch.length;
       chainRecordsOut += (await built.pipeline.process(batch)).length;
     }
     chainRecordsOut += (await built.pipeline.shutdown()).length;
     elapsed += performance.now() - start;
+    records += passRecords;
+    chainAllocated += meter.stop().bytes;
+    chainAllocatedRecords += passRecords;
+    for (const [id, t] of Object.entries(built.pipeline.timings())) {
+      const sum = (chainStages[id] ??= { ms: 0, calls: 0, records: 0 });
+      sum.ms += t.ms;
+      sum.calls += t.calls;
+      sum.records += t.records;
+    }
   } while (elapsed < ms);
   return (records * 1000) / elapsed;
 }
@@ -155,6 +175,9 @@ for (const [, op] of ops) {
   else timed(op, Math.min(300, BENCH_MS));
 }
 chainRecordsOut = 0;
+for (const id of Object.keys(chainStages)) delete chainStages[id];
+chainAllocated = 0;
+chainAllocatedRecords = 0;
 const rounds = new Map<string, number[]>(ops.map(([name]) => [name, []]));
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, op] of ops) {
@@ -163,6 +186,10 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const decodeMeter = new AllocationMeter();
+let decodedRecords = 0;
+for (const body of protoBodies) decodedRecords += decodeLogsProto(body).records.length;
+const decodeAllocated = decodeMeter.stop().bytes;
 
 const result: BatchCaseResult = {
   requests: batches.length,
@@ -177,5 +204,10 @@ const result: BatchCaseResult = {
   })),
   chainRecordsOut,
   chainReports,
+  chainStages,
+  allocatedBytesPerRecord: {
+    chain: chainAllocated / chainAllocatedRecords,
+    decodeLogsProto: decodeAllocated / decodedRecords,
+  },
 };
 console.log(`BENCH_CASE ${JSON.stringify(result)}`);

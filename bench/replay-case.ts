@@ -9,7 +9,8 @@
  *   default chain, encode of everything that leaves it. Called as a library, so CLI start-up is not timed.
  *
  * Prints one line `BENCH_CASE {json}` on stdout: records in and out, wall and CPU time of the measured part, the
- * resident set size before it, and the peak resident set size of the process (`maxRSS`, which includes Node's own).
+ * resident set size before it, the peak resident set size of the process (`maxRSS`, which includes Node's own), the
+ * heap allocated during the measured part (`bench/allocation.ts`) and, for the chain, each stage's time.
  *
  *   node --experimental-strip-types --conditions=egressguard-source bench/replay-case.ts codec|chain FILE
  */
@@ -20,7 +21,10 @@ import { createInterface } from 'node:readline';
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
 import { setErrorHandler } from '@egressguard/core';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
+import type { StageTiming } from '@egressguard/core';
 import { ProcessAttr, getString, hostName } from '@egressguard/schema';
+
+import { type Allocation, AllocationMeter } from './allocation.ts';
 
 /** What one replay case measured. */
 export interface ReplayCaseResult {
@@ -37,6 +41,10 @@ export interface ReplayCaseResult {
   readonly rssStartBytes: number;
   /** Peak resident set size of the whole process, bytes. */
   readonly peakRssBytes: number;
+  /** JavaScript heap allocated during the measured part, and the collections it caused. */
+  readonly allocation: Allocation;
+  /** The chain's stages (empty for the codec): each one's time, in chain order. */
+  readonly stages: Readonly<Record<string, StageTiming>>;
 }
 
 const [mode, file] = process.argv.slice(2);
@@ -51,7 +59,7 @@ setErrorHandler(() => {
   reports++;
 });
 
-type Counts = Pick<ReplayCaseResult, 'recordsIn' | 'recordsOut' | 'detections' | 'detected'>;
+type Counts = Pick<ReplayCaseResult, 'recordsIn' | 'recordsOut' | 'detections' | 'detected' | 'stages'>;
 
 async function codec(): Promise<Counts> {
   const stream = createReadStream(file);
@@ -64,7 +72,7 @@ async function codec(): Promise<Counts> {
     const encoded = encodeLogsJson(decoded.records);
     if (!output.write(encoded.endsWith('\n') ? encoded : `${encoded}\n`)) await once(output, 'drain');
   }
-  return { recordsIn: records, recordsOut: records, detections: 0, detected: {} };
+  return { recordsIn: records, recordsOut: records, detections: 0, detected: {}, stages: {} };
 }
 
 // Parsed before timing: configuration loading is start-up, not throughput.
@@ -86,15 +94,18 @@ async function chain(): Promise<Counts> {
     recordsOut: result.recordsOut,
     detections: result.detectionCount,
     detected,
+    stages: Object.values(result.timings)[0] ?? {},
   };
 }
 
 globalThis.gc?.();
 const rssStartBytes = process.memoryUsage().rss;
 const cpuStart = process.cpuUsage();
+const meter = new AllocationMeter();
 const start = performance.now();
 const counts = mode === 'codec' ? await codec() : await chain();
 const wallMs = performance.now() - start;
+const allocation = meter.stop();
 const cpu = process.cpuUsage(cpuStart);
 output.end();
 await once(output, 'finish');
@@ -108,5 +119,6 @@ const result: ReplayCaseResult = {
   rssStartBytes,
   // maxRSS is in kibibytes.
   peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  allocation,
 };
 console.log(`BENCH_CASE ${JSON.stringify(result)}`);

@@ -293,6 +293,54 @@ console.log(
     `chain: ${fmt(chain.detections)} detections, ${fmt(chain.reports)} reported problems; ` +
     `records/CPU-second: codec ${fmt(cpuRate(codec))}, chain ${fmt(cpuRate(chain))}`,
 );
+const stageRows = (
+  stages: Readonly<Record<string, { ms: number; calls: number; records: number }>>,
+  wallMs: number,
+  records: number,
+) => {
+  const inStages = Object.values(stages).reduce((n, t) => n + t.ms, 0);
+  return [
+    ['STAGE', 'TIME', 'SHARE OF WALL', 'µs PER RECORD READ', 'RECORDS IN', 'CALLS'],
+    ...Object.entries(stages).map(([id, t]) => [
+      id,
+      `${(t.ms / 1000).toFixed(2)} s`,
+      `${((100 * t.ms) / wallMs).toFixed(1)}%`,
+      ((t.ms * 1000) / records).toFixed(2),
+      fmt(t.records),
+      fmt(t.calls),
+    ]),
+    [
+      'all stages',
+      `${(inStages / 1000).toFixed(2)} s`,
+      `${((100 * inStages) / wallMs).toFixed(1)}%`,
+      ((inStages * 1000) / records).toFixed(2),
+      '',
+      '',
+    ],
+    [
+      'outside the stages (read, decode, encode, write)',
+      `${((wallMs - inStages) / 1000).toFixed(2)} s`,
+      `${((100 * (wallMs - inStages)) / wallMs).toFixed(1)}%`,
+      (((wallMs - inStages) * 1000) / records).toFixed(2),
+      '',
+      '',
+    ],
+  ];
+};
+console.log('');
+console.log(
+  `Where the chain's replay time went, by stage (wall clock of the pipeline's calls into each; codec alone: ` +
+    `${((codec.wallMs * 1000) / codec.recordsIn).toFixed(2)} µs per record)`,
+);
+console.log(table(stageRows(chain.stages, chain.wallMs, chain.recordsIn)));
+const perRecord = (c: ReplayCaseResult) => c.allocation.bytes / c.recordsIn;
+console.log(
+  `heap allocated per record read: codec ${fmt(perRecord(codecBefore))} B / ${fmt(perRecord(codecAfter))} B, ` +
+    `chain ${fmt(perRecord(chain))} B (${x(perRecord(chain) / mean(perRecord(codecBefore), perRecord(codecAfter)))}); ` +
+    `garbage collections: codec ${fmt(codecBefore.allocation.collections)} (${(codecBefore.allocation.gcMs / 1000).toFixed(1)} s) / ` +
+    `${fmt(codecAfter.allocation.collections)} (${(codecAfter.allocation.gcMs / 1000).toFixed(1)} s), chain ` +
+    `${fmt(chain.allocation.collections)} (${(chain.allocation.gcMs / 1000).toFixed(1)} s)`,
+);
 console.log(
   `chain detections by host and executable: ${
     Object.entries(chain.detected)
@@ -322,6 +370,17 @@ console.log(
     `/ Type.decode alone: ${x(batchRatios.protoDecodeVsTypeDecode)}; decodeLogsJson / decodeLogsProto: ` +
     `${x(batchRatios.jsonDecodeVsProtoDecode)}; chain / decodeLogsProto: ${x(batchRatios.chainVsProtoDecode)}; ` +
     `encodeLogsJson / encodeLogsProto: ${x(batchRatios.jsonEncodeVsProtoEncode)}`,
+);
+const batchStageMs = Object.values(batch.chainStages).reduce((n, t) => n + t.ms, 0);
+const batchRecords = Object.values(batch.chainStages)[0]?.records ?? 0;
+console.log(
+  `the chain per 1,000-record batch, by stage (all timed passes: ${fmt(batchRecords)} records; ` +
+    `decodeLogsProto: ${(1e6 / find('decodeLogsProto').recordsPerSecond).toFixed(2)} µs per record)`,
+);
+console.log(table(stageRows(batch.chainStages, batchStageMs, batchRecords).slice(0, -1)));
+console.log(
+  `heap allocated per record: chain ${fmt(batch.allocatedBytesPerRecord.chain)} B, decodeLogsProto ` +
+    `${fmt(batch.allocatedBytesPerRecord.decodeLogsProto)} B`,
 );
 console.log('');
 console.log(

@@ -26,7 +26,7 @@ export type {
 export { attributesToState, recordFromState, recordStateSchema, recordToState } from './record-state.ts';
 export type { RecordState } from './record-state.ts';
 export { Pipeline } from './pipeline.ts';
-export type { PipelineOptions, PipelineSnapshot, StageBalance } from './pipeline.ts';
+export type { PipelineOptions, PipelineSnapshot, StageBalance, StageTiming } from './pipeline.ts';
 export { ProcessorRegistry, componentType } from './registry.ts';
 export type { ProcessorFactory } from './registry.ts';
 export { defineConfig, configRows, configTable } from './config.ts';

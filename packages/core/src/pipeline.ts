@@ -60,10 +60,25 @@ export interface StageBalance {
   readonly overcounted: number;
 }
 
+/**
+ * Where one stage's time went: the wall-clock time of the pipeline's calls into it (process, flush, shutdown), each
+ * measured around the whole call, awaited work included. The chain is serialised, so stages' times add up to the
+ * chain's.
+ */
+export interface StageTiming {
+  /** Milliseconds spent in the stage's calls. */
+  readonly ms: number;
+  /** Calls into the stage (one per batch, flush or shutdown). */
+  readonly calls: number;
+  /** Records handed to it in those calls. */
+  readonly records: number;
+}
+
 interface Stage {
   readonly id: string;
   readonly processor: Processor;
   readonly account: StageAccount;
+  readonly timing: { ms: number; calls: number; records: number };
 }
 
 /**
@@ -167,7 +182,12 @@ export class Pipeline {
       throw new Error(`egressguard: duplicate pipeline stage id ${id}`);
     const index = this.stages.length;
     const processor = build((records) => this.emitFrom(index, records));
-    this.stages.push({ id, processor, account: new StageAccount(processor.recordBalance()) });
+    this.stages.push({
+      id,
+      processor,
+      account: new StageAccount(processor.recordBalance()),
+      timing: { ms: 0, calls: 0, records: 0 },
+    });
     return this;
   }
 
@@ -245,6 +265,11 @@ export class Pipeline {
     );
   }
 
+  /** How long each stage's calls took, by stage id in chain order (see {@link StageTiming}). */
+  timings(): Record<string, StageTiming> {
+    return Object.fromEntries(this.stages.map(({ id, timing }) => [id, { ...timing }]));
+  }
+
   /** Records lost by all stages together (0 unless a stage broke conservation). */
   recordsLost(): number {
     return this.stages.reduce((n, s) => n + s.account.lost, 0);
@@ -262,10 +287,14 @@ export class Pipeline {
       const input = new Set(current);
       stage.account.recordsIn += current.length;
       stage.account.current = input;
+      const started = performance.now();
+      stage.timing.records += current.length;
       try {
         current = await stage.processor.process(current);
       } finally {
         stage.account.current = undefined;
+        stage.timing.ms += performance.now() - started;
+        stage.timing.calls++;
       }
       stage.account.classify(current, input);
       const balance = stage.processor.recordBalance();
@@ -279,7 +308,10 @@ export class Pipeline {
     const out: PipelineRecord[] = [];
     for (let i = 0; i < this.stages.length; i++) {
       const stage = this.stages[i];
+      const started = performance.now();
       const emitted = await step(stage.processor);
+      stage.timing.ms += performance.now() - started;
+      stage.timing.calls++;
       stage.account.classify(emitted);
       this.check(stage, stage.processor.recordBalance());
       if (emitted.length > 0) out.push(...(await this.runFrom(i + 1, emitted)));

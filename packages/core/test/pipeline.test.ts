@@ -28,6 +28,31 @@ describe('Pipeline', () => {
     assertRecordsConserved(p);
   });
 
+  it("times each stage's calls: the records and calls it got, and the time it took", async () => {
+    const slow = new CountProcessor({ emit_every: 1000 }, ctx());
+    const process = slow.process.bind(slow);
+    // A stage that takes at least 30 ms per call (an await, as a stage waiting on I/O would).
+    slow.process = async (batch) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return process(batch);
+    };
+    const p = Pipeline.of([new DropProcessor({ attribute: 'drop' }, ctx()), slow]);
+    await p.process([makeConnection({ n: 1 }), makeConnection({ n: 2, drop: true })]);
+    await p.process([makeConnection({ n: 3 })]);
+    await p.flush();
+    const timings = p.timings();
+    assert.deepEqual(Object.keys(timings), ['test_drop#0', 'test_count#1'], 'every stage, in chain order');
+    assert.equal(timings['test_drop#0']?.records, 3);
+    assert.equal(timings['test_count#1']?.records, 2, 'what the stage before it passed on');
+    assert.equal(timings['test_drop#0']?.calls, 3, 'two batches and the flush');
+    assert.equal(timings['test_count#1']?.calls, 3);
+    assert.ok(
+      timings['test_count#1']!.ms >= 55,
+      `the awaited work counts (${timings['test_count#1']?.ms} ms)`,
+    );
+    assert.ok(timings['test_drop#0']!.ms < timings['test_count#1']!.ms);
+  });
+
   it('runs what a stage emits later through the stages after it, to onEmit', async () => {
     const emitted: PipelineRecord[][] = [];
     let counter: CountProcessor | undefined;

@@ -8,7 +8,12 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
-import { openInputFile, type ProcessorCounters, type StageBalance } from '@egressguard/core';
+import {
+  openInputFile,
+  type ProcessorCounters,
+  type StageBalance,
+  type StageTiming,
+} from '@egressguard/core';
 import { readSensorFile } from '@egressguard/normalize';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import {
@@ -81,6 +86,8 @@ export interface ReplayResult {
    * id then stage id, in chain order.
    */
   readonly balance: Readonly<Record<string, Readonly<Record<string, StageBalance>>>>;
+  /** How long each stage took (wall clock of the pipeline's calls into it), by pipeline id then stage id. */
+  readonly timings: Readonly<Record<string, Readonly<Record<string, StageTiming>>>>;
   /** Records some stage lost (neither passed on, dropped with a counted reason nor held): 0 unless a stage is broken. */
   readonly recordsLost: number;
   /** Detection records that left the chain (at most `keepRecords`), revisions included. */
@@ -195,6 +202,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     problems,
     stages: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
     balance: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
+    timings: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.timings()])),
     recordsLost: pipelines.reduce((n, p) => n + p.pipeline.recordsLost(), 0),
     detections,
     detectionStreamMs,
