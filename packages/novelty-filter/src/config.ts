@@ -62,7 +62,15 @@ export const noveltyFilterConfigSchema = z
       .array(z.enum(['egressguard.http_flow', 'egressguard.connection']))
       .min(1)
       .default(['egressguard.http_flow', 'egressguard.connection'])
-      .describe('Event names the filter acts on; other records pass untouched. Default: both.'),
+      .describe(
+        'Event names the filter acts on (learns from, and in drop mode may drop); other records pass untouched. Default: both.',
+      ),
+    annotate_event_names: z
+      .array(z.enum(['egressguard.http_flow', 'egressguard.connection']))
+      .default(['egressguard.http_flow'])
+      .describe(
+        'Of the records the filter acts on, those that get the novelty attributes; the others count in the baseline and pass on unchanged. Default: ["egressguard.http_flow"] (the detector reads novelty on flows; add egressguard.connection to have every connection carry its ten attributes too).',
+      ),
     identity_parts: z
       .array(z.enum(IDENTITY_PARTS))
       .min(1)

@@ -33,7 +33,7 @@ import type { NoveltyFilterConfig } from './config.ts';
 import { Allowlist } from './internal/allowlist.ts';
 import { Baseline } from './internal/baseline.ts';
 import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
-import { CustomExecutableChecker } from './internal/custom-checker.ts';
+import { CustomExecutableChecker, type CustomCheckResult } from './internal/custom-checker.ts';
 import { DpkgDatabase } from './internal/dpkg-database.ts';
 import { IdentityBuilder } from './internal/identity.ts';
 import { Inventory } from './internal/inventory.ts';
@@ -107,6 +107,7 @@ function isExecutable(path: string): boolean {
 export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   private readonly config: NoveltyFilterConfig;
   private readonly eventNames: ReadonlySet<string>;
+  private readonly annotatedNames: ReadonlySet<string>;
   private readonly identities: IdentityBuilder;
   private readonly baseline: Baseline;
   private readonly allowlist: Allowlist;
@@ -114,12 +115,15 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   private readonly packages: PackageDatabase | undefined;
   private readonly localHost: string;
   private reportedEvictions = 0;
+  /** In drop mode, the records of the batch being processed that are kept. */
+  private readonly kept: PipelineRecord[] = [];
 
   constructor(config: NoveltyFilterConfig, context: ProcessorContext) {
     // The state definition of this configuration: its version 1 migration reads mature_interval_ms.
     super(context, noveltyFilterState(config));
     this.config = config;
     this.eventNames = new Set(config.event_names);
+    this.annotatedNames = new Set(config.annotate_event_names);
     this.identities = new IdentityBuilder({
       parts: config.identity_parts,
       scope: config.identity_scope,
@@ -191,35 +195,72 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     }
   }
 
-  protected override async processBatch(batch: PipelineRecord[]): Promise<PipelineRecord[]> {
-    const action = this.config.action;
-    const out: PipelineRecord[] = action.mode === 'drop' ? [] : batch;
-    for (const record of batch) {
-      let decision: Decision | undefined;
-      if (record.eventName !== undefined && this.eventNames.has(record.eventName)) {
-        try {
-          decision = await this.annotate(record);
-        } catch (cause) {
-          this.report('record_failed', `${record.eventName} record passed on unannotated`, cause);
-        }
-      }
-      if (action.mode !== 'drop') continue;
-      if (
-        decision !== undefined &&
-        (action.statuses as readonly string[]).includes(decision.status) &&
-        !(action.keep_custom && decision.custom)
-      ) {
-        this.stats.drop(`novelty_${decision.status}`);
-      } else {
-        out.push(record);
-      }
+  protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] | Promise<PipelineRecord[]> {
+    // Records are decided one after the other, in order; a decision that needs this machine's file system (a
+    // package lookup, a directory mode) is awaited, every other one is made without a promise.
+    for (let i = 0; i < batch.length; i++) {
+      const decision = this.decide(batch[i]);
+      if (decision instanceof Promise) return this.processRest(batch, i, decision);
+      this.applyAction(batch[i], decision);
     }
-    this.noteEvictions();
-    return out;
+    return this.finishBatch(batch);
   }
 
-  /** Annotates one record; `undefined` when it cannot be identified (counted and reported). */
-  private async annotate(record: PipelineRecord): Promise<Decision | undefined> {
+  private async processRest(
+    batch: PipelineRecord[],
+    from: number,
+    pending: Promise<Decision | undefined>,
+  ): Promise<PipelineRecord[]> {
+    this.applyAction(batch[from], await pending);
+    for (let i = from + 1; i < batch.length; i++) {
+      let decision = this.decide(batch[i]);
+      if (decision instanceof Promise) decision = await decision;
+      this.applyAction(batch[i], decision);
+    }
+    return this.finishBatch(batch);
+  }
+
+  /** In drop mode, keeps or drops a decided record (in annotate mode every record passes). */
+  private applyAction(record: PipelineRecord, decision: Decision | undefined): void {
+    const action = this.config.action;
+    if (action.mode !== 'drop') return;
+    if (
+      decision !== undefined &&
+      (action.statuses as readonly string[]).includes(decision.status) &&
+      !(action.keep_custom && decision.custom)
+    ) {
+      this.stats.drop(`novelty_${decision.status}`);
+    } else {
+      this.kept.push(record);
+    }
+  }
+
+  private finishBatch(batch: PipelineRecord[]): PipelineRecord[] {
+    this.noteEvictions();
+    if (this.config.action.mode !== 'drop') return batch;
+    return this.kept.splice(0, this.kept.length);
+  }
+
+  /** Decides one record; `undefined` when it is not the filter's or cannot be identified. Never throws. */
+  private decide(record: PipelineRecord): Decision | undefined | Promise<Decision | undefined> {
+    if (record.eventName === undefined || !this.eventNames.has(record.eventName)) return undefined;
+    const failed = (cause: unknown) => {
+      this.report('record_failed', `${record.eventName} record passed on unannotated`, cause);
+      return undefined;
+    };
+    try {
+      const decision = this.annotate(record);
+      return decision instanceof Promise ? decision.catch(failed) : decision;
+    } catch (cause) {
+      return failed(cause);
+    }
+  }
+
+  /**
+   * Learns from one record and, when its event name is annotated (or the action may drop it), decides its status and
+   * whether it is custom; `undefined` when it cannot be identified (counted and reported) or needs no decision.
+   */
+  private annotate(record: PipelineRecord): Decision | undefined | Promise<Decision | undefined> {
     const attrs = record.attributes;
     if (get(attrs, ProcessAttr.KERNEL_THREAD) === true) {
       this.stats.count('kernel_thread');
@@ -276,37 +317,42 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
       timeMs,
       !interim && (revision === undefined || revision === 0),
     );
+    const annotated = this.annotatedNames.has(record.eventName!);
+    // Learned from, not annotated (a connection, by default): nothing more to decide unless the action may drop it.
+    if (!annotated && this.config.action.mode !== 'drop') return undefined;
 
     const containerId = get(attrs, ProcessAttr.CONTAINER_ID);
     const check = this.config.check_local_files;
     // The package database and file modes read here are this machine's, and a container has its own filesystem.
     const local =
       check === true || (check === 'auto' && host === this.localHost && containerId === undefined);
-    const custom = await this.checker.check({
+    const custom = this.checker.check({
       path,
       sha256,
       deleted: get(attrs, ProcessAttr.EXECUTABLE_DELETED),
       host,
       local,
     });
-    if (custom.packageUnknown && path !== undefined)
-      this.stats.count(local ? 'package_ownership_unknown' : 'package_check_not_local');
-
-    const allow = this.allowlist.match({ path, name, sha256 });
-    const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
-    this.stats.count(`status_${status}`);
-
-    setIfAbsent(record, NoveltyAttr.STATUS, status);
-    setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
-    setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
-    setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
-    setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
-    setIfAbsent(record, NoveltyAttr.SEEN_INTERVALS, sighting.intervals);
-    setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
-    setIfAbsent(record, NoveltyAttr.CUSTOM, custom.custom);
-    if (custom.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...custom.reasons]);
-    if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
-    return { status, custom: custom.custom };
+    const decided = (result: CustomCheckResult): Decision => {
+      if (result.packageUnknown && path !== undefined)
+        this.stats.count(local ? 'package_ownership_unknown' : 'package_check_not_local');
+      const allow = this.allowlist.match({ path, name, sha256 });
+      const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
+      this.stats.count(`status_${status}`);
+      if (!annotated) return { status, custom: result.custom };
+      setIfAbsent(record, NoveltyAttr.STATUS, status);
+      setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
+      setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
+      setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
+      setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
+      setIfAbsent(record, NoveltyAttr.SEEN_INTERVALS, sighting.intervals);
+      setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
+      setIfAbsent(record, NoveltyAttr.CUSTOM, result.custom);
+      if (result.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...result.reasons]);
+      if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
+      return { status, custom: result.custom };
+    };
+    return custom instanceof Promise ? custom.then(decided) : decided(custom);
   }
 
   private noteEvictions(): void {

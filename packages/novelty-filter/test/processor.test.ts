@@ -32,9 +32,12 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
   // The fixed clock sits at T0 while the records walk days past it: the clock-skew bound is off unless a test sets it.
+  // Connections are annotated too, so that a test can use the shorter record (the default annotates flows only;
+  // its own test says what happens to connections then).
   const config = noveltyFilterFactory.config.parse({
     package_database: 'none',
     max_clock_skew_ms: 0,
+    annotate_event_names: [EventName.HTTP_FLOW, EventName.CONNECTION],
     ...raw,
   });
   return noveltyFilterFactory.create(config, { id: 'novelty_filter/test', now });
@@ -74,6 +77,26 @@ async function one(p: Processor, record: PipelineRecord): Promise<RecordAttribut
 }
 
 describe('novelty filter', () => {
+  it('by default learns from a connection without annotating it, and annotates flows', async () => {
+    const p = noveltyFilterFactory.create(
+      noveltyFilterFactory.config.parse({ package_database: 'none', max_clock_skew_ms: 0 }),
+      { id: 'novelty_filter/test', now: () => T0 },
+    );
+    const connection = makeConnection(implant, { timeMs: T0 + DAY + 1_000, host: 'web-1' });
+    const before = { ...connection.attributes };
+    const [out] = await p.process([connection]);
+    assert.equal(out, connection, 'the connection passes on');
+    assert.deepEqual(out.attributes, before, 'unchanged: no novelty attribute on it');
+    const annotated = await one(
+      p,
+      flow(implant, T0 + DAY + 300_000, { [FlowAttr.LAST_SEEN]: T0 + DAY + 2_000 }),
+    );
+    assert.equal(annotated[NoveltyAttr.SEEN_COUNT], 2, "the connection's sighting counted in the baseline");
+    assert.equal(annotated[NoveltyAttr.FIRST_SEEN], T0 + DAY + 1_000, 'first seen at the connection');
+    assert.equal(annotated[NoveltyAttr.IDENTITY], 'host=web-1|path=/tmp/.x/kworkerd|user=user');
+    await p.shutdown();
+  });
+
   it('learns, then walks an identity through new → rare → known, by event time', async () => {
     const p = create({
       learning_period_ms: DAY,

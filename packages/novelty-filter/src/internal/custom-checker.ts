@@ -59,6 +59,26 @@ export interface CustomCheckResult {
   readonly packageUnknown: boolean;
 }
 
+/** What a path says by itself, before any lookup. */
+interface PathFacts {
+  /** The absolute path in normal form; `undefined` for a relative path or none. */
+  readonly path: string | undefined;
+  /** The path ended in ` (deleted)`. */
+  readonly deletedSuffix: boolean;
+  /** A `memfd_create` file: fileless execution. */
+  readonly memfd: boolean;
+  /** temporary_directory, hidden_directory, writable_directory (a home directory), in that order. */
+  readonly pathReasons: readonly CustomReason[];
+}
+
+const NO_PATH: PathFacts = { path: undefined, deletedSuffix: false, memfd: false, pathReasons: [] };
+const NOT_CUSTOM: CustomCheckResult = Object.freeze({ custom: false, reasons: [], packageUnknown: false });
+const NOT_CUSTOM_UNKNOWN_PACKAGE: CustomCheckResult = Object.freeze({
+  custom: false,
+  reasons: [],
+  packageUnknown: true,
+});
+
 /** Options of {@link CustomExecutableChecker}. */
 export interface CustomCheckerOptions {
   /** This machine's package database, if any. */
@@ -75,48 +95,86 @@ export class CustomExecutableChecker {
   private readonly packages: PackageDatabase | undefined;
   private readonly inventory: Inventory | undefined;
   private readonly writable: LRUCache<string, boolean>;
+  private readonly paths: LRUCache<string, PathFacts>;
 
   constructor(options: CustomCheckerOptions) {
     this.packages = options.packages;
     this.inventory = options.inventory;
     this.writable = new LRUCache({ max: options.maxCachedStats, ttl: options.statTtlMs ?? 300_000 });
+    this.paths = new LRUCache({ max: options.maxCachedStats });
   }
 
-  /** Checks one executable; never throws (file-system errors mean "cannot tell"). */
-  async check(subject: CustomCheckSubject): Promise<CustomCheckResult> {
+  /**
+   * Checks one executable; never throws (file-system errors mean "cannot tell"). Answers at once, without a promise,
+   * unless the check needs this machine's package database or file modes (`local` and an absolute path).
+   */
+  check(subject: CustomCheckSubject): CustomCheckResult | Promise<CustomCheckResult> {
+    const facts = this.pathFacts(subject.path);
+    if (subject.local && facts.path !== undefined && !facts.memfd) return this.checkLocal(subject, facts);
+    return this.verdict(subject, facts, facts.pathReasons, true);
+  }
+
+  private async checkLocal(subject: CustomCheckSubject, facts: PathFacts): Promise<CustomCheckResult> {
+    const path = facts.path!;
     const reasons: CustomReason[] = [];
     let packageUnknown = true;
-    const raw = subject.path;
-    const { path: stripped, deleted: deletedSuffix } =
-      raw !== undefined ? stripDeletedSuffix(raw) : { path: undefined, deleted: false };
-    const path = stripped !== undefined && stripped.startsWith('/') ? posix.normalize(stripped) : undefined;
-    const memfd = path?.startsWith(MEMFD_PREFIX) ?? false;
+    if (this.packages) {
+      const owned = await this.packages.owns(path);
+      if (owned !== undefined) packageUnknown = false;
+      if (owned === false) reasons.push('not_packaged');
+    }
+    for (const reason of facts.pathReasons) if (reason !== 'writable_directory') reasons.push(reason);
+    if (facts.pathReasons.includes('writable_directory') || (await this.inWritableDirectory(path)))
+      reasons.push('writable_directory');
+    return this.verdict(subject, facts, reasons, packageUnknown);
+  }
 
+  /** Adds what does not depend on the path alone (deleted, inventory) to the path's reasons. */
+  private verdict(
+    subject: CustomCheckSubject,
+    facts: PathFacts,
+    pathReasons: readonly CustomReason[],
+    packageUnknown: boolean,
+  ): CustomCheckResult {
+    const deleted = subject.deleted === true || facts.deletedSuffix || facts.memfd;
+    const notInInventory =
+      this.inventory?.covers(subject.host) === true &&
+      !this.inventory.contains(subject.host, facts.path, subject.sha256);
+    if (!deleted && !notInInventory) {
+      return pathReasons.length === 0
+        ? packageUnknown
+          ? NOT_CUSTOM_UNKNOWN_PACKAGE
+          : NOT_CUSTOM
+        : { custom: true, reasons: pathReasons, packageUnknown };
+    }
+    const reasons = [...pathReasons];
+    if (deleted) reasons.push('deleted');
+    if (notInInventory) reasons.push('not_in_inventory');
+    return { custom: true, reasons, packageUnknown };
+  }
+
+  /**
+   * What the path alone says, remembered per raw path (a fleet runs few distinct executables): its normal form and
+   * the reasons its location gives (temporary, hidden, home directory). Bounded like the other caches.
+   */
+  private pathFacts(raw: string | undefined): PathFacts {
+    if (raw === undefined) return NO_PATH;
+    const cached = this.paths.get(raw);
+    if (cached !== undefined) return cached;
+    const { path: stripped, deleted: deletedSuffix } = stripDeletedSuffix(raw);
+    const path = stripped.startsWith('/') ? posix.normalize(stripped) : undefined;
+    const memfd = path?.startsWith(MEMFD_PREFIX) ?? false;
+    const pathReasons: CustomReason[] = [];
     if (path !== undefined && !memfd) {
-      if (subject.local && this.packages) {
-        const owned = await this.packages.owns(path);
-        if (owned !== undefined) packageUnknown = false;
-        if (owned === false) reasons.push('not_packaged');
-      }
-      if (TEMPORARY_PREFIXES.some((p) => path.startsWith(p))) reasons.push('temporary_directory');
+      if (TEMPORARY_PREFIXES.some((p) => path.startsWith(p))) pathReasons.push('temporary_directory');
       if (path.split('/').some((segment) => segment.startsWith('.') && segment !== '.' && segment !== '..')) {
-        reasons.push('hidden_directory');
+        pathReasons.push('hidden_directory');
       }
-      if (
-        HOME_PREFIXES.some((p) => path.startsWith(p)) ||
-        (subject.local && (await this.inWritableDirectory(path)))
-      ) {
-        reasons.push('writable_directory');
-      }
+      if (HOME_PREFIXES.some((p) => path.startsWith(p))) pathReasons.push('writable_directory');
     }
-    if (subject.deleted === true || deletedSuffix || memfd) reasons.push('deleted');
-    if (
-      this.inventory?.covers(subject.host) &&
-      !this.inventory.contains(subject.host, path, subject.sha256)
-    ) {
-      reasons.push('not_in_inventory');
-    }
-    return { custom: reasons.length > 0, reasons, packageUnknown };
+    const facts: PathFacts = { path, deletedSuffix, memfd, pathReasons };
+    this.paths.set(raw, facts);
+    return facts;
   }
 
   /**

@@ -7,6 +7,8 @@
  */
 import { posix } from 'node:path';
 
+import { LRUCache } from 'lru-cache';
+
 import { canonicalUsrPath } from './usr-merge.ts';
 
 /** The parts an identity can be built from. */
@@ -137,6 +139,8 @@ export interface IdentityOptions {
   readonly scope?: IdentityScope;
   /** First uid of a regular user. Default 1000. */
   readonly regularUidMin?: number;
+  /** Normalised paths and names remembered (normalising is the costly part of an identity). Default 10000. */
+  readonly maxCachedPaths?: number;
 }
 
 /**
@@ -148,11 +152,33 @@ export class IdentityBuilder {
   readonly parts: readonly IdentityPart[];
   readonly scope: IdentityScope;
   private readonly regularUidMin: number;
+  private readonly normalisedPaths: LRUCache<string, string>;
+  private readonly normalisedNames: LRUCache<string, string>;
 
   constructor(options: IdentityOptions = {}) {
     this.parts = options.parts ?? ['path', 'user_class'];
     this.scope = options.scope ?? 'host';
     this.regularUidMin = options.regularUidMin ?? 1000;
+    this.normalisedPaths = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
+    this.normalisedNames = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
+  }
+
+  private normalisedPath(path: string): string {
+    let normal = this.normalisedPaths.get(path);
+    if (normal === undefined) {
+      normal = normaliseExecutablePath(path);
+      this.normalisedPaths.set(path, normal);
+    }
+    return normal;
+  }
+
+  private normalisedName(name: string): string {
+    let normal = this.normalisedNames.get(name);
+    if (normal === undefined) {
+      normal = normaliseExecutableName(name);
+      this.normalisedNames.set(name, normal);
+    }
+    return normal;
   }
 
   /** The identity, or `undefined` when the record names no executable (neither path nor name) or lacks a needed host. */
@@ -175,14 +201,14 @@ export class IdentityBuilder {
       let piece: string;
       switch (part) {
         case 'path':
-          if (path !== undefined) piece = `path=${normaliseExecutablePath(path)}`;
+          if (path !== undefined) piece = `path=${this.normalisedPath(path)}`;
           else if (this.parts.includes('name'))
             continue; // the name part already says it
-          else piece = `name=${normaliseExecutableName(name ?? '')}`;
+          else piece = `name=${this.normalisedName(name ?? '')}`;
           break;
         case 'name': {
           const base = name ?? posix.basename(stripDeletedSuffix(path ?? '').path);
-          piece = `name=${normaliseExecutableName(base)}`;
+          piece = `name=${this.normalisedName(base)}`;
           break;
         }
         case 'hash':

@@ -104,6 +104,25 @@ describe('CustomExecutableChecker path rules', () => {
     assert.deepEqual((await checker.check({ path: '/usr/bin/curl', local: false })).reasons, []);
   });
 
+  it('answers without a promise when nothing local is read, the same answer every time for a path', () => {
+    const first = checker.check({ path: '/tmp/.x/kworkerd (deleted)', local: false });
+    assert.ok(!(first instanceof Promise), 'no package database or file mode needed: no promise');
+    const again = checker.check({ path: '/tmp/.x/kworkerd (deleted)', local: false });
+    assert.deepEqual(again, first, 'a remembered path gives the same verdict');
+    assert.deepEqual(first.reasons, ['temporary_directory', 'hidden_directory', 'deleted']);
+    const other = checker.check({ path: '/tmp/.x/kworkerd', local: false });
+    assert.ok(!(other instanceof Promise));
+    assert.deepEqual(
+      other.reasons,
+      ['temporary_directory', 'hidden_directory'],
+      'the first call did not change it',
+    );
+    assert.ok(
+      checker.check({ path: '/tmp/.x/kworkerd', local: true }) instanceof Promise,
+      'local: looked up',
+    );
+  });
+
   it('flags a world-writable directory found on this machine, and only that', async (t) => {
     // The scratch folder must sit where nothing else counts against it (not under /tmp, which is itself
     // world-writable, nor a home or hidden folder): take the first such place we can write to.
