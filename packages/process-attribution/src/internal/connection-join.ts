@@ -67,6 +67,11 @@ export class ConnectionJoinBuffer {
   private readonly byDestination = new Map<string, Set<JoinCandidate>>();
   private queue: JoinCandidate[] = [];
   private head = 0;
+  /**
+   * Candidates before this position of the queue are in the indexes. Indexing waits for the first match after an
+   * add: a fleet whose sensors all see the process never asks, and then a candidate costs one push and one shift.
+   */
+  private indexed = 0;
   private readonly watermarks = new Map<string, number>();
   /** Candidates pushed out by the size bound before their time was up. */
   evictions = 0;
@@ -98,14 +103,22 @@ export class ConnectionJoinBuffer {
       this.evictions += 1;
     }
     this.queue.push(candidate);
-    if (candidate.sourceAddress !== undefined && candidate.sourcePort !== undefined) {
-      addTo(
-        this.byTuple,
-        this.tupleKey(candidate.host, candidate.sourceAddress, candidate.sourcePort, candidate),
-        candidate,
-      );
+  }
+
+  /** Puts the candidates added since the last match into the indexes. */
+  private index(): void {
+    for (let i = Math.max(this.indexed, this.head); i < this.queue.length; i++) {
+      const candidate = this.queue[i];
+      if (candidate.sourceAddress !== undefined && candidate.sourcePort !== undefined) {
+        addTo(
+          this.byTuple,
+          this.tupleKey(candidate.host, candidate.sourceAddress, candidate.sourcePort, candidate),
+          candidate,
+        );
+      }
+      addTo(this.byDestination, destinationKey(candidate.host, candidate), candidate);
     }
-    addTo(this.byDestination, destinationKey(candidate.host, candidate), candidate);
+    this.indexed = this.queue.length;
   }
 
   /** Removes candidates older than the buffer time. Returns how many went. */
@@ -123,6 +136,7 @@ export class ConnectionJoinBuffer {
 
   /** Finds the process of a record: full 5-tuple first, then host, destination and time. */
   match(query: JoinQuery): JoinResult {
+    this.index();
     const tolerance = this.options.toleranceMs;
     const near = (c: JoinCandidate) => Math.abs(c.timeMs - query.timeMs) <= tolerance;
     if (query.sourceAddress !== undefined && query.sourcePort !== undefined) {
@@ -161,6 +175,7 @@ export class ConnectionJoinBuffer {
     this.byDestination.clear();
     this.queue = [];
     this.head = 0;
+    this.indexed = 0;
     this.watermarks.clear();
     for (const [host, ms] of state.watermarks) this.watermarks.set(host, ms);
     for (const c of state.candidates) this.add(c);
@@ -179,14 +194,18 @@ export class ConnectionJoinBuffer {
   private removeHead(): void {
     const c = this.queue[this.head];
     if (!c) return;
+    const wasIndexed = this.head < this.indexed;
     this.head += 1;
-    if (c.sourceAddress !== undefined && c.sourcePort !== undefined) {
-      removeFrom(this.byTuple, this.tupleKey(c.host, c.sourceAddress, c.sourcePort, c), c);
+    if (wasIndexed) {
+      if (c.sourceAddress !== undefined && c.sourcePort !== undefined) {
+        removeFrom(this.byTuple, this.tupleKey(c.host, c.sourceAddress, c.sourcePort, c), c);
+      }
+      removeFrom(this.byDestination, destinationKey(c.host, c), c);
     }
-    removeFrom(this.byDestination, destinationKey(c.host, c), c);
     // Compact now and then so the array does not grow without bound.
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
+      this.indexed = Math.max(0, this.indexed - this.head);
       this.head = 0;
     }
   }
