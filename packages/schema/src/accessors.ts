@@ -5,7 +5,12 @@
  */
 import type { AnyValue } from '@opentelemetry/api';
 
-import { attributeDoc, type AttributeName, type AttributeTypeMap } from './attribute-docs.ts';
+import {
+  ATTRIBUTE_DOCS,
+  type AttributeName,
+  type AttributeType,
+  type AttributeTypeMap,
+} from './attribute-docs.ts';
 import type { ReadonlyRecordAttributes } from './record.ts';
 
 const INTEGER = /^[+-]?\d+$/;
@@ -93,21 +98,23 @@ export function get<K extends AttributeName>(
   attrs: ReadonlyRecordAttributes,
   key: K,
 ): AttributeTypeMap[K] | undefined {
-  const doc = attributeDoc(key);
   const raw = attrs[key];
-  switch (doc?.type) {
-    case 'int':
-      return asInt(raw) as AttributeTypeMap[K] | undefined;
-    case 'double':
-      return asDouble(raw) as AttributeTypeMap[K] | undefined;
-    case 'boolean':
-      return asBool(raw) as AttributeTypeMap[K] | undefined;
-    case 'string[]':
-      return asStringArray(raw) as AttributeTypeMap[K] | undefined;
-    default:
-      return asString(raw) as AttributeTypeMap[K] | undefined;
-  }
+  // Most reads are of attributes a record does not carry: those need no reader.
+  if (raw === undefined) return undefined;
+  return (READERS.get(key) ?? asString)(raw) as AttributeTypeMap[K] | undefined;
 }
+
+const READER_OF_TYPE: Record<AttributeType, (value: AnyValue) => unknown> = {
+  int: asInt,
+  double: asDouble,
+  boolean: asBool,
+  'string[]': asStringArray,
+  string: asString,
+};
+/** The reader of each documented attribute, by name: {@link get} does one lookup per read. */
+const READERS = new Map<string, (value: AnyValue) => unknown>(
+  ATTRIBUTE_DOCS.map((doc) => [doc.name, READER_OF_TYPE[doc.type]]),
+);
 
 /** True when the raw value can be read as the documented type (used by the validator). */
 export function isReadableAs(
