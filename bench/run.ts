@@ -18,15 +18,19 @@
  * 4. `run` taking requests with and without its write-ahead log and checkpoints (`bench/durability-case.ts`): the
  *    throughput ratio is the cost of durability.
  *
+ * 5. With `--cpu-prof`, the chain's replay once more under V8's CPU profiler, summarised by package and function.
+ *
  *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N] [--durability-lines N]
+ *                 [--cpu-prof]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BatchCaseResult, BatchFigure } from './batch-case.ts';
+import { summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import type { DurabilityCaseResult } from './durability-case.ts';
 import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
 import type { ReplayCaseResult } from './replay-case.ts';
@@ -43,6 +47,7 @@ const { values } = parseArgs({
     'bench-ms': { type: 'string', default: '1000' },
     'batch-lines': { type: 'string', default: '50' },
     'durability-lines': { type: 'string', default: '30' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const positive = (name: string, text: string): number => {
@@ -90,8 +95,17 @@ function run(
 }
 
 /** Runs a bench case in its own Node process and returns its `BENCH_CASE` result. */
-async function runCase<T>(script: string, args: readonly string[], env?: Record<string, string>): Promise<T> {
-  const out = await run(process.execPath, [...nodeArgs, join(BENCH, script), ...args], env ? { env } : {});
+async function runCase<T>(
+  script: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+  extraNodeArgs: readonly string[] = [],
+): Promise<T> {
+  const out = await run(
+    process.execPath,
+    [...nodeArgs, ...extraNodeArgs, join(BENCH, script), ...args],
+    env ? { env } : {},
+  );
   const line = out.stdout.split('\n').find((l) => l.startsWith('BENCH_CASE '));
   if (out.code !== 0 || line === undefined) {
     throw new Error(`${script} ${args.join(' ')} failed (exit ${String(out.code)}):\n${out.stdout}`);
@@ -164,6 +178,22 @@ const codec: ReplayCaseResult = {
   rssStartBytes: mean(codecBefore.rssStartBytes, codecAfter.rssStartBytes),
   peakRssBytes: mean(codecBefore.peakRssBytes, codecAfter.peakRssBytes),
 };
+
+// 2b. With --cpu-prof, the chain's replay once more under V8's CPU profiler (slower, so timed apart from the rest).
+let profile: ProfileSummary | undefined;
+if (values['cpu-prof']) {
+  const dir = mkdtempSync(join(tmpdir(), 'egressguard-bench-cpu-prof-'));
+  log('replay case: default chain under the CPU profiler (--cpu-prof)');
+  await runCase<ReplayCaseResult>('replay-case.ts', ['chain', input], undefined, [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+  ]);
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no CPU profile was written into ${dir}`);
+  profile = summariseCpuProfile(join(dir, file), 15);
+  rmSync(dir, { recursive: true, force: true });
+}
 
 // 3. 1,000-record requests.
 log(`1,000-record requests: ${BATCH_LINES} requests, 3 rounds of ${BENCH_MS} ms per figure`);
@@ -341,6 +371,18 @@ console.log(
     `${fmt(codecAfter.allocation.collections)} (${(codecAfter.allocation.gcMs / 1000).toFixed(1)} s), chain ` +
     `${fmt(chain.allocation.collections)} (${(chain.allocation.gcMs / 1000).toFixed(1)} s)`,
 );
+if (profile) {
+  const profileRows = (entries: ProfileSummary['byPackage']) => [
+    ['WHERE', 'SELF TIME', 'SHARE'],
+    ...entries.map((e) => [e.name, `${(e.ms / 1000).toFixed(2)} s`, `${(100 * e.share).toFixed(1)}%`]),
+  ];
+  console.log(
+    `CPU profile of the chain's replay (a separate run under --cpu-prof; ${(profile.totalMs / 1000).toFixed(1)} s sampled), self time by package:`,
+  );
+  console.log(table(profileRows(profile.byPackage)));
+  console.log('and by function:');
+  console.log(table(profileRows(profile.byFunction)));
+}
 console.log(
   `chain detections by host and executable: ${
     Object.entries(chain.detected)
@@ -441,6 +483,7 @@ console.log(
       ratios: batchRatios,
     },
     durability,
+    ...(profile ? { chainCpuProfile: profile } : {}),
     packages: packageRuns.map(({ output: _output, ...p }) => p),
     totalSeconds,
   })}`,

@@ -1,0 +1,98 @@
+/**
+ * Reads a V8 CPU profile (`.cpuprofile`, written by `node --cpu-prof`) and sums self time by package and by
+ * function, so that the bench can say where the chain's replay spends its CPU without a profiler's UI.
+ *
+ *   node --experimental-strip-types bench/cpu-profile.ts FILE.cpuprofile [TOP]
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly lineNumber: number;
+  };
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Self time of one package or function. */
+export interface ProfileEntry {
+  readonly name: string;
+  readonly ms: number;
+  readonly share: number;
+}
+
+/** What a profile says: total sampled time, and self time by package and by function, largest first. */
+export interface ProfileSummary {
+  readonly totalMs: number;
+  readonly byPackage: readonly ProfileEntry[];
+  readonly byFunction: readonly ProfileEntry[];
+}
+
+/**
+ * Where a frame's code lives: `@egressguard/<package>` for ours, the npm package for dependencies, `node:<module>`
+ * for Node's own, or V8's name for what has no script (the garbage collector, idle, regular expressions).
+ */
+function packageOf(frame: ProfileNode['callFrame']): string {
+  const url = frame.url;
+  const ours = /\/packages\/([^/]+)\//.exec(url);
+  if (ours && !url.includes('/node_modules/')) return `@egressguard/${ours[1]}`;
+  const dependency = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (dependency) return dependency[1];
+  // Node's TypeScript type stripping runs as WebAssembly while modules load.
+  if (url.startsWith('wasm://')) return '(WebAssembly)';
+  if (url.startsWith('node:')) return url.split('/').slice(0, 2).join('/');
+  if (url === '') {
+    if (frame.functionName.startsWith('RegExp')) return '(regular expressions)';
+    return frame.functionName || '(native code)';
+  }
+  return url.replace(/^.*\//, '');
+}
+
+function functionOf(frame: ProfileNode['callFrame']): string {
+  const where = frame.url.replace(/^.*\/(packages|node_modules)\//, '').replace(/^file:\/\/.*\//, '');
+  return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+}
+
+/** Summarises a `.cpuprofile` file: the `top` largest packages and functions by self time. */
+export function summariseCpuProfile(file: string, top = 15): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let totalUs = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const us = profile.timeDeltas[i] ?? 0;
+    const frame = frames.get(profile.samples[i]);
+    if (!frame) continue;
+    totalUs += us;
+    const pkg = packageOf(frame);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+    const fn = functionOf(frame);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const entries = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }));
+  return { totalMs: totalUs / 1000, byPackage: entries(byPackage), byFunction: entries(byFunction) };
+}
+
+if (import.meta.main) {
+  const [file, top] = process.argv.slice(2);
+  if (file === undefined) throw new Error('usage: cpu-profile.ts FILE.cpuprofile [TOP]');
+  const summary = summariseCpuProfile(file, Number(top ?? 15));
+  const line = (e: ProfileEntry) =>
+    `${e.ms.toFixed(0).padStart(8)} ms ${(100 * e.share).toFixed(1).padStart(5)}%  ${e.name}`;
+  console.log(`sampled ${summary.totalMs.toFixed(0)} ms; self time by package:`);
+  for (const e of summary.byPackage) console.log(line(e));
+  console.log('by function:');
+  for (const e of summary.byFunction) console.log(line(e));
+}
