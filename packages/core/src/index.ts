@@ -48,4 +48,4 @@ export type {
 export { CheckpointStore } from './checkpoint.ts';
 export type { Checkpoint } from './checkpoint.ts';
 export { ChainLogRecordProcessor, fromSdkRecord } from './sdk-adapter.ts';
-export type { ChainLogRecordProcessorOptions } from './sdk-adapter.ts';
+export type { ChainIntakeBalance, ChainLogRecordProcessorOptions } from './sdk-adapter.ts';
