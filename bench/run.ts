@@ -15,13 +15,16 @@
  * because the machines are shared and noisy. The end of the output is a table of every figure with its ratio, and
  * one line `BENCH_JSON {…}` with the same figures for quoting.
  *
+ * 3a. The chain inside the OpenTelemetry JS SDK (`bench/sdk-case.ts`): a `LoggerProvider` with the
+ *     `ChainLogRecordProcessor` in front of a `BatchLogRecordProcessor`, against the same provider without it.
+ *
  * 4. `run` taking requests with and without its write-ahead log and checkpoints (`bench/durability-case.ts`): the
  *    throughput ratio is the cost of durability.
  *
  * 5. With `--cpu-prof`, the chain's replay once more under V8's CPU profiler, summarised by package and function.
  *
  *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N] [--durability-lines N]
- *                 [--cpu-prof]
+ *                 [--sdk-lines N] [--cpu-prof]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -34,6 +37,7 @@ import { summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import type { DurabilityCaseResult } from './durability-case.ts';
 import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
 import type { ReplayCaseResult } from './replay-case.ts';
+import type { SdkCaseResult } from './sdk-case.ts';
 
 const ROOT = dirname(import.meta.dirname);
 const BENCH = import.meta.dirname;
@@ -48,6 +52,7 @@ const { values } = parseArgs({
     'batch-lines': { type: 'string', default: '50' },
     'durability-lines': { type: 'string', default: '30' },
     'cpu-prof': { type: 'boolean', default: false },
+    'sdk-lines': { type: 'string', default: '50' },
   },
 });
 const positive = (name: string, text: string): number => {
@@ -60,6 +65,7 @@ const SEED = positive('seed', values.seed);
 const BENCH_MS = positive('bench-ms', values['bench-ms']);
 const BATCH_LINES = positive('batch-lines', values['batch-lines']);
 const DURABILITY_LINES = positive('durability-lines', values['durability-lines']);
+const SDK_LINES = positive('sdk-lines', values['sdk-lines']);
 
 const nodeArgs = process.execArgv;
 const childEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}` };
@@ -200,6 +206,10 @@ log(`1,000-record requests: ${BATCH_LINES} requests, 3 rounds of ${BENCH_MS} ms 
 const batch = await runCase<BatchCaseResult>('batch-case.ts', [input, String(BATCH_LINES)], {
   BENCH_MS: String(BENCH_MS),
 });
+
+// 3a. The chain inside the OpenTelemetry JS SDK, against the SDK alone.
+log(`SDK: LoggerProvider with and without the chain, ${SDK_LINES} requests, 3 rounds`);
+const sdk = await runCase<SdkCaseResult>('sdk-case.ts', [input, String(SDK_LINES)]);
 
 // 3b. The cost of durability: `run` with and without its write-ahead log and checkpoints.
 log(`durability: run with and without the write-ahead log, ${DURABILITY_LINES} requests, 3 rounds`);
@@ -426,6 +436,29 @@ console.log(
 );
 console.log('');
 console.log(
+  `OpenTelemetry JS SDK: ${fmt(sdk.records)} records (${sdk.requests} requests, ${sdk.hosts} hosts, a provider each) emitted ` +
+    `one request per event-loop turn through a BatchLogRecordProcessor and the OTLP/protobuf serializer, to the end of ` +
+    `shutdown(); baseline: the same provider without the chain; median of ${sdk.rounds} rounds`,
+);
+console.log(
+  table([
+    ['FIGURE', 'RECORDS/S', 'RECORDS EXPORTED', 'BYTES EXPORTED', 'ROUNDS (records/s)'],
+    ...sdk.figures.map((f) => [
+      f.name,
+      fmt(f.recordsPerSecond),
+      fmt(f.recordsOut),
+      fmt(f.bytesOut),
+      f.rounds.map(fmt).join(' / '),
+    ]),
+  ]),
+);
+console.log(
+  `SDK with the chain / SDK alone: ${x(sdk.ratio)} (rounds ${sdk.ratioRounds.map(x).join(' / ')}); ` +
+    `dropped by the adapter ${fmt(sdk.chainDropped)}, lost by a stage ${fmt(sdk.chainLost)}, ` +
+    `lost by the batch processor ${fmt(sdk.batchProcessorDropped)}`,
+);
+console.log('');
+console.log(
   `Durability: \`run\` (default chain, in-memory queue to a null stream) taking ${durability.requests} requests of ` +
     `${fmt(durability.records / durability.requests)} records from ${durability.clients} concurrent clients, to the end of stop(); ` +
     `baseline: write-ahead log off (answered once queued, no checkpoints but at shutdown)`,
@@ -482,6 +515,7 @@ console.log(
       ratiosToBaseline: Object.fromEntries(batch.figures.map((f) => [f.name, ratio(f, baseline)])),
       ratios: batchRatios,
     },
+    sdk,
     durability,
     ...(profile ? { chainCpuProfile: profile } : {}),
     packages: packageRuns.map(({ output: _output, ...p }) => p),
