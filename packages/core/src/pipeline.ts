@@ -101,7 +101,55 @@ class StageAccount {
   readonly droppedBase: number;
   readonly maybeHeld = new WeakSet<PipelineRecord>();
   /** The batch the stage is processing now: a record of it emitted during the call was passed on. */
-  current: Set<PipelineRecord> | undefined;
+  current: readonly PipelineRecord[] | undefined;
+  /** The records of `current` not yet seen coming out, made only when something comes out during the call. */
+  private currentLeft: Set<PipelineRecord> | undefined;
+
+  /** Starts a call on `batch` (a copy the stage cannot change). */
+  begin(batch: readonly PipelineRecord[]): void {
+    this.current = batch;
+    this.currentLeft = undefined;
+  }
+
+  /**
+   * Counts what a call returned. Most stages return every record they got, in order, and hold or emit nothing
+   * during the call: that is checked element by element, without building a set. Anything else is classified
+   * record by record. Returns the records of the batch that did not come out.
+   */
+  end(output: readonly PipelineRecord[]): Set<PipelineRecord> | undefined {
+    const batch = this.current!;
+    let left = this.currentLeft;
+    this.current = undefined;
+    this.currentLeft = undefined;
+    if (left === undefined && output.length === batch.length) {
+      let same = true;
+      for (let i = 0; i < output.length; i++) {
+        if (output[i] !== batch[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.passed += output.length;
+        return undefined;
+      }
+    }
+    left ??= new Set(batch);
+    this.classify(output, left);
+    return left;
+  }
+
+  /** Forgets the call in progress (the stage threw). */
+  abandon(): void {
+    this.current = undefined;
+    this.currentLeft = undefined;
+  }
+
+  /** Records emitted during a call: those of the batch being processed were passed on. */
+  private duringCall(): Set<PipelineRecord> | undefined {
+    if (this.current === undefined) return undefined;
+    return (this.currentLeft ??= new Set(this.current));
+  }
 
   constructor(initial: RecordBalance) {
     this.heldBase = initial.held;
@@ -109,8 +157,8 @@ class StageAccount {
     this.droppedBase = initial.dropped;
   }
 
-  /** Counts what left the stage; `input` is the batch it came from, when it is the result of `process`. */
-  classify(records: readonly PipelineRecord[], input = this.current): void {
+  /** Counts what left the stage; `input` is what is left of the batch it came from, during or after `process`. */
+  classify(records: readonly PipelineRecord[], input = this.duringCall()): void {
     for (const r of records) {
       if (input?.delete(r)) this.passed++;
       else if (this.maybeHeld.delete(r)) this.released++;
@@ -122,8 +170,8 @@ class StageAccount {
   }
 
   /** Remembers the input records that did not come out, when the stage holds any. */
-  remember(input: Set<PipelineRecord>, balance: RecordBalance): void {
-    if (balance.held === 0) return;
+  remember(input: Set<PipelineRecord> | undefined, balance: RecordBalance): void {
+    if (input === undefined || balance.held === 0) return;
     for (const r of input) this.maybeHeld.add(r);
   }
 
@@ -284,21 +332,23 @@ export class Pipeline {
     let current = batch;
     for (let i = start; i < this.stages.length && current.length > 0; i++) {
       const stage = this.stages[i];
-      const input = new Set(current);
       stage.account.recordsIn += current.length;
-      stage.account.current = input;
+      // The stage may change the array it is given; the book keeps its own copy.
+      stage.account.begin(current.slice());
       const started = performance.now();
       stage.timing.records += current.length;
+      let output: PipelineRecord[] | undefined;
       try {
-        current = await stage.processor.process(current);
+        output = await stage.processor.process(current);
       } finally {
-        stage.account.current = undefined;
         stage.timing.ms += performance.now() - started;
         stage.timing.calls++;
+        if (output === undefined) stage.account.abandon();
       }
-      stage.account.classify(current, input);
+      const left = stage.account.end(output);
+      current = output;
       const balance = stage.processor.recordBalance();
-      stage.account.remember(input, balance);
+      stage.account.remember(left, balance);
       this.check(stage, balance);
     }
     return current;
