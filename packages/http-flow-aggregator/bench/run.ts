@@ -4,8 +4,9 @@
  * 1. Throughput: the same 1,000-record batches through the aggregator and through a pass-through processor built
  *    on the same BaseProcessor, in the same run; printed as records/s and as the ratio between the two.
  * 2. State: the heap held per key with 100,000 keys open (heap delta after a forced GC; needs --expose-gc, which
- *    the npm script passes), beside the aggregator's own estimate from `counters().state.bytes`, the snapshot's
- *    JSON size and the time to restore that snapshot into a new aggregator.
+ *    the npm script passes) and the array-buffer memory outside the heap (where a flow's HyperLogLog registers
+ *    live), beside the aggregator's own estimate from `counters().state.bytes`, the snapshot's JSON size and the
+ *    time to restore that snapshot into a new aggregator.
  */
 import { BaseProcessor, type Processor, type ProcessorMetadata } from '@egressguard/core';
 import { TEST_SCOPE } from '@egressguard/core/testing';
@@ -174,7 +175,7 @@ if (!gc) {
   const KEYS = 100_000;
   const config = httpFlowAggregatorFactory.config.parse({ max_keys: KEYS });
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = process.memoryUsage();
   const p = httpFlowAggregatorFactory.create(config, ctx);
   // Three connections per key inside one 10-minute window that stays open; records are dropped after each batch.
   for (let b = 0; b < (3 * KEYS) / BATCH; b++) {
@@ -194,10 +195,15 @@ if (!gc) {
     await p.process(batch);
   }
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = process.memoryUsage();
   const state = p.counters().state;
   console.log(`state at ${state.entries.toLocaleString('en')} keys (3 connections each, one open window)`);
-  console.log(`  heap delta:       ${Math.round((after - before) / state.entries)} bytes/key`);
+  console.log(
+    `  heap delta:       ${Math.round((after.heapUsed - before.heapUsed) / state.entries)} bytes/key`,
+  );
+  console.log(
+    `  array buffers:    ${Math.round((after.arrayBuffers - before.arrayBuffers) / state.entries)} bytes/key (outside the heap)`,
+  );
   console.log(`  own estimate:     ${Math.round((state.bytes ?? 0) / state.entries)} bytes/key`);
   const json = JSON.stringify(p.snapshot());
   console.log(`  snapshot (JSON):  ${Math.round(json.length / state.entries)} bytes/key`);

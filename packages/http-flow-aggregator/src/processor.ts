@@ -34,11 +34,11 @@ import {
 
 import { MAX_WINDOWS_PER_CONNECTION, type HttpFlowAggregatorConfig } from './config.ts';
 import { AddressClassifier } from './internal/address-classifier.ts';
-import { connectionFacts, httpEvidence, markInferred } from './internal/connection-facts.ts';
+import { ConnectionFacts, httpEvidence, markInferred } from './internal/connection-facts.ts';
 import type { FlowBounds } from './internal/flow-aggregate.ts';
-import { flowKey, type KeyOptions } from './internal/flow-key.ts';
+import { flowId, type KeyOptions } from './internal/flow-key.ts';
 import { flowRecord, interimRecord, wantsInterim } from './internal/flow-record.ts';
-import { flowBytes, type Flow } from './internal/flow-state.ts';
+import type { Flow } from './internal/flow-state.ts';
 import { HeldFlows } from './internal/held-flows.ts';
 import { readState, writeState } from './internal/snapshot.ts';
 import { httpFlowAggregatorState, type HttpFlowAggregatorState } from './internal/state.ts';
@@ -79,6 +79,11 @@ export const httpFlowAggregatorDescription: ProcessorDescription = {
   },
 };
 
+/** Approximate bytes of a host's state beyond its name: the object, its watermark, its map of groups. */
+const HOST_BYTES = 400;
+/** Approximate bytes of a window group with an empty map of flows. */
+const GROUP_BYTES = 300;
+
 /** The aggregator. Create it through {@link httpFlowAggregatorFactory} or directly with a parsed config. */
 export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   private readonly config: HttpFlowAggregatorConfig;
@@ -89,6 +94,8 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   private readonly bounds: FlowBounds;
   private readonly heldFlows: HeldFlows;
   private readonly pendingCorrections = new Set<Flow>();
+  /** The facts of the connection being added, overwritten by the next. */
+  private readonly facts = new ConnectionFacts();
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(config: HttpFlowAggregatorConfig, context: ProcessorContext) {
@@ -149,13 +156,16 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   protected processBatch(batch: PipelineRecord[]): PipelineRecord[] {
     const out: PipelineRecord[] = [];
     const trouble = new BatchTrouble();
+    // Processing time, read once per batch: it only dates arrivals for the idle timer and bounds the clock skew,
+    // both of them seconds to minutes; a batch takes milliseconds.
+    const now = this.context.now();
     for (const record of batch) {
       if (record.eventName !== EventName.CONNECTION) {
         out.push(record);
         continue;
       }
       try {
-        this.processConnection(record, out, trouble);
+        this.processConnection(record, now, out, trouble);
       } catch (cause) {
         this.report(
           'malformed_record',
@@ -173,7 +183,12 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     return out;
   }
 
-  private processConnection(record: PipelineRecord, out: PipelineRecord[], trouble: BatchTrouble): void {
+  private processConnection(
+    record: PipelineRecord,
+    now: number,
+    out: PipelineRecord[],
+    trouble: BatchTrouble,
+  ): void {
     const http = httpEvidence(record, this.httpPorts);
     if (http === 'none') {
       this.stats.count('not_http');
@@ -196,7 +211,6 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
       return;
     }
     const hs = this.heldFlows.host(host);
-    const now = this.context.now();
     hs.lastArrivalMs = now;
     const skew = this.config.max_clock_skew_ms;
     if (skew > 0 && timeMs > now + skew) {
@@ -209,19 +223,23 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
       if (hs.watermark.value >= hs.nextCheckMs) this.heldFlows.advance(hs, out);
     }
 
-    const facts = connectionFacts(record, timeMs, http, this.classifier);
-    let key: string | undefined;
+    const facts = this.facts.read(record, timeMs, http, this.classifier);
+    let id: string | undefined;
     let added = 0;
     let interims: Flow[] | undefined;
-    for (const start of this.assigner.startsFor(timeMs)) {
-      const end = start + this.assigner.windowMs;
+    const assigner = this.assigner;
+    const last = assigner.lastStart(timeMs);
+    for (let k = assigner.perInstant - 1; k >= 0; k--) {
+      const start = assigner.start(last, k, timeMs);
+      if (start === undefined) continue;
+      const end = start + assigner.windowMs;
       if (hs.watermark.isFinal(end)) {
         trouble.note('late_dropped');
         continue;
       }
-      key ??= flowKey(record, host, facts.destination, this.keyOptions);
-      const flow = this.heldFlows.flowFor(hs, start, key, record);
-      flow.agg.add(facts);
+      id ??= flowId(record, host, facts, this.keyOptions);
+      const flow = this.heldFlows.flowFor(hs, start, id, record);
+      flow.add(facts, this.bounds);
       flow.dirty = true;
       if (flow.group.due) this.pendingCorrections.add(flow);
       else if (wantsInterim(flow, this.config.interim)) (interims ??= []).push(flow);
@@ -239,12 +257,12 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   }
 
   private emit(flow: Flow): PipelineRecord {
-    return flowRecord(flow, this.context.now());
+    return flowRecord(flow, this.context.now(), this.bounds);
   }
 
   private emitInterim(flow: Flow, triggerMs: number): PipelineRecord {
     this.stats.count('interim_updates');
-    return interimRecord(flow, triggerMs, this.context.now());
+    return interimRecord(flow, triggerMs, this.context.now(), this.bounds);
   }
 
   /**
@@ -286,11 +304,12 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   protected override stateSize(): StateSize {
     let bytes = 0;
     for (const hs of this.heldFlows.hosts.values()) {
-      bytes += 160 + 2 * hs.name.length;
+      bytes += HOST_BYTES + hs.name.length;
       for (const group of hs.groups.values()) {
-        bytes += 96;
-        for (const flow of group.flows.values()) bytes += flowBytes(flow);
-        if (group.overflow) bytes += flowBytes(group.overflow);
+        // The group, its map and the map's table: about 40 bytes a flow at the table's usual fill.
+        bytes += GROUP_BYTES + 40 * group.flows.size;
+        for (const flow of group.flows.values()) bytes += flow.bytes;
+        if (group.overflow) bytes += group.overflow.bytes;
       }
     }
     return {
@@ -301,7 +320,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   }
 
   protected override snapshotState(): HttpFlowAggregatorState {
-    return writeState(this.heldFlows.hosts.values(), this.assigner);
+    return writeState(this.heldFlows.hosts.values(), this.assigner, this.bounds);
   }
 
   protected override restoreState(state: HttpFlowAggregatorState): void {

@@ -1,7 +1,8 @@
 /**
  * State snapshots written by the released version (format version 1) still restore: a snapshot captured from it
  * (`fixtures/state-v1.json`, hopping windows, corrections, interim updates, overflow flows, estimated distinct
- * counts) is restored into a new aggregator, which then continues to the same output as an uninterrupted run.
+ * counts) is restored into a new aggregator, which then continues to the same output as an uninterrupted run. And
+ * this version writes that very snapshot from the same input, whatever it holds in memory.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -64,6 +65,12 @@ void describe('state snapshot format version 1', () => {
     assert.ok(flows.some((f) => f.attributes[FlowAttr.DESTINATIONS_ESTIMATED] === true));
   });
 
+  void it("the snapshot of the same input is the released version's, flows that log their connections included", async () => {
+    const p = create();
+    await run(p, stream(600, 7).slice(0, SPLIT), BATCH);
+    assert.deepEqual(JSON.parse(JSON.stringify(p.snapshot())), fixture());
+  });
+
   void it('a flow without an interim count (written before interim updates existed) restores with none emitted', async () => {
     const snapshot = fixture();
     const withInterims = snapshot.flows.filter((f) => f.interims === 2).length;
@@ -98,6 +105,15 @@ void describe('state snapshot format version 1', () => {
     assert.throws(
       () => create().restore(sampled),
       /not valid: flows\[5\]\.agg\.samples\.sent: expected an array of numbers/,
+    );
+  });
+
+  void it('a snapshot with a flow key that is not the JSON text of a key is an error naming the flow', () => {
+    const snapshot = fixture();
+    snapshot.flows[2].key = '/usr/bin/curl';
+    assert.throws(
+      () => create().restore(snapshot),
+      /http_flow_aggregator\/test: cannot restore snapshot: flow \/usr\/bin\/curl has a key that is not a key's JSON text/,
     );
   });
 });

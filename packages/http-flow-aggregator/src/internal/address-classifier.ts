@@ -80,6 +80,8 @@ export class AddressClassifier {
   readonly ranges: readonly AddressRange[];
   private readonly list = new BlockList();
   private readonly cache = new Map<string, AddressClass | undefined>();
+  /** The class of canonical dotted quads by their 32-bit value: no text to hash, no string kept. */
+  private readonly ipv4Cache = new Map<number, AddressClass>();
   private readonly cacheSize: number;
 
   constructor(options: AddressClassifierOptions = {}) {
@@ -100,6 +102,21 @@ export class AddressClassifier {
     // First in, first out: destinations repeat within minutes, so the oldest entry is the one least likely needed.
     if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(address, result);
+    return result;
+  }
+
+  /**
+   * The class of a canonical dotted quad `address` whose value `ipv4Number` gave as `ip`: the same as
+   * {@link classify} of the text, remembered by number.
+   */
+  classifyIPv4(ip: number, address: string): AddressClass {
+    // `| 0` keeps the key a small integer (the quad's bits as a signed 32-bit number), which a Map hashes without boxing.
+    const key = ip | 0;
+    const cached = this.ipv4Cache.get(key);
+    if (cached !== undefined) return cached;
+    const result = this.list.check(address, 'ipv4') ? 'internal' : 'external';
+    if (this.ipv4Cache.size >= this.cacheSize) this.ipv4Cache.delete(this.ipv4Cache.keys().next().value!);
+    this.ipv4Cache.set(key, result);
     return result;
   }
 

@@ -4,6 +4,7 @@
  * pairs so both quantiles describe the same connections. The random source is seeded and part of the snapshot, so
  * a restored flow samples exactly as an uninterrupted one.
  */
+import { ascending } from './ascending.ts';
 
 /** The JSON form of a {@link ByteSample}. */
 export interface ByteSampleJSON {
@@ -13,19 +14,25 @@ export interface ByteSampleJSON {
   readonly received: number[];
 }
 
-/** A small, fast, seedable 32-bit generator (mulberry32); its whole state is one integer. */
-function nextRandom(state: number): [value: number, state: number] {
-  const s = (state + 0x6d2b79f5) | 0;
+/**
+ * A small, fast, seedable 32-bit generator (mulberry32); its whole state is one integer. This is its state step;
+ * {@link randomOf} gives the number in [0, 1) of a state (two functions, so that a draw allocates nothing).
+ */
+function nextState(state: number): number {
+  return (state + 0x6d2b79f5) | 0;
+}
+
+function randomOf(s: number): number {
   let t = Math.imul(s ^ (s >>> 15), 1 | s);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return [((t ^ (t >>> 14)) >>> 0) / 4_294_967_296, s];
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
 }
 
 /**
  * The `q` quantile of sorted values, interpolating linearly between closest ranks (Hyndman and Fan's type 7, the
  * default of R and NumPy): the median of an even count is the mean of the middle two.
  */
-export function quantile(sorted: readonly number[], q: number): number | undefined {
+export function quantile(sorted: ArrayLike<number>, q: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
@@ -55,9 +62,8 @@ export class ByteSample {
       this.received.push(received);
       return;
     }
-    const [r, next] = nextRandom(this.rng);
-    this.rng = next;
-    const slot = Math.floor(r * this.seen);
+    this.rng = nextState(this.rng);
+    const slot = Math.floor(randomOf(this.rng) * this.seen);
     if (slot < this.size) {
       this.sent[slot] = sent;
       this.received[slot] = received;
@@ -72,19 +78,22 @@ export class ByteSample {
   /** Median and p90 of bytes sent and received; `undefined` fields when no connection carried counts. */
   quantiles(): { sentMedian?: number; sentP90?: number; receivedMedian?: number; receivedP90?: number } {
     if (this.sent.length === 0) return {};
-    const sent = [...this.sent].sort((a, b) => a - b);
-    const received = [...this.received].sort((a, b) => a - b);
+    // One sorted array at a time: `ascending` reuses its buffer.
+    const sent = ascending(this.sent);
+    const sentMedian = quantile(sent, 0.5)!;
+    const sentP90 = quantile(sent, 0.9)!;
+    const received = ascending(this.received);
     return {
-      sentMedian: quantile(sent, 0.5)!,
-      sentP90: quantile(sent, 0.9)!,
+      sentMedian,
+      sentP90,
       receivedMedian: quantile(received, 0.5)!,
       receivedP90: quantile(received, 0.9)!,
     };
   }
 
-  /** Approximate bytes held. */
+  /** Approximate bytes held: the object, two arrays and their slots (with the spare room of arrays grown by push). */
   get bytes(): number {
-    return 48 + 16 * this.sent.length;
+    return 56 + 2 * (48 + 8 * (this.sent.length + (this.sent.length >> 2) + 16));
   }
 
   toJSON(): ByteSampleJSON {

@@ -1,7 +1,11 @@
 /**
  * Counts distinct values exactly up to a bound, then estimates with HyperLogLog (Flajolet et al. 2007) so that a
  * flow spraying thousands of destinations costs a fixed kilobyte instead of a growing set.
+ *
+ * The values are destination texts. A destination that packs into a number (`destination.ts`) is held as that
+ * number, the same destination whichever form it came in; its text is made only for the snapshot and the hash.
  */
+import { packDestinationText, unpackDestination } from './destination.ts';
 
 /** HyperLogLog precision: 2^10 registers, standard error 1.04/sqrt(1024) ≈ 3.25 %. */
 const PRECISION = 10;
@@ -36,12 +40,23 @@ function hllEstimate(registers: Uint8Array): number {
   return Math.round(raw <= 2.5 * REGISTERS && zeros > 0 ? REGISTERS * Math.log(REGISTERS / zeros) : raw);
 }
 
+/** A destination text as the counter holds it: packed when it packs. */
+function packed(value: string): number | string {
+  const n = packDestinationText(value);
+  return n >= 0 ? n : value;
+}
+
+/** The text of a value as the counter holds it. */
+function text(value: number | string): string {
+  return typeof value === 'number' ? unpackDestination(value) : value;
+}
+
 /** The JSON form of a {@link DistinctCounter}: the exact values, or the registers in base64. */
 export type DistinctCounterJSON = { readonly exact: string[] } | { readonly hll: string };
 
 /** Distinct count: exact up to `maxExact` values, then a HyperLogLog estimate. */
 export class DistinctCounter {
-  private exact: Set<string> | undefined = new Set();
+  private exact: Set<number | string> | undefined = new Set();
   private registers: Uint8Array | undefined;
   private readonly maxExact: number;
 
@@ -49,17 +64,18 @@ export class DistinctCounter {
     this.maxExact = maxExact;
   }
 
-  /** Notes a value. */
-  add(value: string): void {
+  /** Notes a value: a destination text, or a destination packed into a number. */
+  add(value: number | string): void {
+    const v = typeof value === 'string' ? packed(value) : value;
     if (this.exact) {
-      this.exact.add(value);
+      this.exact.add(v);
       if (this.exact.size <= this.maxExact) return;
       this.registers = new Uint8Array(REGISTERS);
-      for (const v of this.exact) hllAdd(this.registers, hash32(v));
+      for (const e of this.exact) hllAdd(this.registers, hash32(text(e)));
       this.exact = undefined;
       return;
     }
-    hllAdd(this.registers!, hash32(value));
+    hllAdd(this.registers!, hash32(text(v)));
   }
 
   /** The count: exact while {@link estimated} is false. */
@@ -72,16 +88,18 @@ export class DistinctCounter {
     return this.exact === undefined;
   }
 
-  /** Approximate bytes held. */
+  /** Approximate bytes held: the set's table and entries (a packed value is a boxed number, a text a string). */
   get bytes(): number {
-    if (!this.exact) return REGISTERS + 64;
-    let n = 64;
-    for (const v of this.exact) n += 40 + 2 * v.length;
+    if (!this.exact) return REGISTERS + 200;
+    let n = 64 + 152;
+    for (const v of this.exact) n += 40 + (typeof v === 'number' ? 0 : 8 + v.length);
     return n;
   }
 
   toJSON(): DistinctCounterJSON {
-    return this.exact ? { exact: [...this.exact] } : { hll: Buffer.from(this.registers!).toString('base64') };
+    return this.exact
+      ? { exact: Array.from(this.exact, text) }
+      : { hll: Buffer.from(this.registers!).toString('base64') };
   }
 
   /** Rebuilds a counter from {@link toJSON}'s output. */

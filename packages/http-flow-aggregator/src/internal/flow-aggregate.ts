@@ -58,11 +58,40 @@ export interface FlowAggregateJSON {
   readonly intervals: IntervalStatsJSON;
 }
 
+/** Index of each counter in {@link FlowAggregateJSON.counters} (and in the aggregate's own array of them). */
+const C = Object.fromEntries(COUNTER_NAMES.map((n, i) => [n, i])) as Record<CounterName, number>;
+const CONNECTIONS = C.connections;
+const COMPLETED = C.completed;
+const FAILED = C.failed;
+const OPEN = C.open;
+const UNKNOWN = C.unknown;
+const INFERRED = C.inferred;
+const HTTP = C.http;
+const WITH_BYTES = C.withBytes;
+const WITHOUT_BYTES = C.withoutBytes;
+const INTERNAL = C.internal;
+const EXTERNAL = C.external;
+const EXTERNAL_COMPLETED = C.externalCompleted;
+const EXTERNAL_FAILED = C.externalFailed;
+const EXTERNAL_WITH_BYTES = C.externalWithBytes;
+const EXTERNAL_SENT = C.externalSent;
+const EXTERNAL_RECEIVED = C.externalReceived;
+const SENT = C.sent;
+const RECEIVED = C.received;
+
+/**
+ * The bytes kind of a flow after one more connection with bytes whose kind is `kind`: the first kind seen, or
+ * {@link MIXED_BYTES_KIND} once two differ. `undefined` before any connection with bytes.
+ */
+export function nextBytesKind(current: string | undefined, kind: string | undefined): string {
+  const k = kind ?? NO_KIND;
+  return current === undefined || current === k ? k : MIXED_BYTES_KIND;
+}
+
 /** Running aggregates of one flow. */
 export class FlowAggregate {
-  private readonly c: Record<CounterName, number> = Object.fromEntries(
-    COUNTER_NAMES.map((n) => [n, 0]),
-  ) as Record<CounterName, number>;
+  /** The counters, in the order of {@link COUNTER_NAMES}: one array of numbers rather than eighteen fields. */
+  private c: number[] = COUNTER_NAMES.map(() => 0);
   private bytesKind: string | undefined;
   private firstSeen: number | undefined;
   private lastSeen: number | undefined;
@@ -79,37 +108,37 @@ export class FlowAggregate {
   /** Adds one HTTP connection. */
   add(f: ConnectionFacts): void {
     const c = this.c;
-    c.connections++;
-    if (f.outcome === Outcome.COMPLETED) c.completed++;
-    else if (f.outcome === Outcome.FAILED) c.failed++;
-    else if (f.outcome === Outcome.OPEN) c.open++;
-    else c.unknown++;
-    if (f.http === 'real') c.http++;
-    else c.inferred++;
+    const outcome = f.outcome;
+    c[CONNECTIONS]++;
+    if (outcome === Outcome.COMPLETED) c[COMPLETED]++;
+    else if (outcome === Outcome.FAILED) c[FAILED]++;
+    else if (outcome === Outcome.OPEN) c[OPEN]++;
+    else c[UNKNOWN]++;
+    if (f.http === 'real') c[HTTP]++;
+    else c[INFERRED]++;
     const external = f.addressClass === 'external';
-    if (f.addressClass === 'internal') c.internal++;
+    if (f.addressClass === 'internal') c[INTERNAL]++;
     else if (external) {
-      c.external++;
-      if (f.outcome === Outcome.COMPLETED) c.externalCompleted++;
-      else if (f.outcome === Outcome.FAILED) c.externalFailed++;
+      c[EXTERNAL]++;
+      if (outcome === Outcome.COMPLETED) c[EXTERNAL_COMPLETED]++;
+      else if (outcome === Outcome.FAILED) c[EXTERNAL_FAILED]++;
     }
-    if (f.bytes) {
-      c.withBytes++;
-      c.sent += f.bytes.sent;
-      c.received += f.bytes.received;
+    if (f.hasBytes) {
+      c[WITH_BYTES]++;
+      c[SENT] += f.sent;
+      c[RECEIVED] += f.received;
       if (external) {
-        c.externalWithBytes++;
-        c.externalSent += f.bytes.sent;
-        c.externalReceived += f.bytes.received;
+        c[EXTERNAL_WITH_BYTES]++;
+        c[EXTERNAL_SENT] += f.sent;
+        c[EXTERNAL_RECEIVED] += f.received;
       }
-      this.samples.add(f.bytes.sent, f.bytes.received);
-      const kind = f.bytesKind ?? NO_KIND;
-      if (this.bytesKind === undefined) this.bytesKind = kind;
-      else if (this.bytesKind !== kind) this.bytesKind = MIXED_BYTES_KIND;
+      this.samples.add(f.sent, f.received);
+      this.bytesKind = nextBytesKind(this.bytesKind, f.bytesKind);
     } else {
-      c.withoutBytes++;
+      c[WITHOUT_BYTES]++;
     }
-    if (f.destination !== undefined) this.destinations.add(f.destination);
+    if (f.destination >= 0) this.destinations.add(f.destination);
+    else if (f.unpackedDestination !== undefined) this.destinations.add(f.unpackedDestination);
     if (this.firstSeen === undefined || f.timeMs < this.firstSeen) this.firstSeen = f.timeMs;
     if (this.lastSeen === undefined || f.timeMs > this.lastSeen) this.lastSeen = f.timeMs;
     this.intervals.add(f.timeMs);
@@ -117,42 +146,40 @@ export class FlowAggregate {
 
   /** Connections added so far. */
   get connections(): number {
-    return this.c.connections;
+    return this.c[CONNECTIONS];
   }
 
-  /** The `egressguard.flow.*` aggregate attributes (window, key and revision are the caller's). */
-  attributes(): RecordAttributes {
+  /** Writes the `egressguard.flow.*` aggregate attributes into `out` (window, key and revision are the caller's). */
+  writeAttributes(out: RecordAttributes): void {
     const c = this.c;
-    const out: RecordAttributes = {
-      [FlowAttr.CONNECTIONS]: c.connections,
-      [FlowAttr.COMPLETED]: c.completed,
-      [FlowAttr.FAILED]: c.failed,
-      [FlowAttr.OPEN]: c.open,
-      [FlowAttr.UNKNOWN]: c.unknown,
-      [FlowAttr.INFERRED]: c.inferred,
-      [FlowAttr.HTTP_EXCHANGES]: c.http,
-      [FlowAttr.WITHOUT_BYTES]: c.withoutBytes,
-      [FlowAttr.INTERNAL]: c.internal,
-      [FlowAttr.EXTERNAL]: c.external,
-      [FlowAttr.EXTERNAL_COMPLETED]: c.externalCompleted,
-      [FlowAttr.EXTERNAL_FAILED]: c.externalFailed,
-      [FlowAttr.EXTERNAL_WITH_BYTES]: c.externalWithBytes,
-    };
-    if (c.externalWithBytes > 0) {
-      out[FlowAttr.EXTERNAL_BYTES_SENT] = c.externalSent;
-      out[FlowAttr.EXTERNAL_BYTES_RECEIVED] = c.externalReceived;
+    out[FlowAttr.CONNECTIONS] = c[CONNECTIONS];
+    out[FlowAttr.COMPLETED] = c[COMPLETED];
+    out[FlowAttr.FAILED] = c[FAILED];
+    out[FlowAttr.OPEN] = c[OPEN];
+    out[FlowAttr.UNKNOWN] = c[UNKNOWN];
+    out[FlowAttr.INFERRED] = c[INFERRED];
+    out[FlowAttr.HTTP_EXCHANGES] = c[HTTP];
+    out[FlowAttr.WITHOUT_BYTES] = c[WITHOUT_BYTES];
+    out[FlowAttr.INTERNAL] = c[INTERNAL];
+    out[FlowAttr.EXTERNAL] = c[EXTERNAL];
+    out[FlowAttr.EXTERNAL_COMPLETED] = c[EXTERNAL_COMPLETED];
+    out[FlowAttr.EXTERNAL_FAILED] = c[EXTERNAL_FAILED];
+    out[FlowAttr.EXTERNAL_WITH_BYTES] = c[EXTERNAL_WITH_BYTES];
+    if (c[EXTERNAL_WITH_BYTES] > 0) {
+      out[FlowAttr.EXTERNAL_BYTES_SENT] = c[EXTERNAL_SENT];
+      out[FlowAttr.EXTERNAL_BYTES_RECEIVED] = c[EXTERNAL_RECEIVED];
     }
-    if (c.withBytes > 0) {
+    if (c[WITH_BYTES] > 0) {
       const q = this.samples.quantiles();
-      out[FlowAttr.BYTES_SENT] = c.sent;
-      out[FlowAttr.BYTES_RECEIVED] = c.received;
+      out[FlowAttr.BYTES_SENT] = c[SENT];
+      out[FlowAttr.BYTES_RECEIVED] = c[RECEIVED];
       out[FlowAttr.BYTES_SENT_MEDIAN] = q.sentMedian;
       out[FlowAttr.BYTES_SENT_P90] = q.sentP90;
       out[FlowAttr.BYTES_RECEIVED_MEDIAN] = q.receivedMedian;
       out[FlowAttr.BYTES_RECEIVED_P90] = q.receivedP90;
       if (this.bytesKind !== undefined && this.bytesKind !== NO_KIND)
         out[FlowAttr.BYTES_KIND] = this.bytesKind;
-      if (c.sent > 0) out[FlowAttr.RATIO_RECEIVED_SENT] = c.received / c.sent;
+      if (c[SENT] > 0) out[FlowAttr.RATIO_RECEIVED_SENT] = c[RECEIVED] / c[SENT];
     }
     out[FlowAttr.DESTINATIONS] = this.destinations.count;
     out[FlowAttr.DESTINATIONS_ESTIMATED] = this.destinations.estimated;
@@ -162,19 +189,16 @@ export class FlowAggregate {
     const intervals = this.intervals.result();
     if (intervals.meanMs !== undefined) out[FlowAttr.INTERVAL_MEAN_MS] = intervals.meanMs;
     if (intervals.cv !== undefined) out[FlowAttr.INTERVAL_CV] = intervals.cv;
-    return out;
   }
 
   /** Approximate bytes held by this aggregate. */
   get bytes(): number {
-    return (
-      24 * COUNTER_NAMES.length + 96 + this.destinations.bytes + this.samples.bytes + this.intervals.bytes
-    );
+    return AGGREGATE_BYTES + this.destinations.bytes + this.samples.bytes + this.intervals.bytes;
   }
 
   toJSON(): FlowAggregateJSON {
     return {
-      counters: COUNTER_NAMES.map((n) => this.c[n]),
+      counters: this.c.slice(),
       bytesKind: this.bytesKind ?? null,
       firstSeen: this.firstSeen ?? null,
       lastSeen: this.lastSeen ?? null,
@@ -192,7 +216,7 @@ export class FlowAggregate {
       );
     }
     const agg = new FlowAggregate(bounds, 0);
-    COUNTER_NAMES.forEach((n, i) => (agg.c[n] = json.counters[i]!));
+    agg.c = json.counters.slice();
     agg.bytesKind = json.bytesKind ?? undefined;
     agg.firstSeen = json.firstSeen ?? undefined;
     agg.lastSeen = json.lastSeen ?? undefined;
@@ -202,3 +226,9 @@ export class FlowAggregate {
     return agg;
   }
 }
+
+/**
+ * The aggregate's own bytes: the object (7 fields), its array of 18 counters, two boxed times; its sketches count
+ * their own.
+ */
+const AGGREGATE_BYTES = 80 + 48 + 8 * COUNTER_NAMES.length + 32;

@@ -64,6 +64,16 @@ function keyValue(value: unknown): string | null {
   return JSON.stringify(value);
 }
 
+/** The start of every key: host and process identity, as JSON text without the closing brace. */
+function keyStart(host: string, identity: string): string {
+  return `{"${ResourceAttr.HOST_NAME}":${JSON.stringify(host)},"process":${JSON.stringify(identity)}`;
+}
+
+/** The key of host `host` and process identity `identity` alone (no container, destination or further attributes). */
+export function processKey(host: string, identity: string): string {
+  return `${keyStart(host, identity)}}`;
+}
+
 /** The key of a connection record of host `host`; `destination` is the `address:port` text, when known. */
 export function flowKey(
   record: PipelineRecord,
@@ -72,14 +82,60 @@ export function flowKey(
   options: KeyOptions,
 ): string {
   const attrs = record.attributes;
-  // Built as JSON text directly: this runs once per connection, and an object plus JSON.stringify costs twice as much.
-  let key = `{"${ResourceAttr.HOST_NAME}":${JSON.stringify(host)},"process":${JSON.stringify(processIdentity(attrs))}`;
+  let key = keyStart(host, processIdentity(attrs));
   const container = getString(attrs, ProcessAttr.CONTAINER_ID);
   if (container !== undefined) key += `,"${ProcessAttr.CONTAINER_ID}":${JSON.stringify(container)}`;
   if (options.includeDestination) key += `,"destination":${JSON.stringify(destination ?? null)}`;
   for (const name of options.attributes)
     key += `,${JSON.stringify(name)}:${JSON.stringify(keyValue(attrs[name]))}`;
   return `${key}}`;
+}
+
+/** True when a flow id is the key's JSON text rather than a process identity: it begins with `{`. */
+export function isKeyText(id: string): boolean {
+  return id.charCodeAt(0) === 123;
+}
+
+/**
+ * The name of a connection's flow within its host's window group, without building the key text when it need not:
+ * the process identity itself when the key is host and identity alone (the default key, no container id) and the
+ * identity does not begin with `{`; else the key's JSON text ({@link flowKey}), which always begins with `{`. So the
+ * two never meet, and a flow's key text follows from its id and host (`Flow.key`). The identity is mostly a string
+ * the record already holds (its executable path or name): no text is built and hashed per connection, and the flow
+ * holds no second copy of it beside its carried attributes.
+ */
+export function flowId(
+  record: PipelineRecord,
+  host: string,
+  connection: { readonly destinationText: string | undefined },
+  options: KeyOptions,
+): string {
+  const attrs = record.attributes;
+  if (
+    !options.includeDestination &&
+    options.attributes.length === 0 &&
+    getString(attrs, ProcessAttr.CONTAINER_ID) === undefined
+  ) {
+    const identity = processIdentity(attrs);
+    if (!isKeyText(identity)) return identity;
+  }
+  return flowKey(record, host, connection.destinationText, options);
+}
+
+/** The id (see {@link flowId}) of a flow of host `host` whose key text is `key`, as a snapshot carries it. */
+export function flowIdOfKey(key: string, host: string): string {
+  const start = keyStart(host, '');
+  const prefix = start.slice(0, start.length - 2);
+  if (!key.startsWith(prefix) || !key.endsWith('}')) return key;
+  let identity: unknown;
+  try {
+    identity = JSON.parse(key.slice(prefix.length, -1));
+  } catch {
+    return key;
+  }
+  return typeof identity === 'string' && !isKeyText(identity) && processKey(host, identity) === key
+    ? identity
+    : key;
 }
 
 /** The key of the overflow flow of a host: one per host and window. */

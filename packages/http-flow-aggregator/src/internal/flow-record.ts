@@ -4,6 +4,7 @@
  */
 import { EventName, FlowAttr, PipelineRecord, msToHrTime, type RecordAttributes } from '@egressguard/schema';
 
+import type { FlowBounds } from './flow-aggregate.ts';
 import type { Flow } from './flow-state.ts';
 
 /** Whether a connection just added to an open window's keyed flow makes an interim update of it. */
@@ -13,17 +14,20 @@ export function wantsInterim(
 ): boolean {
   return (
     interim.enabled &&
-    !flow.overflow &&
-    flow.agg.connections >= interim.min_connections &&
-    flow.interims < interim.max_per_window
+    flow.interims < interim.max_per_window &&
+    flow.connections >= interim.min_connections &&
+    !flow.overflow
   );
 }
 
 /** The window record of a flow's next revision; the flow is then clean. */
-export function flowRecord(flow: Flow, nowMs: number): PipelineRecord {
+export function flowRecord(flow: Flow, nowMs: number, bounds: FlowBounds): PipelineRecord {
   flow.revision++;
   flow.dirty = false;
-  return httpFlow(flow, nowMs, { [FlowAttr.REVISION]: flow.revision, [FlowAttr.OVERFLOW]: flow.overflow });
+  const attributes = windowAttributes(flow);
+  attributes[FlowAttr.REVISION] = flow.revision;
+  attributes[FlowAttr.OVERFLOW] = flow.overflow;
+  return httpFlow(flow, nowMs, attributes, bounds, false);
 }
 
 /**
@@ -31,30 +35,50 @@ export function flowRecord(flow: Flow, nowMs: number): PipelineRecord {
  * it. It changes nothing of the window's own emission (revision, dirty): the window record still follows when the
  * watermark passes its end. No revision attribute: an interim is not a version of the window record.
  */
-export function interimRecord(flow: Flow, triggerMs: number, nowMs: number): PipelineRecord {
+export function interimRecord(
+  flow: Flow,
+  triggerMs: number,
+  nowMs: number,
+  bounds: FlowBounds,
+): PipelineRecord {
   flow.interims++;
-  return httpFlow(flow, nowMs, {
-    [FlowAttr.OVERFLOW]: false,
-    [FlowAttr.INTERIM]: true,
-    [FlowAttr.INTERIM_TRIGGER]: Math.floor(triggerMs),
-  });
+  const attributes = windowAttributes(flow);
+  attributes[FlowAttr.OVERFLOW] = false;
+  attributes[FlowAttr.INTERIM] = true;
+  attributes[FlowAttr.INTERIM_TRIGGER] = Math.floor(triggerMs);
+  return httpFlow(flow, nowMs, attributes, bounds, true);
 }
 
-/** A flow record of the window: dated at its start, observed when emitted, with `marks` before the aggregates. */
-function httpFlow(flow: Flow, nowMs: number, marks: RecordAttributes): PipelineRecord {
-  const { start, end } = flow.group;
+/**
+ * The attributes every flow record begins with: the carried ones, then the key and the window. One object that the
+ * marks and the aggregates are written into, in this order; a name written twice keeps its first place and takes the
+ * last value, as spreading the parts into one object would.
+ */
+function windowAttributes(flow: Flow): RecordAttributes {
+  const attributes: RecordAttributes = { ...flow.carried };
+  attributes[FlowAttr.KEY] = flow.key;
+  attributes[FlowAttr.WINDOW_START] = flow.group.start;
+  attributes[FlowAttr.WINDOW_END] = flow.group.end;
+  return attributes;
+}
+
+/**
+ * A flow record of the window, dated at its start, observed when emitted: `attributes`, then the aggregates (kept
+ * built by a flow that logs its connections when `keepAggregate`, see `Flow.writeAggregates`).
+ */
+function httpFlow(
+  flow: Flow,
+  nowMs: number,
+  attributes: RecordAttributes,
+  bounds: FlowBounds,
+  keepAggregate: boolean,
+): PipelineRecord {
+  flow.writeAggregates(attributes, bounds, keepAggregate);
   return new PipelineRecord({
-    hrTime: msToHrTime(start),
+    hrTime: msToHrTime(flow.group.start),
     hrTimeObserved: msToHrTime(nowMs),
     eventName: EventName.HTTP_FLOW,
-    attributes: {
-      ...flow.carried,
-      [FlowAttr.KEY]: flow.key,
-      [FlowAttr.WINDOW_START]: start,
-      [FlowAttr.WINDOW_END]: end,
-      ...marks,
-      ...flow.agg.attributes(),
-    },
+    attributes,
     resource: flow.resource,
     instrumentationScope: flow.scope,
   });

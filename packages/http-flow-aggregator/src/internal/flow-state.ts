@@ -1,31 +1,179 @@
 /**
  * What the aggregator holds: per host, its watermark and its open window groups; per group, its keyed flows and
- * at most one overflow flow. Plain data shared by the processor, the record building and the snapshot code.
+ * at most one overflow flow. Shared by the processor, the record building and the snapshot code.
+ *
+ * A flow is the one object a key costs in a window. While it has few connections it logs them
+ * (`connection-log.ts`, three numbers each) and builds its aggregate from the log when it is emitted or saved; past
+ * that, at a connection the log cannot hold, or at its first interim update, it builds its {@link FlowAggregate}
+ * once, replaying the log into it, and keeps it. Both ways give the same aggregate, to the bit: the log keeps every
+ * fact the aggregate reads, in order.
  */
 import type { EventTimeWatermark } from '@egressguard/core';
 import type { RecordAttributes, RecordResource, RecordScope } from '@egressguard/schema';
 
-import type { FlowAggregate } from './flow-aggregate.ts';
+import { ConnectionFacts } from './connection-facts.ts';
+import {
+  EMPTY_LOG,
+  EXACT_CONNECTIONS,
+  LOG_ENTRY,
+  MAX_LOGGED_CONNECTIONS,
+  appendToLog,
+  fitsLog,
+  replayLog,
+} from './connection-log.ts';
+import { hash32 } from './distinct-counter.ts';
+import { FlowAggregate, nextBytesKind, type FlowAggregateJSON, type FlowBounds } from './flow-aggregate.ts';
+import { isKeyText, processKey } from './flow-key.ts';
 
-/** One key's aggregates in one window. */
-export interface Flow {
-  readonly key: string;
-  readonly overflow: boolean;
+/** One key in one window: its identity, what its record carries, and its connections or their aggregate. */
+export class Flow {
+  /**
+   * The flow's name in its group: the process identity when the key is host and identity alone, else the key's
+   * JSON text (see `flowId`). The host is the group's, so the key text is not held twice per flow.
+   */
+  readonly id: string;
   readonly group: WindowGroup;
   /** The last revision emitted, -1 before the first emission. */
-  revision: number;
+  revision = -1;
   /** Interim updates emitted while the window was open. */
-  interims: number;
+  interims = 0;
   /** Changed since the last emission. */
-  dirty: boolean;
+  dirty = true;
   readonly resource: RecordResource;
   readonly scope: RecordScope;
   readonly carried: RecordAttributes;
-  readonly agg: FlowAggregate;
+  /** The connections so far while few (`undefined` once they went into {@link aggregate}). */
+  private log: readonly number[] | undefined = EMPTY_LOG;
+  /** What the bytes kinds of the logged connections came to (as the aggregate keeps it). */
+  private logBytesKind: string | undefined = undefined;
+  private aggregate: FlowAggregate | undefined = undefined;
+
+  constructor(
+    id: string,
+    group: WindowGroup,
+    resource: RecordResource,
+    scope: RecordScope,
+    carried: RecordAttributes,
+  ) {
+    this.id = id;
+    this.group = group;
+    this.resource = resource;
+    this.scope = scope;
+    this.carried = carried;
+  }
+
+  /** A restored flow: its aggregate as the snapshot has it. */
+  static restored(
+    id: string,
+    group: WindowGroup,
+    resource: RecordResource,
+    scope: RecordScope,
+    carried: RecordAttributes,
+    aggregate: FlowAggregate,
+  ): Flow {
+    const flow = new Flow(id, group, resource, scope, carried);
+    flow.log = undefined;
+    flow.aggregate = aggregate;
+    return flow;
+  }
+
+  /** The overflow flow of its group (keys past `max_keys`), not a keyed flow. */
+  get overflow(): boolean {
+    return this.group.overflow === this;
+  }
+
+  /** The key as `egressguard.flow.key` writes it: compact JSON. */
+  get key(): string {
+    return isKeyText(this.id) ? this.id : processKey(this.group.host, this.id);
+  }
+
+  /** Connections added so far. */
+  get connections(): number {
+    return this.log ? this.log.length / LOG_ENTRY : this.aggregate!.connections;
+  }
+
+  /** Adds one HTTP connection. */
+  add(f: ConnectionFacts, bounds: FlowBounds): void {
+    const log = this.log;
+    if (log) {
+      if (log.length < MAX_LOGGED_CONNECTIONS * LOG_ENTRY && fitsLog(f)) {
+        this.log = appendToLog(log, f);
+        if (f.hasBytes) this.logBytesKind = nextBytesKind(this.logBytesKind, f.bytesKind);
+        return;
+      }
+      this.aggregate = this.replay(bounds);
+      this.log = undefined;
+    }
+    this.aggregate!.add(f);
+  }
+
+  /**
+   * Writes the `egressguard.flow.*` aggregate attributes into `out`. A flow still logging builds its aggregate from
+   * the log for this; with `keep`, it keeps it and logs no more: interim updates come one per connection, and
+   * building the aggregate again for each would cost more than holding it.
+   */
+  writeAggregates(out: RecordAttributes, bounds: FlowBounds, keep: boolean): void {
+    let agg = this.aggregate;
+    if (agg === undefined) {
+      agg = this.replay(bounds);
+      if (keep) {
+        this.aggregate = agg;
+        this.log = undefined;
+      }
+    }
+    agg.writeAttributes(out);
+  }
+
+  /** The aggregate as the snapshot carries it. */
+  aggregateJSON(bounds: FlowBounds): FlowAggregateJSON {
+    return (this.aggregate ?? this.replay(bounds)).toJSON();
+  }
+
+  /** Approximate bytes held: this object, its log or aggregate, its carried attributes and its own strings. */
+  get bytes(): number {
+    let bytes = FLOW_BYTES + (this.log ? arrayBytes(this.log.length) : this.aggregate!.bytes);
+    let ownId = true;
+    let carried = 0;
+    for (const name in this.carried) {
+      const value = this.carried[name];
+      if (value === this.id) ownId = false;
+      // Names are the schema's constants, shared; values are the first connection's, held by this flow.
+      carried++;
+      if (typeof value === 'string') bytes += stringBytes(value);
+    }
+    bytes += 24 + 8 * Math.max(4, carried);
+    if (ownId) bytes += stringBytes(this.id);
+    return bytes;
+  }
+
+  /** The aggregate of the logged connections: the aggregate adding them as they came would have built. */
+  private replay(bounds: FlowBounds): FlowAggregate {
+    // The byte sample's seed is the key's and the window's, whenever the aggregate is built.
+    const agg = new FlowAggregate(bounds, hash32(`${this.key}\u0000${this.group.start}`));
+    replayLog(this.log!, this.logBytesKind, agg, new ConnectionFacts());
+    return agg;
+  }
+}
+
+/** A flow object: 11 fields. */
+const FLOW_BYTES = 24 + 8 * 11;
+
+/**
+ * Approximate bytes of a log of `n` numbers: exactly sized while short, then with the spare room of an array grown
+ * by pushing onto it.
+ */
+function arrayBytes(n: number): number {
+  return 48 + 8 * (n <= LOG_ENTRY * EXACT_CONNECTIONS ? n : n + (n >> 2) + 8);
+}
+
+/** Approximate bytes of a string held on its own (one byte a character, as V8 keeps Latin-1 text). */
+function stringBytes(text: string): number {
+  return 16 + 8 * Math.ceil(text.length / 8);
 }
 
 /** The flows of one host in one window. */
 export interface WindowGroup {
+  readonly host: string;
   readonly start: number;
   readonly end: number;
   /** The host's watermark has passed the end: changes are emitted as corrections. */
@@ -43,14 +191,8 @@ export interface HostState {
   /** Processing time of the host's last record. */
   lastArrivalMs: number;
   readonly groups: Map<number, WindowGroup>;
+  /** The group a record of this host last went to: the next record's, mostly, found without a lookup. */
+  lastGroup: WindowGroup | undefined;
   /** The watermark value at which the processor's `advance` has something to do. */
   nextCheckMs: number;
-}
-
-/** Approximate bytes held by a flow (for the state size). */
-export function flowBytes(flow: Flow): number {
-  let carried = 0;
-  for (const [k, v] of Object.entries(flow.carried))
-    carried += 32 + 2 * k.length + (typeof v === 'string' ? 2 * v.length : 16);
-  return 160 + 2 * flow.key.length + carried + flow.agg.bytes;
 }

@@ -4,13 +4,12 @@
  * watermark passes their end (emitted) and their lateness bound (final, forgotten).
  */
 import { EventTimeWatermark } from '@egressguard/core';
-import type { PipelineRecord, RecordAttributes } from '@egressguard/schema';
+import type { PipelineRecord } from '@egressguard/schema';
 
-import { hash32 } from './distinct-counter.ts';
-import { FlowAggregate, type FlowBounds } from './flow-aggregate.ts';
+import type { FlowBounds } from './flow-aggregate.ts';
 import { carriedAttributes, overflowKey, type KeyOptions } from './flow-key.ts';
 import { flowRecord } from './flow-record.ts';
-import type { Flow, HostState, WindowGroup } from './flow-state.ts';
+import { Flow, type HostState, type WindowGroup } from './flow-state.ts';
 
 /** What the held flows need from the processor: its bounds and settings, clock and counters. */
 export interface HeldFlowsOptions {
@@ -57,6 +56,7 @@ export class HeldFlows {
       maxEventMs: Number.NEGATIVE_INFINITY,
       lastArrivalMs: this.options.now(),
       groups: new Map(),
+      lastGroup: undefined,
       nextCheckMs: Number.POSITIVE_INFINITY,
     };
     this.hosts.set(name, hs);
@@ -81,35 +81,54 @@ export class HeldFlows {
 
   /** The host's group of the window starting at `start`, created (and its checkpoint noted) when absent. */
   group(hs: HostState, start: number): WindowGroup {
+    const last = hs.lastGroup;
+    if (last !== undefined && last.start === start) return last;
     let group = hs.groups.get(start);
     if (!group) {
       const end = start + this.options.windowMs;
-      group = { start, end, due: hs.watermark.isDue(end), flows: new Map(), overflow: undefined };
+      group = {
+        host: hs.name,
+        start,
+        end,
+        due: hs.watermark.isDue(end),
+        flows: new Map(),
+        overflow: undefined,
+      };
       hs.groups.set(start, group);
       hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));
     }
+    hs.lastGroup = group;
     return group;
   }
 
-  /** The flow of `key` in the host's window starting at `start`: created, or the overflow flow past `max_keys`. */
-  flowFor(hs: HostState, start: number, key: string, record: PipelineRecord): Flow {
+  /**
+   * The flow named `id` (see `flowId`) in the host's window starting at `start`: created, or the overflow flow past
+   * `max_keys`.
+   */
+  flowFor(hs: HostState, start: number, id: string, record: PipelineRecord): Flow {
     const group = this.group(hs, start);
-    const existing = group.flows.get(key);
+    const existing = group.flows.get(id);
     if (existing) return existing;
     if (this.keyedFlows < this.options.max_keys) {
-      const flow = this.newFlow(
+      const flow = new Flow(
+        id,
         group,
-        key,
-        false,
-        record,
+        record.resource,
+        record.instrumentationScope,
         carriedAttributes(record, this.options.keyOptions),
       );
-      group.flows.set(key, flow);
+      group.flows.set(id, flow);
       this.keyedFlows++;
       return flow;
     }
     if (!group.overflow) {
-      group.overflow = this.newFlow(group, overflowKey(hs.name), true, record, {});
+      group.overflow = new Flow(
+        overflowKey(hs.name),
+        group,
+        record.resource,
+        record.instrumentationScope,
+        {},
+      );
       this.overflowFlows++;
       this.options.report(
         'keys_overflowed',
@@ -119,27 +138,6 @@ export class HeldFlows {
       this.options.count('keys_overflowed');
     }
     return group.overflow;
-  }
-
-  private newFlow(
-    group: WindowGroup,
-    key: string,
-    overflow: boolean,
-    record: PipelineRecord,
-    carried: RecordAttributes,
-  ): Flow {
-    return {
-      key,
-      overflow,
-      group,
-      revision: -1,
-      interims: 0,
-      dirty: true,
-      resource: record.resource,
-      scope: record.instrumentationScope,
-      carried,
-      agg: new FlowAggregate(this.options.bounds, hash32(`${key}\u0000${group.start}`)),
-    };
   }
 
   /** The watermark value at which a group next needs attention: its end, or once due, its final time. */
@@ -162,6 +160,7 @@ export class HeldFlows {
         this.keyedFlows -= group.flows.size;
         if (group.overflow) this.overflowFlows--;
         hs.groups.delete(start);
+        if (hs.lastGroup === group) hs.lastGroup = undefined;
         continue;
       }
       next = Math.min(next, this.checkpoint(group));
@@ -171,7 +170,9 @@ export class HeldFlows {
 
   /** Emits the group's flows changed since their last emission. */
   emitChanged(group: WindowGroup, out: PipelineRecord[]): void {
-    for (const flow of group.flows.values()) if (flow.dirty) out.push(flowRecord(flow, this.options.now()));
-    if (group.overflow?.dirty) out.push(flowRecord(group.overflow, this.options.now()));
+    const bounds = this.options.bounds;
+    for (const flow of group.flows.values())
+      if (flow.dirty) out.push(flowRecord(flow, this.options.now(), bounds));
+    if (group.overflow?.dirty) out.push(flowRecord(group.overflow, this.options.now(), bounds));
   }
 }

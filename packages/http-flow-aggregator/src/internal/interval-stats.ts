@@ -9,6 +9,7 @@
  * `maxBuffered` connections per flow the result is exact; beyond, a start that arrives behind the frontier cannot
  * be placed between its neighbours and is left out of the intervals (counted in {@link IntervalStats.skipped}).
  */
+import { ascending } from './ascending.ts';
 
 /** The JSON form of {@link IntervalStats}. */
 export interface IntervalStatsJSON {
@@ -26,9 +27,10 @@ interface Welford {
   m2: number;
 }
 
-function fold(acc: Welford, frontier: number | null, sorted: readonly number[]): number | null {
+function fold(acc: Welford, frontier: number | null, times: ArrayLike<number>): number | null {
   let previous = frontier;
-  for (const t of sorted) {
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i];
     if (previous !== null) {
       const x = t - previous;
       acc.n++;
@@ -62,11 +64,7 @@ export class IntervalStats {
     }
     this.buffer.push(startMs);
     if (this.buffer.length < this.maxBuffered) return;
-    this.frontier = fold(
-      this.acc,
-      this.frontier,
-      this.buffer.sort((a, b) => a - b),
-    );
+    this.frontier = fold(this.acc, this.frontier, ascending(this.buffer));
     this.buffer = [];
   }
 
@@ -76,19 +74,15 @@ export class IntervalStats {
    */
   result(): { meanMs?: number; cv?: number } {
     const acc = { ...this.acc };
-    fold(
-      acc,
-      this.frontier,
-      [...this.buffer].sort((a, b) => a - b),
-    );
+    fold(acc, this.frontier, ascending(this.buffer));
     if (acc.n === 0) return {};
     if (acc.n < 2 || acc.mean === 0) return { meanMs: acc.mean };
     return { meanMs: acc.mean, cv: Math.sqrt(acc.m2 / (acc.n - 1)) / acc.mean };
   }
 
-  /** Approximate bytes held. */
+  /** Approximate bytes held: the object, its accumulator (two boxed numbers), the buffer and its spare slots. */
   get bytes(): number {
-    return 64 + 8 * this.buffer.length;
+    return 64 + 80 + 48 + 8 * (this.buffer.length + (this.buffer.length >> 2) + 16);
   }
 
   toJSON(): IntervalStatsJSON {

@@ -1,17 +1,22 @@
 /**
  * The held state to and from its snapshot ({@link HttpFlowAggregatorState}): resources and scopes written once and
  * referred to by index, every flow with its host, window start and aggregates. Reading checks what the schema cannot:
- * the window shape it was written with, and that each flow's host, resource and scope exist.
+ * the window shape it was written with, that each flow's host, resource and scope exist, and that its key is a key.
  */
 import { createResource, type RecordResource, type RecordScope } from '@egressguard/schema';
 
 import { FlowAggregate, type FlowBounds } from './flow-aggregate.ts';
-import type { Flow, HostState, WindowGroup } from './flow-state.ts';
+import { flowIdOfKey, isKeyText } from './flow-key.ts';
+import { Flow, type HostState, type WindowGroup } from './flow-state.ts';
 import type { FlowState, HttpFlowAggregatorState } from './state.ts';
 import type { WindowAssigner } from './window-assigner.ts';
 
 /** The snapshot of the given hosts and their flows. */
-export function writeState(hosts: Iterable<HostState>, assigner: WindowAssigner): HttpFlowAggregatorState {
+export function writeState(
+  hosts: Iterable<HostState>,
+  assigner: WindowAssigner,
+  bounds: FlowBounds,
+): HttpFlowAggregatorState {
   const resources: RecordResource[] = [];
   const scopes: RecordScope[] = [];
   const indexOf = <T>(list: T[], item: T) => {
@@ -42,7 +47,7 @@ export function writeState(hosts: Iterable<HostState>, assigner: WindowAssigner)
           scope: indexOf(scopes, flow.scope),
           // Carried attributes are copied from JSON-safe record attributes (strings and numbers of the key).
           carried: flow.carried as FlowState['carried'],
-          agg: flow.agg.toJSON(),
+          agg: flow.aggregateJSON(bounds),
         });
       }
     }
@@ -101,21 +106,16 @@ export function readState(
     const scope = state.scopes[f.scope] as RecordScope | undefined;
     if (!hs || !resource || !scope)
       throw new Error(`${where}: flow ${f.key} refers to an unknown host, resource or scope`);
+    // Every key this aggregator writes is JSON text; a flow names its key by it, or by the identity in it.
+    if (!isKeyText(f.key)) throw new Error(`${where}: flow ${f.key} has a key that is not a key's JSON text`);
     const group = target.group(hs, f.start);
-    const flow: Flow = {
-      key: f.key,
-      overflow: f.overflow,
-      group,
-      revision: f.revision,
-      interims: f.interims ?? 0,
-      dirty: f.dirty,
-      resource,
-      scope,
-      carried: f.carried,
-      agg: FlowAggregate.fromJSON(f.agg, bounds),
-    };
+    const id = f.overflow ? f.key : flowIdOfKey(f.key, f.host);
+    const flow = Flow.restored(id, group, resource, scope, f.carried, FlowAggregate.fromJSON(f.agg, bounds));
+    flow.revision = f.revision;
+    flow.interims = f.interims ?? 0;
+    flow.dirty = f.dirty;
     if (f.overflow) group.overflow = flow;
-    else group.flows.set(f.key, flow);
+    else group.flows.set(id, flow);
     flows.push(flow);
   }
   return flows;

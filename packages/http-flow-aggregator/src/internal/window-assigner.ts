@@ -9,7 +9,7 @@ export class WindowAssigner {
   readonly windowMs: number;
   readonly hopMs: number;
   /** Windows holding any one instant: ceil(window / hop). */
-  private readonly perInstant: number;
+  readonly perInstant: number;
 
   constructor(windowMs: number, hopMs: number = windowMs) {
     if (!(windowMs > 0) || !(hopMs > 0) || hopMs > windowMs)
@@ -26,13 +26,29 @@ export class WindowAssigner {
    */
   startsFor(eventMs: number): number[] {
     if (!isEventTimeInRange(eventMs)) return [];
-    const last = Math.floor(eventMs / this.hopMs) * this.hopMs;
     const starts: number[] = [];
-    for (let k = 0; k < this.perInstant; k++) {
-      const start = last - k * this.hopMs;
-      if (start <= eventMs - this.windowMs) break;
-      starts.unshift(start);
+    const last = this.lastStart(eventMs);
+    for (let k = this.perInstant - 1; k >= 0; k--) {
+      const start = this.start(last, k, eventMs);
+      if (start !== undefined) starts.push(start);
     }
     return starts;
+  }
+
+  /**
+   * The start of the newest window holding `eventMs`, a time in 1970..2200. With {@link start} it gives the starts
+   * of {@link startsFor} without an array, for code that runs once per connection.
+   */
+  lastStart(eventMs: number): number {
+    return Math.floor(eventMs / this.hopMs) * this.hopMs;
+  }
+
+  /**
+   * The start of the window `k` hops before `last` (the {@link lastStart} of `eventMs`), `k` below
+   * {@link perInstant}, when that window holds `eventMs`; else `undefined`.
+   */
+  start(last: number, k: number, eventMs: number): number | undefined {
+    const start = last - k * this.hopMs;
+    return start > eventMs - this.windowMs ? start : undefined;
   }
 }

@@ -1,0 +1,153 @@
+/**
+ * A flow that logs its connections gives the very aggregate that adding them as they came gives: same counters, bytes
+ * kind, times, distinct destinations, byte sample (with its random state) and interval statistics, to the bit.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { Outcome, type RecordAttributes } from '@egressguard/schema';
+
+import { ConnectionFacts } from '../../src/internal/connection-facts.ts';
+import {
+  EMPTY_LOG,
+  MAX_LOGGED_CONNECTIONS,
+  appendToLog,
+  fitsLog,
+  replayLog,
+} from '../../src/internal/connection-log.ts';
+import { hash32 } from '../../src/internal/distinct-counter.ts';
+import { FlowAggregate, nextBytesKind, type FlowBounds } from '../../src/internal/flow-aggregate.ts';
+import { Flow, type WindowGroup } from '../../src/internal/flow-state.ts';
+import { seeded } from '../stream.ts';
+
+const T = 1_764_460_800_000;
+const OUTCOMES = [Outcome.COMPLETED, Outcome.FAILED, Outcome.OPEN, Outcome.UNKNOWN];
+
+/** Random connection facts; `loggable` keeps them within what a log holds. */
+function randomFacts(rnd: () => number, loggable: boolean): ConnectionFacts {
+  const f = new ConnectionFacts();
+  f.timeMs = T + rnd() * 600_000;
+  if (rnd() < 0.3) f.timeMs = Math.floor(f.timeMs);
+  f.http = rnd() < 0.2 ? 'real' : 'inferred';
+  f.outcome = OUTCOMES[Math.floor(rnd() * 4)];
+  f.hasBytes = rnd() < 0.8;
+  const big = !loggable && rnd() < 0.3;
+  f.sent = f.hasBytes ? (big ? 2 ** 26 + Math.floor(rnd() * 2 ** 30) : Math.floor(rnd() * 2 ** 26)) : 0;
+  f.received = f.hasBytes ? Math.floor(rnd() * (rnd() < 0.5 ? 2 ** 27 : 50_000)) : 0;
+  f.bytesKind = f.hasBytes ? [undefined, 'acked', 'acked', 'wire'][Math.floor(rnd() * 4)] : undefined;
+  const d = rnd();
+  if (d < 0.15) {
+    f.destination = -1;
+    f.unpackedDestination = undefined;
+    f.addressClass = undefined;
+  } else if (!loggable && d < 0.35) {
+    f.destination = -1;
+    f.unpackedDestination = `[2001:db8::${Math.floor(rnd() * 20)}]:443`;
+    f.addressClass = rnd() < 0.5 ? 'external' : undefined;
+  } else {
+    // A dotted quad and port, packed: the address times 2^17 plus the port plus one.
+    f.destination = Math.floor(rnd() * 40) * 2 ** 17 + (rnd() < 0.9 ? 444 : 0);
+    f.unpackedDestination = undefined;
+    f.addressClass = rnd() < 0.4 ? 'internal' : 'external';
+  }
+  return f;
+}
+
+function attributesOf(agg: FlowAggregate): RecordAttributes {
+  const out: RecordAttributes = {};
+  agg.writeAttributes(out);
+  return out;
+}
+
+const BOUNDS: FlowBounds[] = [
+  { maxExactDestinations: 256, maxByteSamples: 256, maxStartTimes: 1_024 },
+  { maxExactDestinations: 3, maxByteSamples: 4, maxStartTimes: 5 },
+  { maxExactDestinations: 1, maxByteSamples: 2, maxStartTimes: 2 },
+];
+
+void describe('connection log', () => {
+  void it('replayed, gives the aggregate its connections give when added as they came', () => {
+    const rnd = seeded(11);
+    for (const bounds of BOUNDS) {
+      for (let n = 1; n <= MAX_LOGGED_CONNECTIONS; n += n < 8 ? 1 : 7) {
+        const seed = Math.floor(rnd() * 2 ** 32);
+        const direct = new FlowAggregate(bounds, seed);
+        let log: readonly number[] = EMPTY_LOG;
+        let kind: string | undefined;
+        for (let i = 0; i < n; i++) {
+          const f = randomFacts(rnd, true);
+          assert.ok(fitsLog(f));
+          direct.add(f);
+          log = appendToLog(log, f);
+          if (f.hasBytes) kind = nextBytesKind(kind, f.bytesKind);
+        }
+        const replayed = new FlowAggregate(bounds, seed);
+        replayLog(log, kind, replayed, new ConnectionFacts());
+        assert.deepEqual(replayed.toJSON(), direct.toJSON(), `${n} connections`);
+        assert.deepEqual(attributesOf(replayed), attributesOf(direct), `${n} connections`);
+      }
+    }
+  });
+
+  void it('holds what fits its numbers, exactly: not a destination that is text, nor bytes past 2^26 sent or 2^27 received', () => {
+    const f = new ConnectionFacts();
+    f.hasBytes = true;
+    f.sent = 2 ** 26 - 1;
+    f.received = 2 ** 27 - 1;
+    assert.equal(fitsLog(f), true);
+    f.sent = 2 ** 26;
+    assert.equal(fitsLog(f), false);
+    f.sent = 0;
+    f.received = 2 ** 27;
+    assert.equal(fitsLog(f), false);
+    f.received = 0;
+    f.unpackedDestination = '[::1]:443';
+    assert.equal(fitsLog(f), false);
+  });
+});
+
+void describe('Flow', () => {
+  const group: WindowGroup = {
+    host: 'web-1',
+    start: T,
+    end: T + 600_000,
+    due: false,
+    flows: new Map(),
+    overflow: undefined,
+  };
+  const resource = { attributes: {} } as unknown as Flow['resource'];
+
+  void it('gives the same aggregate whether it logs, moves to a full aggregate, or keeps one built for an interim update', () => {
+    const rnd = seeded(5);
+    for (const bounds of BOUNDS) {
+      for (let run = 0; run < 40; run++) {
+        const flow = new Flow('/usr/bin/curl', group, resource, { name: 'test' }, {});
+        // The seed a flow's byte sample has: its key's and its window's.
+        const direct = new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`));
+        const n = 1 + Math.floor(rnd() * 90);
+        const interimAt = rnd() < 0.3 ? Math.floor(rnd() * n) : -1;
+        for (let i = 0; i < n; i++) {
+          // Now and then a connection a log cannot hold, which moves the flow to a full aggregate.
+          const f = randomFacts(rnd, rnd() < 0.97);
+          direct.add(f);
+          flow.add(f, bounds);
+          assert.equal(flow.connections, i + 1);
+          if (i === interimAt) flow.writeAggregates({}, bounds, true);
+        }
+        assert.deepEqual(flow.aggregateJSON(bounds), direct.toJSON());
+        const out: RecordAttributes = {};
+        flow.writeAggregates(out, bounds, false);
+        assert.deepEqual(out, attributesOf(direct));
+      }
+    }
+  });
+
+  void it('writes its key as JSON from its host and identity, or holds the JSON text as its id', () => {
+    assert.equal(
+      new Flow('/usr/bin/curl', group, resource, { name: 'test' }, {}).key,
+      '{"host.name":"web-1","process":"/usr/bin/curl"}',
+    );
+    const text = '{"host.name":"web-1","process":"/usr/bin/curl","container.id":"c0ffee"}';
+    assert.equal(new Flow(text, group, resource, { name: 'test' }, {}).key, text);
+  });
+});
