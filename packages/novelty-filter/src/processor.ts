@@ -244,16 +244,19 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   /** Decides one record; `undefined` when it is not the filter's or cannot be identified. Never throws. */
   private decide(record: PipelineRecord): Decision | undefined | Promise<Decision | undefined> {
     if (record.eventName === undefined || !this.eventNames.has(record.eventName)) return undefined;
-    const failed = (cause: unknown) => {
-      this.report('record_failed', `${record.eventName} record passed on unannotated`, cause);
-      return undefined;
-    };
     try {
       const decision = this.annotate(record);
-      return decision instanceof Promise ? decision.catch(failed) : decision;
+      return decision instanceof Promise
+        ? decision.catch((cause: unknown) => this.failed(record, cause))
+        : decision;
     } catch (cause) {
-      return failed(cause);
+      return this.failed(record, cause);
     }
+  }
+
+  private failed(record: PipelineRecord, cause: unknown): undefined {
+    this.report('record_failed', `${record.eventName} record passed on unannotated`, cause);
+    return undefined;
   }
 
   /**
