@@ -154,6 +154,9 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
   private judge(record: PipelineRecord): PipelineRecord[] {
     const interim = getBool(record.attributes, FlowAttr.INTERIM) === true;
     this.stats.count(interim ? 'interim_flows_judged' : 'flows_judged');
+    // An interim update of a process that does not qualify can fire nothing (its window record is judged, and
+    // checked, when it closes): most updates are of such processes, so they cost no more than this.
+    if (interim && !qualify(record.attributes, this.config.qualify).qualifies) return [];
     const problems = validateRecord(record, FLOW_RECORD);
     if (problems.length > 0) {
       this.report(

@@ -5,8 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { setErrorHandler, stderrErrorHandler, type ReportedError } from '@egressguard/core';
 import { makeConnection } from '@egressguard/core/testing';
-import { DetectionAttr, EventName, FlowAttr, ProcessAttr, hrTimeToMs } from '@egressguard/schema';
+import {
+  DetectionAttr,
+  EventName,
+  FlowAttr,
+  NoveltyStatus,
+  ProcessAttr,
+  hrTimeToMs,
+} from '@egressguard/schema';
 
 import { T0, WINDOW_MS, flow, type FlowSpec } from './flow-builder.ts';
 import { detector, run } from './run.ts';
@@ -66,6 +74,34 @@ void describe('interim updates', () => {
     assert.deepEqual(out, []);
     assert.equal(counters.dropped.interim_flow, 1);
     assert.equal(counters.events.too_few_connections, undefined, 'interim skips are not counted as windows');
+  });
+
+  void it('an update of a process that does not qualify is consumed unread; its window record is checked', async () => {
+    const errors: ReportedError[] = [];
+    setErrorHandler((e) => errors.push(e));
+    try {
+      // Known and not custom: no rule can fire on it, so its interim updates are not read further (a malformed
+      // field in one goes unreported); the window record is checked and judged as every window is.
+      const known = { status: NoveltyStatus.KNOWN, external: 30 };
+      const update = interim(known, T0 + 30_000);
+      update.attributes[FlowAttr.CONNECTIONS] = 'many';
+      const { out, detections, counters } = await run(
+        {},
+        [update],
+        [flow({ ...known, extra: { [FlowAttr.CONNECTIONS]: 'many' } })],
+      );
+      assert.equal(detections.length, 0);
+      assert.equal(counters.events.interim_flows_judged, 1);
+      assert.equal(counters.dropped.interim_flow, 1);
+      assert.deepEqual(
+        out.map((r) => r.eventName),
+        [EventName.HTTP_FLOW],
+      );
+      assert.equal(counters.events.malformed_flow, 1, 'the window record is checked');
+      assert.equal(errors.length, 1, 'the update was not reported');
+    } finally {
+      setErrorHandler(stderrErrorHandler);
+    }
   });
 
   void it('pass keeps the updates in the output', async () => {
