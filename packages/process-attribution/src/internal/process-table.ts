@@ -56,12 +56,18 @@ export interface ProcessTableState {
 
 const SEP = '\u0000';
 
+/** The answer for a pid the table knows nothing about: one shared, read-only value. */
+const UNKNOWN: ProcessLookup = Object.freeze({ kind: 'unknown' });
+
 /** A bounded process table with pid-reuse-safe lookups by time. */
 export class ProcessTable {
   private readonly options: ProcessTableOptions;
   private readonly entries: LRUCache<string, ProcessEntry>;
-  /** Per host and pid, the entries sorted by start time. */
-  private readonly byPid = new Map<string, ProcessEntry[]>();
+  /**
+   * Per host, then per pid, the entries sorted by start time. Keyed by the pid as a number so that a lookup builds no
+   * key string.
+   */
+  private readonly byPid = new Map<string, Map<number, ProcessEntry[]>>();
   /** Per host, the exited entries in the order their exit arrived (close to exit-time order). */
   private readonly exited = new Map<string, ProcessEntry[]>();
   private readonly watermarks = new Map<string, number>();
@@ -106,9 +112,13 @@ export class ProcessTable {
     }
     const entry: ProcessEntry = { host, pid, startMs, exitMs: undefined, attributes: { ...attributes } };
     this.entries.set(key, entry);
-    const pidKey = host + SEP + String(pid);
-    const list = this.byPid.get(pidKey);
-    if (!list) this.byPid.set(pidKey, [entry]);
+    let pids = this.byPid.get(host);
+    if (!pids) {
+      pids = new Map();
+      this.byPid.set(host, pids);
+    }
+    const list = pids.get(pid);
+    if (!list) pids.set(pid, [entry]);
     else {
       let i = list.length;
       while (i > 0 && list[i - 1].startMs > startMs) i -= 1;
@@ -122,7 +132,7 @@ export class ProcessTable {
    * before the exit. Returns false when no entry fits.
    */
   addExit(host: string, pid: number, exitMs: number, startMs?: number): boolean {
-    const list = this.byPid.get(host + SEP + String(pid));
+    const list = this.byPid.get(host)?.get(pid);
     if (!list) return false;
     let entry: ProcessEntry | undefined;
     if (startMs !== undefined) entry = nearestStart(list, startMs, this.options.lifetimeSlackMs);
@@ -151,12 +161,12 @@ export class ProcessTable {
    * started.
    */
   lookup(host: string, pid: number, timeMs: number, startMs?: number): ProcessLookup {
-    const list = this.byPid.get(host + SEP + String(pid));
-    if (!list || list.length === 0) return { kind: 'unknown' };
+    const list = this.byPid.get(host)?.get(pid);
+    if (!list || list.length === 0) return UNKNOWN;
     const slack = this.options.lifetimeSlackMs;
     if (startMs !== undefined) {
       const entry = nearestStart(list, startMs, slack);
-      if (!entry) return { kind: 'unknown' };
+      if (!entry) return UNKNOWN;
       this.touch(entry);
       return { kind: 'found', entry, exact: true, inSlack: false };
     }
@@ -182,7 +192,7 @@ export class ProcessTable {
       return { kind: 'found', entry: inSlack, exact: false, inSlack: true };
     }
     if (endedBefore?.exitMs !== undefined) return { kind: 'gone', entry: endedBefore };
-    return { kind: 'unknown' };
+    return UNKNOWN;
   }
 
   /** Removes entries whose exit is older than the retention, against their host's largest event time. */
@@ -232,12 +242,15 @@ export class ProcessTable {
   }
 
   private unindex(entry: ProcessEntry): void {
-    const pidKey = entry.host + SEP + String(entry.pid);
-    const list = this.byPid.get(pidKey);
-    if (!list) return;
+    const pids = this.byPid.get(entry.host);
+    const list = pids?.get(entry.pid);
+    if (!pids || !list) return;
     const i = list.indexOf(entry);
     if (i !== -1) list.splice(i, 1);
-    if (list.length === 0) this.byPid.delete(pidKey);
+    if (list.length === 0) {
+      pids.delete(entry.pid);
+      if (pids.size === 0) this.byPid.delete(entry.host);
+    }
   }
 }
 

@@ -35,8 +35,8 @@ export class EventRule implements Rule {
     const { record, host, timeMs, pid } = q;
     const attrs = record.attributes;
     if (pid === undefined) return undefined;
-    if (!(get(attrs, ProcessAttr.EXECUTABLE_PATH) ?? get(attrs, ProcessAttr.EXECUTABLE_NAME)))
-      return undefined;
+    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
+    if (!(path ?? get(attrs, ProcessAttr.EXECUTABLE_NAME))) return undefined;
     const found = this.table.lookup(host, pid, timeMs, isoMs(get(attrs, ProcessAttr.CREATION_TIME)));
     if (found.kind === 'found') fillFromEntry(record, found.entry);
     const liveOrReused = q.local
@@ -44,17 +44,19 @@ export class EventRule implements Rule {
       : undefined;
     const live = liveOrReused === 'reused' ? undefined : liveOrReused;
     if (live) fillFromProcfs(record, live);
-    else if (
-      found.kind === 'unknown' &&
-      get(attrs, ProcessAttr.EXECUTABLE_PATH) === undefined &&
-      this.waitsForExec
-    ) {
+    // Only when nothing was filled in: the path read above is still the record's.
+    else if (found.kind === 'unknown' && path === undefined && this.waitsForExec) {
       attempt.tablePending = true;
       return undefined;
     }
-    const confidence = ATTRIBUTION_CONFIDENCE.EVENT;
     return live
-      ? { method: AttributionMethod.EVENT, confidence, live }
-      : { method: AttributionMethod.EVENT, confidence };
+      ? { method: AttributionMethod.EVENT, confidence: ATTRIBUTION_CONFIDENCE.EVENT, live }
+      : BY_EVENT;
   }
 }
+
+/** The attribution of a record that names its own process and was not read from /proc: one shared value. */
+const BY_EVENT: Attribution = Object.freeze({
+  method: AttributionMethod.EVENT,
+  confidence: ATTRIBUTION_CONFIDENCE.EVENT,
+});

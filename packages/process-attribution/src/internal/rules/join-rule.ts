@@ -23,7 +23,7 @@ import {
   fillFromEntry,
   isoMs,
 } from '../attribution.ts';
-import type { ConnectionJoinBuffer } from '../connection-join.ts';
+import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
 import { processAttributesOf, type ProcessTable } from '../process-table.ts';
 import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
 
@@ -32,6 +32,9 @@ export class JoinRule implements Rule {
   private readonly join: ConnectionJoinBuffer;
   private readonly table: ProcessTable;
   private readonly waits: boolean;
+  /** The last source address {@link canonicalSource} was asked about, and its canonical form. */
+  private lastSource: string | undefined;
+  private lastSourceCanonical: string | undefined;
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -46,18 +49,33 @@ export class JoinRule implements Rule {
     const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
     const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
     if (destinationAddress === undefined || destinationPort === undefined) return;
-    const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
+    const sourceAddress = this.canonicalSource(get(attrs, NetworkAttr.SOURCE_ADDRESS));
     const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
-    this.join.add({
+    // Built in place rather than by spreading: the same keys in the same order (the snapshot writes them so).
+    const candidate: Mutable<JoinCandidate> = {
       host,
       timeMs,
       destinationAddress,
       destinationPort,
       pid,
       attributes: processAttributesOf(attrs, PROCESS_KEYS),
-      ...(sourceAddress !== undefined ? { sourceAddress } : {}),
-      ...(sourcePort !== undefined && sourcePort !== 0 ? { sourcePort } : {}),
-    });
+    };
+    if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
+    if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
+    this.join.add(candidate);
+  }
+
+  /**
+   * The canonical form of a source address, remembering the last one: a host's connections mostly leave from the
+   * same few addresses, and the form of an address never changes.
+   */
+  private canonicalSource(address: string | undefined): string | undefined {
+    if (address === undefined) return undefined;
+    if (address !== this.lastSource) {
+      this.lastSource = address;
+      this.lastSourceCanonical = canonicalAddress(address);
+    }
+    return this.lastSourceCanonical;
   }
 
   attribute(q: RuleQuery, attempt: Attempt): Attribution | undefined {
@@ -101,6 +119,8 @@ export class JoinRule implements Rule {
     return { method: AttributionMethod.JOIN, confidence };
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function canonical(address: string | undefined): string | undefined {
   return address === undefined ? undefined : canonicalAddress(address);
