@@ -141,7 +141,15 @@ export interface IdentityOptions {
   readonly regularUidMin?: number;
   /** Normalised paths and names remembered (normalising is the costly part of an identity). Default 10000. */
   readonly maxCachedPaths?: number;
+  /**
+   * Identities remembered by host, absolute path and user class, when the parts are path and user class (the
+   * default): the same string is handed out again, so neither it nor its hash is made anew. Cleared when full.
+   * Default 50000.
+   */
+  readonly maxCachedIdentities?: number;
 }
+
+const USER_CLASS_INDEX: Readonly<Record<UserClass, number>> = { root: 0, system: 1, user: 2, unknown: 3 };
 
 /**
  * Builds identity strings such as `host=web-1|path=/opt/app-<v>/bin/app|user=root`. When the path is a part but the
@@ -154,6 +162,12 @@ export class IdentityBuilder {
   private readonly regularUidMin: number;
   private readonly normalisedPaths: LRUCache<string, string>;
   private readonly normalisedNames: LRUCache<string, string>;
+  /** Whether an identity depends only on host, path and user class (no name or hash part). */
+  private readonly byPathAndClass: boolean;
+  private readonly maxCachedIdentities: number;
+  /** host (or '' when global) → raw absolute path → identity by user class. */
+  private identities = new Map<string, Map<string, (string | undefined)[]>>();
+  private cachedIdentities = 0;
 
   constructor(options: IdentityOptions = {}) {
     this.parts = options.parts ?? ['path', 'user_class'];
@@ -161,6 +175,8 @@ export class IdentityBuilder {
     this.regularUidMin = options.regularUidMin ?? 1000;
     this.normalisedPaths = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
     this.normalisedNames = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
+    this.byPathAndClass = this.parts.every((part) => part === 'path' || part === 'user_class');
+    this.maxCachedIdentities = options.maxCachedIdentities ?? 50_000;
   }
 
   private normalisedPath(path: string): string {
@@ -183,6 +199,32 @@ export class IdentityBuilder {
 
   /** The identity, or `undefined` when the record names no executable (neither path nor name) or lacks a needed host. */
   build(input: IdentityInput): string | undefined {
+    const path = input.path;
+    // An absolute path (a ' (deleted)' suffix keeps it absolute) decides the identity with the host and user class.
+    if (!this.byPathAndClass || path === undefined || path.charCodeAt(0) !== 0x2f) return this.make(input);
+    const host = this.scope === 'host' ? input.host : '';
+    if (host === undefined) return undefined;
+    let byPath = this.identities.get(host);
+    let byClass = byPath?.get(path);
+    if (byClass === undefined) {
+      if (this.cachedIdentities >= this.maxCachedIdentities) {
+        this.identities = new Map();
+        this.cachedIdentities = 0;
+        byPath = undefined;
+      }
+      if (byPath === undefined) {
+        byPath = new Map();
+        this.identities.set(host, byPath);
+      }
+      byClass = [];
+      byPath.set(path, byClass);
+      this.cachedIdentities++;
+    }
+    const index = USER_CLASS_INDEX[userClass(input.uid, input.owner, this.regularUidMin)];
+    return (byClass[index] ??= this.make(input));
+  }
+
+  private make(input: IdentityInput): string | undefined {
     let { path, name } = input;
     const stripped = path === undefined ? undefined : stripDeletedSuffix(path).path;
     if (stripped !== undefined && !stripped.startsWith('/')) {

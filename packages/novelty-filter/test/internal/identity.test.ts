@@ -113,4 +113,36 @@ describe('IdentityBuilder', () => {
     );
     assert.equal(b.build({ host: 'h', name: 'x' }), 'name=x|sha256=?');
   });
+
+  it('remembers identities by host, path and user class, within its bound, giving the same answers', () => {
+    const cached = new IdentityBuilder({ maxCachedIdentities: 2 });
+    const fresh = () => new IdentityBuilder({ maxCachedIdentities: 1_000 });
+    const inputs = [
+      { host: 'web-1', path: '/opt/app-1.2.3/bin/app', uid: 0 },
+      { host: 'web-1', path: '/opt/app-1.2.3/bin/app', uid: 1000 },
+      { host: 'web-2', path: '/opt/app-1.2.3/bin/app', uid: 0 },
+      { host: 'web-1', path: '/tmp/.x/kworkerd (deleted)', owner: 'root' },
+      { host: 'web-1', path: 'kworkerd', name: 'other' },
+      { path: '/usr/bin/curl', uid: 0 },
+      { host: 'web-1', path: '/opt/app-1.2.3/bin/app', uid: 0 },
+    ];
+    // Twice over, past the bound of 2 (the cache is cleared and filled again): every answer as a new builder's.
+    for (let round = 0; round < 2; round++) {
+      for (const input of inputs)
+        assert.equal(cached.build(input), fresh().build(input), JSON.stringify(input));
+    }
+    const b = fresh();
+    const first = b.build({ host: 'web-1', path: '/usr/bin/curl', uid: 0 });
+    assert.equal(b.build({ host: 'web-1', path: '/usr/bin/curl', uid: 0 }), first);
+    assert.equal(
+      b.build({ host: 'web-1', path: '/usr/bin/curl', uid: 1000 }),
+      'host=web-1|path=/usr/bin/curl|user=user',
+    );
+    // A name part makes the name matter: nothing is remembered by path alone.
+    const named = new IdentityBuilder({ parts: ['path', 'name'] });
+    assert.notEqual(
+      named.build({ host: 'h', path: '/usr/bin/x', name: 'a' }),
+      named.build({ host: 'h', path: '/usr/bin/x', name: 'b' }),
+    );
+  });
 });
