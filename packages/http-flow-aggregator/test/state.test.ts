@@ -117,3 +117,36 @@ void describe('state snapshot format version 1', () => {
     );
   });
 });
+
+void describe('state snapshot of unusual attribute values', () => {
+  void it('a flow whose carried attributes hold a bigint (a 64-bit uid from a library caller) is saved and restored', async () => {
+    const { makeConnection } = await import('@egressguard/core/testing');
+    const { ProcessAttr, NetworkAttr, getInt } = await import('@egressguard/schema');
+    const aggregator = create();
+    const record = makeConnection(
+      {
+        [ProcessAttr.PID]: 77,
+        [ProcessAttr.USER_ID]: 1000n,
+        [ProcessAttr.EXECUTABLE_PATH]: '/opt/agent/bin/agent',
+        [NetworkAttr.DESTINATION_ADDRESS]: '203.0.113.7',
+        [NetworkAttr.DESTINATION_PORT]: 443,
+      },
+      { timeMs: 1_800_000_000_000, host: 'web-1' },
+    );
+    await aggregator.process([record]);
+    const snapshot = aggregator.snapshot()!;
+    const text = JSON.stringify(snapshot);
+    const restored = create();
+    restored.restore(JSON.parse(text) as ProcessorSnapshot);
+    const flows = (await restored.shutdown()).filter((r) => r.eventName === EventName.HTTP_FLOW);
+    assert.equal(flows.length, 2, 'the two hopping windows the connection falls in');
+    for (const flow of flows) {
+      assert.equal(
+        getInt(flow.attributes, ProcessAttr.USER_ID),
+        1000,
+        'the uid reads back as the same integer',
+      );
+      assert.equal(flow.attributes[FlowAttr.CONNECTIONS], 1);
+    }
+  });
+});

@@ -3,6 +3,7 @@
  * referred to by index, every flow with its host, window start and aggregates. Reading checks what the schema cannot:
  * the window shape it was written with, that each flow's host, resource and scope exist, and that its key is a key.
  */
+import { attributesToState } from '@egressguard/core';
 import { createResource, type RecordResource, type RecordScope } from '@egressguard/schema';
 
 import { FlowAggregate, type FlowBounds } from './flow-aggregate.ts';
@@ -45,8 +46,8 @@ export function writeState(
           dirty: flow.dirty,
           resource: indexOf(resources, flow.resource),
           scope: indexOf(scopes, flow.scope),
-          // Carried attributes are copied from JSON-safe record attributes (strings and numbers of the key).
-          carried: flow.carried as FlowState['carried'],
+          // As every snapshot carries attributes: a 64-bit integer (bigint) as its decimal string, bytes as base64.
+          carried: attributesToState(flow.carried),
           agg: flow.aggregateJSON(bounds),
         });
       }
@@ -57,7 +58,7 @@ export function writeState(
     hopMs: assigner.hopMs,
     hosts: hostStates,
     resources: resources.map((r) => ({
-      attributes: { ...r.attributes } as FlowState['carried'],
+      attributes: attributesToState(r.attributes),
       ...(r.schemaUrl ? { schemaUrl: r.schemaUrl } : {}),
     })),
     scopes: scopes.map((s) => ({ ...s }) as HttpFlowAggregatorState['scopes'][number]),
