@@ -23,7 +23,7 @@ import {
 } from '@egressguard/schema';
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
-import { setDecodedKey } from './internal/attribute-key.ts';
+import { newAttributeDictionary, setDecodedKey } from './internal/attribute-key.ts';
 import { checkTimes, jsonNanosToHrTime } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { MAX_VALUE_DEPTH } from './proto-decoder.ts';
@@ -205,7 +205,7 @@ function readLogRecord(raw: unknown, resource: RecordResource, scope: RecordScop
 }
 
 function readAttributes(raw: unknown, where: string): RecordAttributes {
-  const attributes: RecordAttributes = {};
+  const attributes: RecordAttributes = newAttributeDictionary();
   if (raw === undefined || raw === null) return attributes;
   if (!Array.isArray(raw)) throw new Error(`${where} must be an array, got ${kind(raw)}`);
   readKeyValues(raw, attributes, 0, where);

@@ -26,6 +26,7 @@ import {
 import protobuf from 'protobufjs/minimal.js';
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
+import { newAttributeDictionary } from './internal/attribute-key.ts';
 import { checkTimes } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { FIELD, WIRE } from './internal/otlp-logs-descriptor.ts';
@@ -278,7 +279,7 @@ function readLogRecord(
   let severityNumber: number | undefined;
   let severityText: string | undefined;
   let body: AnyValue;
-  const attributes: RecordAttributes = {};
+  const attributes: RecordAttributes = newAttributeDictionary();
   let dropped = 0;
   let flags = 0;
   let traceId = '';

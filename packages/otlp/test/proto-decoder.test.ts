@@ -2,12 +2,40 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs/minimal.js';
 
-import { OtlpDecodeError, decodeLogsProto, encodeLogsProto } from '../src/index.ts';
+import {
+  OtlpDecodeError,
+  decodeLogsJson,
+  decodeLogsProto,
+  encodeLogsJson,
+  encodeLogsProto,
+} from '../src/index.ts';
 import { decodeLogsProtoReflection } from '../src/internal/reflection-decoder.ts';
 import { assertSameGrouping, assertSameRecords, sampleRecords } from './support/sample-records.ts';
 import { goodRecord, message, request, stringAttribute } from './support/wire.ts';
 
 describe('decodeLogsProto', () => {
+  it('gives every record an attribute dictionary of its own that is a plain object, in both decoders', () => {
+    const records = sampleRecords(4);
+    for (const decoded of [
+      decodeLogsProto(encodeLogsProto(records)).records,
+      decodeLogsJson(encodeLogsJson(records)).records,
+    ]) {
+      const [a, b] = decoded.map((r) => r.attributes);
+      assert.notEqual(a, b);
+      assert.equal(
+        Object.getPrototypeOf(a),
+        Object.prototype,
+        'as a literal: nothing inherited but Object.prototype',
+      );
+      assert.equal(a.constructor, Object);
+      assert.deepEqual({ ...a }, a, 'deep-equal to a literal with the same attributes');
+      a['egressguard.test.added'] = 1;
+      assert.equal(b['egressguard.test.added'], undefined, 'adding to one changes no other');
+      const reparsed = JSON.parse(JSON.stringify(a)) as Record<string, unknown>;
+      assert.equal(reparsed['egressguard.test.added'], 1);
+    }
+  });
+
   it('decodes what the OpenTelemetry serializer encodes, exactly (round trip)', () => {
     const records = sampleRecords(12);
     const decoded = decodeLogsProto(encodeLogsProto(records));
