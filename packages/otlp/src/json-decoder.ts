@@ -16,6 +16,7 @@
 import type { AnyValue, HrTime, SpanContext } from '@opentelemetry/api';
 import {
   PipelineRecord,
+  attributeDictionaryMaker,
   createResource,
   type RecordAttributes,
   type RecordResource,
@@ -23,12 +24,15 @@ import {
 } from '@egressguard/schema';
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
-import { newAttributeDictionary, setDecodedKey } from './internal/attribute-key.ts';
+import { setDecodedKey } from './internal/attribute-key.ts';
 import { checkTimes, jsonNanosToHrTime } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { MAX_VALUE_DEPTH } from './proto-decoder.ts';
 
 type JsonObject = Record<string, unknown>;
+
+/** Record attribute dictionaries of this decoder (see `attributeDictionaryMaker`). */
+const newAttributeDictionary = attributeDictionaryMaker();
 
 const UNSET_TIME: HrTime = [0, 0];
 const utf8 = new TextDecoder('utf-8', { fatal: true });

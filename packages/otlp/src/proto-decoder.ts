@@ -18,6 +18,7 @@
 import type { AnyValue, SpanContext } from '@opentelemetry/api';
 import {
   PipelineRecord,
+  attributeDictionaryMaker,
   createResource,
   type RecordAttributes,
   type RecordResource,
@@ -26,7 +27,6 @@ import {
 import protobuf from 'protobufjs/minimal.js';
 
 import { OtlpDecodeError, type DecodedLogs } from './decoded-logs.ts';
-import { newAttributeDictionary } from './internal/attribute-key.ts';
 import { checkTimes } from './internal/fixed64-time.ts';
 import { makeScope } from './internal/scope.ts';
 import { FIELD, WIRE } from './internal/otlp-logs-descriptor.ts';
@@ -48,6 +48,9 @@ import {
 } from './internal/proto-wire.ts';
 
 export { MAX_VALUE_DEPTH };
+
+/** Record attribute dictionaries of this decoder (see `attributeDictionaryMaker`). */
+const newAttributeDictionary = attributeDictionaryMaker();
 
 const LR = FIELD.LogRecord;
 const T_TIME = tag(LR.time_unix_nano, WIRE.I64);

@@ -32,6 +32,7 @@ export type {
 } from './attribute-docs.ts';
 export {
   PipelineRecord,
+  attributeDictionaryMaker,
   createResource,
   cloneRecord,
   eventTimeMs,

@@ -177,6 +177,23 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
 }
 
 /**
+ * A maker of empty record attribute dictionaries, for code that fills them with computed keys (a decoder). Each
+ * maker is a constructor of its own, so V8 gives its objects more room than a literal's. A literal filled with
+ * computed keys turns into a slow hash dictionary when a record of about twenty attributes, as sensors send, gets two
+ * more from a stage (process attribution adds two to every connection), and every read and write of it after that
+ * is a hash lookup; a maker's objects stay fast there (not without limit: with a dozen more attributes they turn
+ * too). The objects are plain: their prototype is `Object.prototype`, as a literal's is. Make one maker per source,
+ * at module level, and call it per record.
+ */
+export function attributeDictionaryMaker(): () => RecordAttributes {
+  const AttributeDictionary = function AttributeDictionary() {
+    // Nothing to set: the caller writes the attributes.
+  } as unknown as new () => RecordAttributes;
+  (AttributeDictionary as unknown as { prototype: object }).prototype = Object.prototype;
+  return () => new AttributeDictionary();
+}
+
+/**
  * Sets an attribute only when the record does not carry it yet: stages add, never overwrite a sensor's value.
  * Returns true when the value was written. `undefined` values are never written (missing means unknown).
  */

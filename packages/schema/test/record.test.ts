@@ -17,6 +17,7 @@ import {
   ProcessAttr,
   ProvenanceAttr,
   ResourceAttr,
+  attributeDictionaryMaker,
   createResource,
   eventTimeMs,
   hostName,
@@ -66,6 +67,22 @@ describe('PipelineRecord', () => {
       hostName(new PipelineRecord({ resource: createResource({}), instrumentationScope: scope })),
       undefined,
     );
+  });
+});
+
+describe('attributeDictionaryMaker', () => {
+  it('makes empty plain objects, one per call, that behave as literals', () => {
+    const make = attributeDictionaryMaker();
+    const a = make();
+    const b = make();
+    assert.notEqual(a, b);
+    assert.deepEqual(Object.keys(a), []);
+    assert.equal(Object.getPrototypeOf(a), Object.prototype);
+    assert.equal(a.constructor, Object);
+    for (let i = 0; i < 25; i++) a[`k.${i}`] = i;
+    assert.deepEqual(a, Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k.${i}`, i])));
+    assert.equal(b['k.0'], undefined, 'another object is untouched');
+    assert.notEqual(attributeDictionaryMaker(), make, 'each maker is its own');
   });
 });
 

@@ -15,20 +15,3 @@ export function setDecodedKey(target: Record<string, AnyValue>, key: string, val
     target[key] = value;
   }
 }
-
-/**
- * Record attribute dictionaries are made by this constructor, not by `{}`: V8 then gives objects of this shape room
- * for the attributes records carry. An object literal filled with keyed stores turns into a slow hash dictionary
- * when a record that arrived with more than 16 attributes gets a few more (process attribution adds two to every
- * connection), and every read and write of it after that is a hash lookup. The objects are plain: their prototype is
- * `Object.prototype`, as a literal's is.
- */
-const AttributeDictionary = function AttributeDictionary() {
-  // Nothing to set: the decoder writes the attributes.
-} as unknown as new () => Record<string, AnyValue>;
-(AttributeDictionary as unknown as { prototype: object }).prototype = Object.prototype;
-
-/** A new, empty attribute dictionary of a record (see {@link AttributeDictionary}). */
-export function newAttributeDictionary(): Record<string, AnyValue> {
-  return new AttributeDictionary();
-}
