@@ -15,11 +15,7 @@
  *
  *   BENCH_MS=1000 node --experimental-strip-types --conditions=egressguard-source bench/batch-case.ts FILE [LINES]
  */
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-
-import { buildPipeline, createProcessorRegistry, defaultConfigYaml, parseConfigText } from '@egressguard/cli';
+import { buildPipeline } from '@egressguard/cli';
 import { setErrorHandler, type StageTiming } from '@egressguard/core';
 import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '@egressguard/otlp';
 import type { PipelineRecord } from '@egressguard/schema';
@@ -31,6 +27,7 @@ import { OTLP_LOGS_DESCRIPTOR } from '../packages/otlp/src/internal/otlp-logs-de
 import { decodeLogsProtoReflection } from '../packages/otlp/src/internal/reflection-decoder.ts';
 
 import { AllocationMeter } from './allocation.ts';
+import { defaultChainConfig, median, readFirstLines } from './case-support.ts';
 
 /** One 1,000-record-request figure. */
 export interface BatchFigure {
@@ -64,19 +61,7 @@ if (file === undefined || !(LINES >= 1) || !(BENCH_MS > 0)) {
   throw new Error('usage: BENCH_MS=ms batch-case.ts FILE [LINES]');
 }
 
-async function readLines(path: string, max: number): Promise<string[]> {
-  const stream = createReadStream(path);
-  const lines: string[] = [];
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line.trim() !== '') lines.push(line);
-    if (lines.length >= max) break;
-  }
-  stream.destroy();
-  await once(stream, 'close');
-  return lines;
-}
-
-const jsonLines = await readLines(file, LINES);
+const jsonLines = await readFirstLines(file, LINES);
 const batches: PipelineRecord[][] = jsonLines.map((l) => decodeLogsJson(l).records);
 const protoBodies = batches.map((b) => encodeLogsProto(b));
 const recordsPerRequest = Math.round(batches.reduce((n, b) => n + b.length, 0) / batches.length);
@@ -88,11 +73,7 @@ let chainReports = 0;
 setErrorHandler(() => {
   chainReports++;
 });
-const config = parseConfigText(defaultConfigYaml({}), {
-  registry: createProcessorRegistry(),
-  env: {},
-  requireEnds: false,
-});
+const config = defaultChainConfig();
 
 /** A per-request operation: runs request `i` and returns the records it handled. */
 type Op = (i: number) => number;
@@ -185,7 +166,6 @@ for (let r = 0; r < ROUNDS; r++) {
     rounds.get(name)!.push(op === 'chain' ? await chainRate(BENCH_MS) : timed(op, BENCH_MS));
   }
 }
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const decodeMeter = new AllocationMeter();
 let decodedRecords = 0;
 for (const body of protoBodies) decodedRecords += decodeLogsProto(body).records.length;

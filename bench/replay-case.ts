@@ -18,13 +18,13 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '@egressguard/cli';
-import { setErrorHandler } from '@egressguard/core';
+import { replay } from '@egressguard/cli';
+import { setErrorHandler, type StageTiming } from '@egressguard/core';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
-import type { StageTiming } from '@egressguard/core';
 import { ProcessAttr, getString, hostName } from '@egressguard/schema';
 
 import { type Allocation, AllocationMeter } from './allocation.ts';
+import { defaultChainConfig } from './case-support.ts';
 
 /** What one replay case measured. */
 export interface ReplayCaseResult {
@@ -76,11 +76,7 @@ async function codec(): Promise<Counts> {
 }
 
 // Parsed before timing: configuration loading is start-up, not throughput.
-const config = parseConfigText(defaultConfigYaml({}), {
-  registry: createProcessorRegistry(),
-  env: {},
-  requireEnds: false,
-});
+const config = defaultChainConfig();
 
 async function chain(): Promise<Counts> {
   const result = await replay({ config, inputs: [file], format: 'otlp-json', output });

@@ -33,6 +33,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import type { BatchCaseResult, BatchFigure } from './batch-case.ts';
+import { median } from './case-support.ts';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import type { DurabilityCaseResult } from './durability-case.ts';
 import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
@@ -256,7 +257,6 @@ const replayRatios = {
   peakRss: chain.peakRssBytes / codec.peakRssBytes,
   rssGrowth: (chain.peakRssBytes - chain.rssStartBytes) / (codec.peakRssBytes - codec.rssStartBytes),
 };
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const find = (name: string) => batch.figures.find((f) => f.name.startsWith(name))!;
 const baseline = find('protobufjs reflection');
 /**

@@ -36,11 +36,6 @@
  *
  * FILE defaults to the root benchmark's cached input (`bench/generate.ts` on its defaults), LINES to 50.
  */
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-
-import { createProcessorRegistry, defaultConfigYaml, parseConfigText } from '@egressguard/cli';
 import { ChainLogRecordProcessor, setErrorHandler } from '@egressguard/core';
 import { decodeLogsJson } from '@egressguard/otlp';
 import { hostName, type PipelineRecord } from '@egressguard/schema';
@@ -56,6 +51,7 @@ import {
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
 
+import { defaultChainConfig, median, readFirstLines } from './case-support.ts';
 import { GENERATE_DEFAULTS, defaultReplayFile } from './generate.ts';
 
 /** One figure of the SDK case. */
@@ -99,19 +95,9 @@ const LINES = Number(process.argv[3] ?? 50);
 const ROUNDS = 3;
 if (!(LINES >= 1)) throw new Error('usage: sdk-case.ts [FILE] [LINES]');
 
-async function readLines(path: string, max: number): Promise<string[]> {
-  const stream = createReadStream(path);
-  const lines: string[] = [];
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
-    if (line.trim() !== '') lines.push(line);
-    if (lines.length >= max) break;
-  }
-  stream.destroy();
-  await once(stream, 'close');
-  return lines;
-}
-
-const requests: PipelineRecord[][] = (await readLines(file, LINES)).map((l) => decodeLogsJson(l).records);
+const requests: PipelineRecord[][] = (await readFirstLines(file, LINES)).map(
+  (l) => decodeLogsJson(l).records,
+);
 const records = requests.reduce((n, r) => n + r.length, 0);
 const hostResources = new Map<string, Resource>();
 for (const request of requests) {
@@ -125,11 +111,7 @@ let reports = 0;
 setErrorHandler(() => {
   reports++;
 });
-const config = parseConfigText(defaultConfigYaml({}), {
-  registry: createProcessorRegistry(),
-  env: {},
-  requireEnds: false,
-});
+const config = defaultChainConfig();
 /** The SDK agent's stages, in its order. */
 const CHAIN_STAGES = ['process_attribution', 'http_flow_aggregator', 'novelty_filter', 'ratio_detector'];
 
@@ -259,7 +241,6 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const withChain of order) results[withChain ? 1 : 0].push(await pass(withChain));
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ratioRounds = results[0].map((alone, i) => results[1][i].recordsPerSecond / alone.recordsPerSecond);
 
 const result: SdkCaseResult = {
