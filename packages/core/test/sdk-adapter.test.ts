@@ -21,6 +21,7 @@ import {
   setErrorHandler,
   type ChainLogRecordProcessorOptions,
   type ErrorHandler,
+  type Processor,
   type ProcessorContext,
   type ProcessorMetadata,
   type ReportedError,
@@ -154,9 +155,9 @@ class CapturingProcessor implements LogRecordProcessor {
   }
 }
 
-interface Setup {
+interface Setup<P extends Processor = RecordingProcessor> {
   readonly chain: ChainLogRecordProcessor;
-  readonly stage: RecordingProcessor;
+  readonly stage: P;
   readonly next: CapturingProcessor;
   readonly provider: LoggerProvider;
   readonly emit: (from: number, count: number) => void;
@@ -167,7 +168,15 @@ function setup(
   delayMs = 0,
   extra: LogRecordProcessor[] = [],
 ): Setup {
-  const stage = new RecordingProcessor(ctx('recording'), delayMs);
+  return setupWith(new RecordingProcessor(ctx('recording'), delayMs), options, extra);
+}
+
+/** An SDK provider whose one processor is the adapter, with `stage` as its chain and a capturing next processor. */
+function setupWith<P extends Processor>(
+  stage: P,
+  options: Omit<ChainLogRecordProcessorOptions, 'next' | 'processors'> = {},
+  extra: LogRecordProcessor[] = [],
+): Setup<P> {
   const next = new CapturingProcessor();
   const chain = new ChainLogRecordProcessor({ ...options, processors: [stage], next });
   const provider = new LoggerProvider({
@@ -337,17 +346,8 @@ describe('ChainLogRecordProcessor batching', () => {
   });
 
   it('forceFlush runs what is buffered through the chain, then flushes the chain and the next processor', async () => {
-    const next = new CapturingProcessor();
-    const chain = new ChainLogRecordProcessor({
-      processors: [new CountProcessor({ emit_every: 1000 }, ctx('count'))],
-      next,
-    });
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'host.name': 'h' }),
-      processors: [chain],
-    });
-    const logger = provider.getLogger('egressguard-test');
-    for (let n = 0; n < 3; n++) logger.emit({ attributes: { n } });
+    const { chain, next, provider, emit } = setupWith(new CountProcessor({ emit_every: 1000 }, ctx('count')));
+    emit(0, 3);
     // Same turn: nothing has gone through the chain yet.
     await provider.forceFlush();
     assert.deepEqual(next.numbers(), [0, 1, 2, undefined], 'the buffered records, then the flush output');
@@ -357,17 +357,8 @@ describe('ChainLogRecordProcessor batching', () => {
   });
 
   it('shutdown delivers what is buffered and what the chain holds, once; later records are counted', async () => {
-    const next = new CapturingProcessor();
-    const chain = new ChainLogRecordProcessor({
-      processors: [new CountProcessor({ emit_every: 1000 }, ctx('count'))],
-      next,
-    });
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'host.name': 'h' }),
-      processors: [chain],
-    });
-    const logger = provider.getLogger('egressguard-test');
-    for (let n = 0; n < 700; n++) logger.emit({ attributes: { n } });
+    const { chain, next, emit } = setupWith(new CountProcessor({ emit_every: 1000 }, ctx('count')));
+    emit(0, 700);
     await Promise.all([chain.shutdown(), chain.shutdown()]);
     assert.equal(next.records.length, 701, '700 records and the summary the chain held');
     assert.deepEqual(next.numbers().slice(0, 700), range(0, 700));
@@ -375,7 +366,7 @@ describe('ChainLogRecordProcessor batching', () => {
     assert.equal(next.shutdowns, 1);
 
     // The provider itself was not shut down, so it still calls onEmit.
-    logger.emit({ attributes: { n: 700 } });
+    emit(700, 1);
     const intake = chain.intakeBalance();
     assert.deepEqual(intake.droppedByReason, { after_shutdown: 1 });
     assert.equal(intake.handed, 700);
