@@ -180,21 +180,11 @@ export class IdentityBuilder {
   }
 
   private normalisedPath(path: string): string {
-    let normal = this.normalisedPaths.get(path);
-    if (normal === undefined) {
-      normal = normaliseExecutablePath(path);
-      this.normalisedPaths.set(path, normal);
-    }
-    return normal;
+    return remembered(this.normalisedPaths, path, normaliseExecutablePath);
   }
 
   private normalisedName(name: string): string {
-    let normal = this.normalisedNames.get(name);
-    if (normal === undefined) {
-      normal = normaliseExecutableName(name);
-      this.normalisedNames.set(name, normal);
-    }
-    return normal;
+    return remembered(this.normalisedNames, name, normaliseExecutableName);
   }
 
   /** The identity, or `undefined` when the record names no executable (neither path nor name) or lacks a needed host. */
@@ -264,4 +254,14 @@ export class IdentityBuilder {
     }
     return out;
   }
+}
+
+/** `compute(key)`, looked up in `cache` first and stored there when computed. */
+function remembered(cache: LRUCache<string, string>, key: string, compute: (key: string) => string): string {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    cache.set(key, value);
+  }
+  return value;
 }
