@@ -99,12 +99,6 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   /** Records attributed in this batch whose executable is to be hashed (hashing is the one asynchronous step). */
   private readonly hashes: HashQueue | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /**
-   * The resource {@link hostOf} last read, and its host name, while a batch is processed: the records of one
-   * resource come one after the other, and its host is read once for them.
-   */
-  private hostResource: PipelineRecord['resource'] | undefined;
-  private resourceHost = '';
 
   constructor(config: ProcessAttributionConfig, context: ProcessorContext) {
     super(context, processAttributionState);
@@ -130,7 +124,6 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     // First the records that feed state, whatever their place in the batch, so that a connection and the exec or
     // the other sensor's record it needs join in either order.
     // Exits after execs, so that an exit ahead of its exec in the batch still closes the right lifetime.
-    this.hostResource = undefined;
     const exits: PipelineRecord[] = [];
     for (const record of batch) {
       if (record.eventName === EventName.PROCESS_EXIT) exits.push(record);
@@ -153,7 +146,6 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
         out.push(record);
       }
     }
-    this.hostResource = undefined;
     const released = this.releaseHeld('due');
     await this.hashPending();
     this.stats.count('process_table_expired', this.table.sweep());
@@ -215,7 +207,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   /** Feeds the process table (exec, exit) and the join buffer (connections that carried a pid). */
   private learn(record: PipelineRecord): void {
     const attrs = record.attributes;
-    const host = this.hostOf(record);
+    const host = hostName(record) ?? '';
     const timeMs = eventTimeMs(record);
     const skew = this.config.max_clock_skew_ms;
     if (timeMs !== undefined && skew > 0 && timeMs > this.context.now() + skew) {
@@ -244,7 +236,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   /** Runs the rules over one connection record. */
   private attribute(record: PipelineRecord): 'done' | 'held' {
     const attrs = record.attributes;
-    const host = this.hostOf(record);
+    const host = hostName(record) ?? '';
     let timeMs = eventTimeMs(record);
     if (timeMs === undefined) {
       // Dated at the latest event time of its host (the clock the join buffer and table expire by), so that it
@@ -289,15 +281,6 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
     }
     this.unattributed(record, attempt.failure, attempt.candidates);
     return 'done';
-  }
-
-  /** The record's `host.name`, `''` when it has none. */
-  private hostOf(record: PipelineRecord): string {
-    if (record.resource !== this.hostResource) {
-      this.hostResource = record.resource;
-      this.resourceHost = hostName(record) ?? '';
-    }
-    return this.resourceHost;
   }
 
   private isLocal(host: string, timeMs: number): boolean {
