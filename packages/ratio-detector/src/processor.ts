@@ -156,7 +156,8 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     this.stats.count(interim ? 'interim_flows_judged' : 'flows_judged');
     // An interim update of a process that does not qualify can fire nothing (its window record is judged, and
     // checked, when it closes): most updates are of such processes, so they cost no more than this.
-    if (interim && !qualify(record.attributes, this.config.qualify).qualifies) return [];
+    const qualification = qualify(record.attributes, this.config.qualify);
+    if (interim && !qualification.qualifies) return [];
     const problems = validateRecord(record, FLOW_RECORD);
     if (problems.length > 0) {
       this.report(
@@ -170,7 +171,7 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     const attrs = record.attributes;
     const input: RuleInput = {
       facts,
-      qualification: qualify(attrs, this.config.qualify),
+      qualification,
       thresholds: role.thresholds,
       role,
       process:
