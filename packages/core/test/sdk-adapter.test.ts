@@ -323,6 +323,25 @@ describe('ChainLogRecordProcessor batching', () => {
     assertIntakeConserved(chain);
   });
 
+  it('reports a batch the next processor refuses, and goes on with the batches after it', async () => {
+    const s = setup({ maxBatchRecords: 2 });
+    const onEmit = s.next.onEmit.bind(s.next);
+    // The next processor throws on the record n = 1: the rest of that batch is lost past the chain, with a report.
+    s.next.onEmit = (record, context) => {
+      if (record.attributes['n'] === 1) throw new Error('exporter refused the record');
+      onEmit(record, context);
+    };
+    s.emit(0, 5);
+    await s.chain.forceFlush();
+    assert.deepEqual(s.stage.batches, [range(0, 2), range(2, 2), [4]], 'every batch went through the chain');
+    assert.deepEqual(s.next.numbers(), [0, 2, 3, 4], 'the batches after the refused one are delivered');
+    const failed = reports.filter((r) => r.reason === 'processing_failed');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].component, 'sdk-adapter');
+    assert.match(failed[0].message, /batch of 2 log records/);
+    assertIntakeConserved(s.chain);
+  });
+
   it('drops records emitted into a drain that cannot keep up, and delivers the rest', async () => {
     // A slow chain: 2 ms a batch, while 3 records arrive per turn and at most 4 may wait.
     const { chain, next, emit } = setup({ maxBatchRecords: 2, maxBufferedRecords: 4 }, 2);
