@@ -231,6 +231,15 @@ export const noveltyFilterConfigSchema = z
         });
       ids.add(entry.id);
     });
+    // A name to annotate that the filter does not act on would silently annotate nothing.
+    config.annotate_event_names.forEach((name, i) => {
+      if (!config.event_names.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['annotate_event_names', i],
+          message: `${name} is not in event_names (${config.event_names.join(', ')}): records the filter does not act on are never annotated; list it in both, or set annotate_event_names`,
+        });
+    });
   });
 
 /** The novelty filter's configuration (defaults applied). */

@@ -434,6 +434,14 @@ describe('novelty filter', () => {
     );
     assert.throws(parse({ action: { mode: 'drop', statuses: ['new'] } }), /action\.statuses\[0\]/);
     assert.throws(
+      parse({ event_names: ['egressguard.connection'] }),
+      /annotate_event_names\[0\]: egressguard\.http_flow is not in event_names \(egressguard\.connection\)/,
+      'annotating flows the filter does not act on would annotate nothing',
+    );
+    assert.doesNotThrow(
+      parse({ event_names: ['egressguard.connection'], annotate_event_names: ['egressguard.connection'] }),
+    );
+    assert.throws(
       parse({ action: { mode: 'annotate', keep_custom: true } }),
       /action\.keep_custom: unknown key/,
     );
