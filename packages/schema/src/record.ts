@@ -177,22 +177,36 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
 }
 
 /**
- * A maker of empty record attribute dictionaries, for code that fills them with computed keys (a decoder). Each
- * maker is a constructor of its own, so V8 gives its objects more room than a literal's. A literal filled with
- * computed keys turns into a slow hash dictionary when a record of about twenty attributes, as sensors send, gets two
- * more from a stage (process attribution adds two to every connection), and every read and write of it after that
- * is a hash lookup; a maker's objects stay fast there (not without limit: with a dozen more attributes they turn
- * too). The objects are plain: their prototype is `Object.prototype`, as a literal's is. Make one maker per source,
- * at module level, and call it per record.
+ * A maker of empty record attribute dictionaries, for code that fills them with computed keys (a decoder, a stage
+ * that builds records). A dictionary filled with computed keys stays a fast V8 object only while the attributes kept
+ * outside the object itself number no more than those inside it (and at least a dozen); past that V8 turns it into a
+ * hash dictionary, and every read and write of it, and every walk over it, is a hash lookup after that. A literal
+ * `{}` has room for four inside: a sensor's connection record of about twenty attributes turns when a stage adds two.
+ *
+ * Each maker is a constructor of its own whose objects V8 first sizes for the 64 attributes its body could set (the
+ * body never runs: V8 sizes a constructor's objects from the properties its source assigns), then, after the first
+ * few objects, trims to what those used. A maker's objects therefore hold as many attributes inside as its first
+ * records had, and twice that in all before they turn. The objects are plain: their prototype is `Object.prototype`,
+ * as a literal's is. Make one maker per kind of record (a decoder's records, a stage's flows), at module level, and
+ * call it per record.
  */
 export function attributeDictionaryMaker(): () => RecordAttributes {
-  const AttributeDictionary = function AttributeDictionary() {
-    // Nothing to set: the caller writes the attributes.
+  const AttributeDictionary = function AttributeDictionary(this: Record<string, unknown>, never?: true) {
+    if (never === true) {
+      // The 64 properties V8 sizes the first objects for; never set (`never` is never passed).
+      this.a00 = this.a01 = this.a02 = this.a03 = this.a04 = this.a05 = this.a06 = this.a07 = undefined;
+      this.a10 = this.a11 = this.a12 = this.a13 = this.a14 = this.a15 = this.a16 = this.a17 = undefined;
+      this.a20 = this.a21 = this.a22 = this.a23 = this.a24 = this.a25 = this.a26 = this.a27 = undefined;
+      this.a30 = this.a31 = this.a32 = this.a33 = this.a34 = this.a35 = this.a36 = this.a37 = undefined;
+      this.a40 = this.a41 = this.a42 = this.a43 = this.a44 = this.a45 = this.a46 = this.a47 = undefined;
+      this.a50 = this.a51 = this.a52 = this.a53 = this.a54 = this.a55 = this.a56 = this.a57 = undefined;
+      this.a60 = this.a61 = this.a62 = this.a63 = this.a64 = this.a65 = this.a66 = this.a67 = undefined;
+      this.a70 = this.a71 = this.a72 = this.a73 = this.a74 = this.a75 = this.a76 = this.a77 = undefined;
+    }
   } as unknown as new () => RecordAttributes;
   (AttributeDictionary as unknown as { prototype: object }).prototype = Object.prototype;
   return () => new AttributeDictionary();
 }
-
 /**
  * Sets an attribute only when the record does not carry it yet: stages add, never overwrite a sensor's value.
  * Returns true when the value was written. `undefined` values are never written (missing means unknown).

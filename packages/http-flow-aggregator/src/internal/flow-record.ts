@@ -2,7 +2,14 @@
  * The `egressguard.http_flow` records built from a held flow: the window record (a revision of the window) and the
  * interim update of an open window.
  */
-import { EventName, FlowAttr, PipelineRecord, msToHrTime, type RecordAttributes } from '@egressguard/schema';
+import {
+  EventName,
+  FlowAttr,
+  PipelineRecord,
+  attributeDictionaryMaker,
+  msToHrTime,
+  type RecordAttributes,
+} from '@egressguard/schema';
 
 import type { FlowBounds } from './flow-aggregate.ts';
 import type { Flow } from './flow-state.ts';
@@ -50,12 +57,20 @@ export function interimRecord(
 }
 
 /**
+ * Flow records' attribute dictionaries: about forty attributes, and ten more from the novelty filter, written with
+ * computed keys (see `attributeDictionaryMaker`; a spread of the carried attributes turned into a hash dictionary).
+ */
+const newFlowAttributes = attributeDictionaryMaker();
+
+/**
  * The attributes every flow record begins with: the carried ones, then the key and the window. One object that the
  * marks and the aggregates are written into, in this order; a name written twice keeps its first place and takes the
  * last value, as spreading the parts into one object would.
  */
 function windowAttributes(flow: Flow): RecordAttributes {
-  const attributes: RecordAttributes = { ...flow.carried };
+  const attributes = newFlowAttributes();
+  const carried = flow.carried;
+  for (const name in carried) attributes[name] = carried[name];
   attributes[FlowAttr.KEY] = flow.key;
   attributes[FlowAttr.WINDOW_START] = flow.group.start;
   attributes[FlowAttr.WINDOW_END] = flow.group.end;

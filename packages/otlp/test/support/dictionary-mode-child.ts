@@ -11,8 +11,7 @@ import { sampleRecords } from './sample-records.ts';
 const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
 
 // Ten more attributes than the sample records carry, about as many as a sensor's connection record has: a literal
-// filled by computed keys turns into a hash dictionary when two more are added, a decoder's dictionary does not
-// (the decoders' dictionaries have more room, not unlimited room: with 14 more they turn too).
+// filled by computed keys turns into a hash dictionary when two more are added, a decoder's dictionary does not.
 const records = sampleRecords(50);
 for (const r of records) for (let i = 0; i < 12; i++) r.attributes[`egressguard.test.extra_${i}`] = i;
 
