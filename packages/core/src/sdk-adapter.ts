@@ -13,7 +13,7 @@
  */
 import { ROOT_CONTEXT, type AnyValue, type Context, type HrTime } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { PipelineRecord } from '@egressguard/schema';
+import { PipelineRecord, attributeDictionaryMaker, type RecordAttributes } from '@egressguard/schema';
 
 import { ConfigError, reportError } from './errors.ts';
 import { Pipeline, type StageBalance } from './pipeline.ts';
@@ -274,6 +274,19 @@ function positiveInteger(key: string, value: number): number {
 }
 
 /**
+ * Attribute dictionaries of records copied from the SDK. The SDK's own are literals filled by computed keys, which
+ * V8 holds as hash dictionaries once they have more than about sixteen attributes (a spread copy of one is one
+ * too); the chain's stages read and add attributes, so the copy is made with room (see `attributeDictionaryMaker`).
+ */
+const newAttributeDictionary = attributeDictionaryMaker();
+
+function copyAttributes(attributes: ReadableLogRecord['attributes']): RecordAttributes {
+  const copy = newAttributeDictionary();
+  for (const name in attributes) if (Object.hasOwn(attributes, name)) copy[name] = attributes[name];
+  return copy;
+}
+
+/**
  * Copies an SDK record into a pipeline record: a record object and an attribute dictionary of its own, which is
  * all the chain changes (stages add attributes in place and replace fields, never change times, body, span
  * context, resource or scope in place, so those are shared).
@@ -287,7 +300,7 @@ export function fromSdkRecord(logRecord: ReadableLogRecord): PipelineRecord {
     severityNumber: logRecord.severityNumber,
     body: logRecord.body,
     eventName: logRecord.eventName,
-    attributes: { ...(logRecord.attributes as Record<string, AnyValue>) },
+    attributes: copyAttributes(logRecord.attributes),
     droppedAttributesCount: logRecord.droppedAttributesCount,
     resource: logRecord.resource,
     instrumentationScope: logRecord.instrumentationScope,
