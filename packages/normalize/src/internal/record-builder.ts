@@ -5,6 +5,7 @@
 import type { AnyValue, HrTime } from '@opentelemetry/api';
 import {
   PipelineRecord,
+  attributeDictionaryMaker,
   type RecordAttributes,
   type RecordResource,
   type RecordScope,
@@ -13,9 +14,15 @@ import {
 /** The instrumentation scope of records written by the normalizers. */
 export const NORMALIZE_SCOPE: RecordScope = { name: '@egressguard/normalize', version: '0.1.0' };
 
+/**
+ * The parsers' records' attribute dictionaries: stages downstream add to them (process attribution adds the
+ * process's attributes to a connection), so they are made with room (see `attributeDictionaryMaker`).
+ */
+const newAttributeDictionary = attributeDictionaryMaker();
+
 /** Attributes with `undefined`, `null`, `NaN` and empty-string values left out. */
 export function definedAttributes(entries: Readonly<Record<string, AnyValue>>): RecordAttributes {
-  const out: RecordAttributes = {};
+  const out = newAttributeDictionary();
   for (const key of Object.keys(entries)) {
     const value = entries[key];
     if (value === undefined || value === null || value === '') continue;
