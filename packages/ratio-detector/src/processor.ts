@@ -46,6 +46,9 @@ import { Suppression } from './internal/suppression.ts';
 const { EVIDENCE_PREFIX, THRESHOLD_PREFIX, ...DETECTION_NAMES } = DetectionAttr;
 const DETECTION_ATTRIBUTES = Object.values(DETECTION_NAMES);
 
+/** What a record that fires nothing adds: shared, never changed. */
+const NO_DETECTIONS: readonly PipelineRecord[] = Object.freeze([]);
+
 /** What the ratio detector is and does. */
 export const ratioDetectorDescription: ProcessorDescription = {
   type: 'ratio_detector',
@@ -119,7 +122,7 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i];
       const flow = record.eventName === EventName.HTTP_FLOW;
-      const detections = flow ? this.judgeSafely(record) : [];
+      const detections = flow ? this.judgeSafely(record) : NO_DETECTIONS;
       // An interim update has served its purpose once judged: the window record follows.
       const consumed =
         flow &&
@@ -137,7 +140,7 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
   }
 
   /** Judges one flow record; a rule that throws is reported and the flow passes on unjudged. */
-  private judgeSafely(record: PipelineRecord): PipelineRecord[] {
+  private judgeSafely(record: PipelineRecord): readonly PipelineRecord[] {
     try {
       return this.judge(record);
     } catch (cause) {
@@ -151,13 +154,13 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
   }
 
   /** Judges one flow record (a window, a correction or an interim update) and returns its detections. */
-  private judge(record: PipelineRecord): PipelineRecord[] {
+  private judge(record: PipelineRecord): readonly PipelineRecord[] {
     const interim = getBool(record.attributes, FlowAttr.INTERIM) === true;
     this.stats.count(interim ? 'interim_flows_judged' : 'flows_judged');
     // An interim update of a process that does not qualify can fire nothing (its window record is judged, and
     // checked, when it closes): most updates are of such processes, so they cost no more than this.
     const qualification = qualify(record.attributes, this.config.qualify);
-    if (interim && !qualification.qualifies) return [];
+    if (interim && !qualification.qualifies) return NO_DETECTIONS;
     const problems = validateRecord(record, FLOW_RECORD);
     if (problems.length > 0) {
       this.report(

@@ -25,20 +25,32 @@ export function qualify(
   const status = get(attrs, NoveltyAttr.STATUS);
   const custom = get(attrs, NoveltyAttr.CUSTOM) === true;
   const allowlisted = status === NoveltyStatus.ALLOWLISTED;
-  const base = { status, custom, allowlisted };
   // Allowlisted wins over custom: an operator who allowlisted a home-built agent has said what it is.
-  if (allowlisted) return { ...base, qualifies: config.allowlisted, why: 'allowlisted' };
+  if (allowlisted) return { qualifies: config.allowlisted, status, custom, allowlisted, why: 'allowlisted' };
   // A custom executable the baseline has established (seen over its maturity span) is the site's own software: the
   // user process baseline, AN0145's tuning knob, has accepted it. Elastic's "suspicious executable" rules likewise
   // judge only what is unusual by new-terms history.
   if (custom && config.custom && (status !== NoveltyStatus.KNOWN || config.custom_known))
-    return { ...base, qualifies: true, why: 'custom' };
-  if (status === undefined) return { ...base, qualifies: config.missing_status, why: 'no novelty status' };
+    return { qualifies: true, status, custom, allowlisted, why: 'custom' };
+  if (status === undefined)
+    return { qualifies: config.missing_status, status, custom, allowlisted, why: 'no novelty status' };
   // While the baseline learns, "rare" only means "not seen often yet": judging it would flag every program the
   // first day after installation.
   if (get(attrs, NoveltyAttr.LEARNING) === true && !config.during_learning) {
-    return { ...base, qualifies: false, why: 'learning period' };
+    return { qualifies: false, status, custom, allowlisted, why: 'learning period' };
   }
   const listed = (config.statuses as readonly string[]).includes(status);
-  return { ...base, qualifies: listed, why: `status ${status}` };
+  return { qualifies: listed, status, custom, allowlisted, why: statusWhy(status) };
+}
+
+/** `status <status>`, made once per status. */
+const STATUS_WHY = new Map<string, string>();
+function statusWhy(status: string): string {
+  let why = STATUS_WHY.get(status);
+  if (why === undefined) {
+    why = `status ${status}`;
+    // Statuses are the novelty filter's few, unless records carry others: a bound all the same.
+    if (STATUS_WHY.size < 64) STATUS_WHY.set(status, why);
+  }
+  return why;
 }
