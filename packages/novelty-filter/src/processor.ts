@@ -31,7 +31,7 @@ import {
 
 import type { NoveltyFilterConfig } from './config.ts';
 import { Allowlist } from './internal/allowlist.ts';
-import { Baseline } from './internal/baseline.ts';
+import { Baseline, type Sighting } from './internal/baseline.ts';
 import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
 import { CustomExecutableChecker, type CustomCheckResult } from './internal/custom-checker.ts';
 import { DpkgDatabase } from './internal/dpkg-database.ts';
@@ -40,6 +40,14 @@ import { Inventory } from './internal/inventory.ts';
 import type { PackageDatabase } from './internal/package-database.ts';
 import { RpmDatabase } from './internal/rpm-database.ts';
 import { noveltyFilterState, type NoveltyFilterState } from './internal/state.ts';
+
+/** The counter of each status, named once instead of at every record. */
+const STATUS_COUNTERS: Readonly<Record<NoveltyStatusValue, string>> = {
+  new: 'status_new',
+  rare: 'status_rare',
+  known: 'status_known',
+  allowlisted: 'status_allowlisted',
+};
 
 /** What the novelty filter is, reads and writes. */
 export const noveltyFilterDescription: ProcessorDescription = {
@@ -336,26 +344,41 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
       host,
       local,
     });
-    const decided = (result: CustomCheckResult): Decision => {
-      if (result.packageUnknown && path !== undefined)
-        this.stats.count(local ? 'package_ownership_unknown' : 'package_check_not_local');
-      const allow = this.allowlist.match({ path, name, sha256 });
-      const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
-      this.stats.count(`status_${status}`);
-      if (!annotated) return { status, custom: result.custom };
-      setIfAbsent(record, NoveltyAttr.STATUS, status);
-      setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
-      setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
-      setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
-      setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
-      setIfAbsent(record, NoveltyAttr.SEEN_INTERVALS, sighting.intervals);
-      setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
-      setIfAbsent(record, NoveltyAttr.CUSTOM, result.custom);
-      if (result.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...result.reasons]);
-      if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
-      return { status, custom: result.custom };
-    };
-    return custom instanceof Promise ? custom.then(decided) : decided(custom);
+    if (custom instanceof Promise) {
+      return custom.then((result) =>
+        this.decided(record, result, identity, sighting, { path, name, sha256 }, annotated, local),
+      );
+    }
+    return this.decided(record, custom, identity, sighting, { path, name, sha256 }, annotated, local);
+  }
+
+  /** The status of a record whose custom check is done, written to it when its event name is annotated. */
+  private decided(
+    record: PipelineRecord,
+    result: CustomCheckResult,
+    identity: string,
+    sighting: Sighting,
+    executable: { readonly path?: string; readonly name?: string; readonly sha256?: string },
+    annotated: boolean,
+    local: boolean,
+  ): Decision {
+    if (result.packageUnknown && executable.path !== undefined)
+      this.stats.count(local ? 'package_ownership_unknown' : 'package_check_not_local');
+    const allow = this.allowlist.match(executable);
+    const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
+    this.stats.count(STATUS_COUNTERS[status]);
+    if (!annotated) return { status, custom: result.custom };
+    setIfAbsent(record, NoveltyAttr.STATUS, status);
+    setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
+    setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
+    setIfAbsent(record, NoveltyAttr.SEEN_COUNT, sighting.count);
+    setIfAbsent(record, NoveltyAttr.SEEN_DAYS, sighting.days);
+    setIfAbsent(record, NoveltyAttr.SEEN_INTERVALS, sighting.intervals);
+    setIfAbsent(record, NoveltyAttr.LEARNING, sighting.learning);
+    setIfAbsent(record, NoveltyAttr.CUSTOM, result.custom);
+    if (result.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...result.reasons]);
+    if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
+    return { status, custom: result.custom };
   }
 
   private noteEvictions(): void {
