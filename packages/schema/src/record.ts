@@ -186,9 +186,9 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
  * Each maker is a constructor of its own whose objects V8 first sizes for the 64 attributes its body could set (the
  * body never runs: V8 sizes a constructor's objects from the properties its source assigns), then, after the first
  * few objects, trims to what those used. A maker's objects therefore hold as many attributes inside as its first
- * records had, and about twice that in all before they turn. The objects are plain: their prototype is `Object.prototype`,
- * as a literal's is. Make one maker per kind of record (a decoder's records, a stage's flows), at module level, and
- * call it per record.
+ * records had, and about twice that in all before they turn. The objects are plain: their prototype is
+ * `Object.prototype`, as a literal's is. Make one maker per kind of record (a decoder's records, a stage's flows),
+ * at module level, and call it per record.
  */
 export function attributeDictionaryMaker(): () => RecordAttributes {
   const AttributeDictionary = function AttributeDictionary(this: Record<string, unknown>, never?: true) {
