@@ -260,6 +260,79 @@ describe('Pipeline', () => {
       assert.deepEqual([b.recordsIn, b.passed, b.added, b.lost], [3, 2, 1, 1]);
     });
 
+    it('counts outputs that add, leave out long runs, reorder and repeat records, whatever their shape', async () => {
+      // Each shape: what the stage returns for a batch of 60 (indices into it, or 'new' for a record of its own),
+      // and the balance expected. Runs of left-out records longer than the book's look-ahead, records of the
+      // batch out of order and a record returned twice are counted as a set would count them.
+      const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+      const shapes: {
+        name: string;
+        out: (number | 'new')[];
+        passed: number;
+        added: number;
+        dropped: number;
+      }[] = [
+        {
+          name: 'every record, a new one after every fifth',
+          out: range(0, 60).flatMap((i) => (i % 5 === 4 ? [i, 'new' as const] : [i])),
+          passed: 60,
+          added: 12,
+          dropped: 0,
+        },
+        {
+          name: 'every third left out, new ones among them',
+          out: range(0, 60)
+            .filter((i) => i % 3 !== 0)
+            .flatMap((i) => (i % 7 === 0 ? ['new' as const, i] : [i])),
+          passed: 40,
+          added: 6,
+          dropped: 20,
+        },
+        {
+          name: 'a run of 31 left out, then the rest and a new one',
+          out: [...range(0, 10), ...range(41, 60), 'new'],
+          passed: 29,
+          added: 1,
+          dropped: 31,
+        },
+        { name: 'reversed', out: range(0, 60).reverse(), passed: 60, added: 0, dropped: 0 },
+        {
+          name: 'the first last, the last first',
+          out: [59, ...range(1, 59), 0],
+          passed: 60,
+          added: 0,
+          dropped: 0,
+        },
+        { name: 'none but new ones', out: ['new', 'new'], passed: 0, added: 2, dropped: 60 },
+        {
+          name: 'one returned twice',
+          out: [...range(0, 30), 7, ...range(30, 60)],
+          passed: 60,
+          added: 1,
+          dropped: 0,
+        },
+      ];
+      for (const shape of shapes) {
+        class Shaping extends DropProcessor {
+          protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
+            const out = shape.out.map((i) => (i === 'new' ? makeConnection({ n: -1 }) : batch[i]));
+            const kept = new Set(out);
+            this.stats.drop('shaped', batch.filter((r) => !kept.has(r)).length);
+            return out;
+          }
+        }
+        const p = new Pipeline().addStage('shape', () => new Shaping({ attribute: 'd' }, ctx('shape')));
+        const out = await p.process(range(0, 60).map((n) => makeConnection({ n })));
+        assert.equal(out.length, shape.out.length, shape.name);
+        const b = p.balance().shape;
+        assert.deepEqual(
+          [b.recordsIn, b.passed, b.added, b.dropped, b.lost],
+          [60, shape.passed, shape.added, shape.dropped, 0],
+          shape.name,
+        );
+      }
+    });
+
     it('reports a stage that counts more drops than records it received', async () => {
       class DoubleCounting extends DropProcessor {
         protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] {
