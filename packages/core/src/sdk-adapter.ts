@@ -274,9 +274,10 @@ function positiveInteger(key: string, value: number): number {
 }
 
 /**
- * Attribute dictionaries of records copied from the SDK. The SDK's own are literals filled by computed keys, which
- * V8 holds as hash dictionaries once they have more than about sixteen attributes (a spread copy of one is one
- * too); the chain's stages read and add attributes, so the copy is made with room (see `attributeDictionaryMaker`).
+ * Attribute dictionaries of records copied from the SDK. A spread copy of the SDK's has no room beyond the
+ * attributes it copies: V8 turns it into a hash dictionary when process attribution adds its two to a sensor's
+ * twenty, and every read and write of it after that is a hash lookup. The copy is made with room instead (see
+ * `attributeDictionaryMaker`).
  */
 const newAttributeDictionary = attributeDictionaryMaker();
 
