@@ -4,7 +4,7 @@
  * their canonical form on both sides, so that `::ffff:10.0.0.1` and `10.0.0.1` meet. A record that finds no partner
  * yet may wait for one (`join.wait_ms` > 0).
  */
-import type { PipelineRecord, RecordAttributes } from '@egressguard/schema';
+import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
@@ -32,13 +32,6 @@ export class JoinRule implements Rule {
   private readonly join: ConnectionJoinBuffer;
   private readonly table: ProcessTable;
   private readonly waits: boolean;
-  /**
-   * The process attributes of the last candidate per host and pid: a process's connections mostly carry the same
-   * ones, and its candidates then share one frozen object instead of a copy each, which the buffer would keep for
-   * `join.buffer_ms`. A memo, not state: a host's map is emptied when it reaches {@link MAX_MEMO_PIDS} pids, and the
-   * whole when it reaches {@link MAX_MEMO_HOSTS} hosts.
-   */
-  private readonly lastAttributes = new Map<string, Map<number, RecordAttributes>>();
   /** The last source address {@link canonicalSource} was asked about, and its canonical form. */
   private lastSource: string | undefined;
   private lastSourceCanonical: string | undefined;
@@ -65,28 +58,11 @@ export class JoinRule implements Rule {
       destinationAddress,
       destinationPort,
       pid,
-      attributes: this.processAttributes(attrs, host, pid),
+      attributes: processAttributesOf(attrs, PROCESS_KEYS),
     };
     if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
     if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
     this.join.add(candidate);
-  }
-
-  /** The process attributes of a candidate: those of the pid's last candidate when they are the same. */
-  private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
-    let byPid = this.lastAttributes.get(host);
-    const last = byPid?.get(pid);
-    if (last !== undefined && sameProcessAttributes(attrs, last)) return last;
-    const attributes = Object.freeze(processAttributesOf(attrs, PROCESS_KEYS));
-    if (byPid === undefined) {
-      if (this.lastAttributes.size >= MAX_MEMO_HOSTS) this.lastAttributes.clear();
-      byPid = new Map();
-      this.lastAttributes.set(host, byPid);
-    } else if (byPid.size >= MAX_MEMO_PIDS && last === undefined) {
-      byPid.clear();
-    }
-    byPid.set(pid, attributes);
-    return attributes;
   }
 
   /**
@@ -148,18 +124,4 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function canonical(address: string | undefined): string | undefined {
   return address === undefined ? undefined : canonicalAddress(address);
-}
-
-/** Pids per host, and hosts, whose last candidate's process attributes are remembered (see `lastAttributes`). */
-const MAX_MEMO_PIDS = 4_096;
-const MAX_MEMO_HOSTS = 1_024;
-
-/** Whether a record carries exactly the process attributes `previous` holds (as `processAttributesOf` reads them). */
-function sameProcessAttributes(attrs: RecordAttributes, previous: RecordAttributes): boolean {
-  for (const key of PROCESS_KEYS) {
-    const value = attrs[key];
-    const read = value === null || value === '' ? undefined : value;
-    if (read !== previous[key]) return false;
-  }
-  return true;
 }

@@ -116,55 +116,6 @@ void describe('attribution rules', () => {
     );
   });
 
-  void it('join: candidates of a pid share their process attributes while they are the same, not after an exec', () => {
-    // No table entry for pid 77: what a joined record gets is what its partner carried.
-    const buffer = joinBuffer();
-    const rule = new JoinRule(buffer, table(), 5_000);
-    const partner = (ms: number, address: string, processAttributes: RecordAttributes) => {
-      const record = makeConnection(
-        {
-          [NetworkAttr.DESTINATION_ADDRESS]: address,
-          [NetworkAttr.DESTINATION_PORT]: 443,
-          [ProcessAttr.PID]: 77,
-          ...processAttributes,
-        },
-        { timeMs: T0 + ms, host: HOST },
-      );
-      rule.remember(record, HOST, T0 + ms, 77);
-    };
-    const curl = { [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl', [ProcessAttr.COMMAND_LINE]: 'curl -s x' };
-    partner(1_000, '203.0.113.1', curl);
-    // Equal values in other string objects, as a decoder gives them record after record.
-    partner(5_000, '203.0.113.2', { ...curl, [ProcessAttr.COMMAND_LINE]: ['curl', '-s', 'x'].join(' ') });
-    partner(9_000, '203.0.113.3', {
-      [ProcessAttr.EXECUTABLE_PATH]: '/tmp/.x/agent',
-      [ProcessAttr.COMMAND_LINE]: '/tmp/.x/agent',
-    });
-    partner(13_000, '203.0.113.4', { ...curl, [ProcessAttr.USER_ID]: '' });
-    const candidates = buffer.toJSON().candidates;
-    assert.equal(candidates.length, 4);
-    assert.equal(candidates[1].attributes, candidates[0].attributes, 'the same attributes: one object');
-    assert.notEqual(candidates[2].attributes, candidates[1].attributes, 'after an exec: its own');
-    assert.notEqual(candidates[3].attributes, candidates[2].attributes);
-    assert.ok(Object.isFrozen(candidates[0].attributes));
-    assert.equal(candidates[3].attributes[ProcessAttr.USER_ID], undefined, 'an empty value is not carried');
-
-    const joined = (ms: number, address: string) => {
-      const q = query(
-        { [NetworkAttr.DESTINATION_ADDRESS]: address, [NetworkAttr.DESTINATION_PORT]: 443 },
-        ms,
-      );
-      assert.ok(rule.attribute(q, newAttempt()));
-      return [
-        q.record.attributes[ProcessAttr.EXECUTABLE_PATH],
-        q.record.attributes[ProcessAttr.COMMAND_LINE],
-      ];
-    };
-    assert.deepEqual(joined(5_500, '203.0.113.2'), ['/usr/bin/curl', 'curl -s x']);
-    assert.deepEqual(joined(9_500, '203.0.113.3'), ['/tmp/.x/agent', '/tmp/.x/agent']);
-    assert.deepEqual(joined(13_500, '203.0.113.4'), ['/usr/bin/curl', 'curl -s x']);
-  });
-
   void it('event: a record naming its process is attributed at once, or waits for the exec of a bare comm', () => {
     const rule = new EventRule(table(), undefined, 1_000, true);
     const named = query({ [ProcessAttr.PID]: 42, [ProcessAttr.EXECUTABLE_NAME]: 'curl' }, 5_000);
