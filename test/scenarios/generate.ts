@@ -956,12 +956,19 @@ async function runScenario(
       );
     }
     await Promise.all(pending);
-    // Let the last processes finish their requests, then give the sensors a moment to see the closes.
-    await Promise.all(
-      children
-        .filter((c) => c !== servers && c !== proxy && c.exitCode === null)
-        .map((c) => new Promise((r) => c.once('exit', r))),
+    // Let the last processes finish their requests, then give the sensors a moment to see the closes. A process
+    // that could not be started (no pid: it emitted `error`) never emits `exit`; one still running a minute after
+    // the scenario's end is left to the SIGTERM below rather than waited for.
+    const running = children.filter(
+      (c) =>
+        c !== servers && c !== proxy && c.pid !== undefined && c.exitCode === null && c.signalCode === null,
     );
+    const deadline = new AbortController();
+    await Promise.race([
+      Promise.all(running.map((c) => new Promise((r) => c.once('exit', r)))),
+      sleep(60_000, undefined, { signal: deadline.signal }).catch(() => undefined),
+    ]);
+    deadline.abort();
     await sleep(1500);
     await ss.stop();
     await tracer?.stop();
