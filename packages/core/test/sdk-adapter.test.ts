@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -29,7 +28,7 @@ import {
   type ReportedError,
 } from '@egressguard/core';
 
-import { assertRecordsConserved } from '@egressguard/core/testing';
+import { assertRecordsConserved, runNativesChild } from '@egressguard/core/testing';
 
 import { CountProcessor, DropProcessor, ctx } from './fixtures.ts';
 
@@ -471,18 +470,9 @@ describe('ChainLogRecordProcessor copies in V8', () => {
   it('copies SDK records into attribute dictionaries that stay fast V8 objects when stages add attributes', () => {
     // A V8 property, observable only with --allow-natives-syntax: checked in a child process. A hash dictionary
     // makes every later read and write of the record, and the serializer's walk over it, a hash lookup.
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--allow-natives-syntax',
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        '--conditions=egressguard-source',
-        join(import.meta.dirname, 'support', 'sdk-dictionary-mode-child.ts'),
-      ],
-      { encoding: 'utf8' },
+    const { adapter, spread } = runNativesChild<{ adapter: [number, number]; spread: [number, number] }>(
+      join(import.meta.dirname, 'support', 'sdk-dictionary-mode-child.ts'),
     );
-    const { adapter, spread } = JSON.parse(out) as { adapter: [number, number]; spread: [number, number] };
     assert.ok(adapter[1] > 0);
     assert.deepEqual(adapter, [adapter[1], adapter[1]], 'every copy still in fast mode');
     assert.equal(spread[0], 0, 'spread copies are not: the check can fail');

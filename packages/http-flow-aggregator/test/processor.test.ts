@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 
@@ -10,7 +9,7 @@ import {
   type ProcessorContext,
   type ReportedError,
 } from '@egressguard/core';
-import { hostResource, makeConnection, makeRecord } from '@egressguard/core/testing';
+import { hostResource, makeConnection, makeRecord, runNativesChild } from '@egressguard/core/testing';
 import {
   ConnectionAttr,
   EventName,
@@ -523,18 +522,9 @@ describe('flow records in V8', () => {
   it('keeps flow records out of V8 dictionary mode when a stage downstream adds a dozen attributes', () => {
     // A V8 property, observable only with --allow-natives-syntax: checked in a child process. A hash dictionary
     // makes every later read and write of the record, and the encoder's walk over it, a hash lookup.
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--allow-natives-syntax',
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        '--conditions=egressguard-source',
-        join(import.meta.dirname, 'support', 'dictionary-mode-child.ts'),
-      ],
-      { encoding: 'utf8' },
+    const { flows, literal } = runNativesChild<{ flows: [number, number]; literal: [number, number] }>(
+      join(import.meta.dirname, 'support', 'dictionary-mode-child.ts'),
     );
-    const { flows, literal } = JSON.parse(out) as { flows: [number, number]; literal: [number, number] };
     assert.ok(flows[1] > 100, `${flows[1]} flow records`);
     assert.deepEqual(flows, [flows[1], flows[1]], 'every flow record still in fast mode');
     assert.equal(

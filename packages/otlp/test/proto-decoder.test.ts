@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs/minimal.js';
+
+import { runNativesChild } from '@egressguard/core/testing';
 
 import {
   OtlpDecodeError,
@@ -40,18 +41,9 @@ describe('decodeLogsProto', () => {
 
   it('gives attribute dictionaries room: two attributes added to a record of many keep it out of V8 dictionary mode', () => {
     // A V8 property, observable only with --allow-natives-syntax: checked in a child process.
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--allow-natives-syntax',
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        '--conditions=egressguard-source',
-        join(import.meta.dirname, 'support', 'dictionary-mode-child.ts'),
-      ],
-      { encoding: 'utf8' },
+    const { json, proto } = runNativesChild<{ json: [number, number]; proto: [number, number] }>(
+      join(import.meta.dirname, 'support', 'dictionary-mode-child.ts'),
     );
-    const { json, proto } = JSON.parse(out) as { json: [number, number]; proto: [number, number] };
     assert.ok(json[1] > 0 && proto[1] > 0);
     assert.deepEqual(json, [json[1], json[1]], 'every JSON-decoded record still in fast mode');
     assert.deepEqual(proto, [proto[1], proto[1]], 'every protobuf-decoded record still in fast mode');

@@ -19,3 +19,4 @@ export {
   watchRecordsLost,
 } from './conservation.ts';
 export type { RecordsLostWatch } from './conservation.ts';
+export { hasFastProperties, runNativesChild } from './v8-shape.ts';

@@ -9,10 +9,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { LoggerProvider } from '@opentelemetry/sdk-logs';
 
 import { fromSdkRecord } from '../../src/sdk-adapter.ts';
-
-// The natives syntax cannot be written in TypeScript source; a function made at run time can use it.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+import { hasFastProperties } from '../../src/testing/index.ts';
 
 const emitted: ReadableLogRecord[] = [];
 const provider = new LoggerProvider({

@@ -5,14 +5,11 @@
  * is the same attributes written with computed keys into a literal `{}`: the comparison shows the check can fail.
  */
 import { setErrorHandler } from '@egressguard/core';
+import { hasFastProperties } from '@egressguard/core/testing';
 import { EventName, type RecordAttributes } from '@egressguard/schema';
 
 import { httpFlowAggregatorFactory } from '../../src/index.ts';
 import { stream } from '../stream.ts';
-
-// The natives syntax cannot be written in TypeScript source; a function made at run time can use it.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
 
 // Late records of the seeded stream are reported; what is reported does not matter here.
 setErrorHandler(() => {});

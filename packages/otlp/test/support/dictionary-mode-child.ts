@@ -3,12 +3,10 @@
  * to each (as process attribution does to every connection) and prints how many attribute dictionaries V8 still
  * holds in fast mode, as JSON `{ json: [fast, total], proto: [fast, total] }`.
  */
+import { hasFastProperties } from '@egressguard/core/testing';
+
 import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '../../src/index.ts';
 import { sampleRecords } from './sample-records.ts';
-
-// The natives syntax cannot be written in TypeScript source; a function made at run time can use it.
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
 
 // Ten more attributes than the sample records carry, about as many as a sensor's connection record has: a literal
 // filled by computed keys turns into a hash dictionary when two more are added, a decoder's dictionary does not.

@@ -1,0 +1,40 @@
+/**
+ * Whether attribute dictionaries stay fast V8 objects: a property only V8's natives syntax can see. A test runs a
+ * child script with {@link runNativesChild}; the child calls {@link hasFastProperties} and prints its findings as
+ * one JSON line.
+ */
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Whether V8 holds `object` with fast properties rather than as a hash dictionary. Only in a process started with
+ * `--allow-natives-syntax` (see {@link runNativesChild}); anywhere else it throws.
+ */
+export function hasFastProperties(object: object): boolean {
+  return nativeHasFastProperties(object);
+}
+
+// The natives syntax cannot be written in TypeScript source; a function made at run time can use it, and is made
+// only when first called, so that importing this module needs no flag.
+let nativeHasFastProperties = (object: object): boolean => {
+  if (!process.execArgv.includes('--allow-natives-syntax'))
+    throw new Error('hasFastProperties needs --allow-natives-syntax: run the script with runNativesChild');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  nativeHasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  return nativeHasFastProperties(object);
+};
+
+/** Runs the TypeScript script `path` with `--allow-natives-syntax` and returns the JSON it prints. */
+export function runNativesChild<T>(path: string): T {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--allow-natives-syntax',
+      '--experimental-strip-types',
+      '--disable-warning=ExperimentalWarning',
+      '--conditions=egressguard-source',
+      path,
+    ],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(out) as T;
+}
