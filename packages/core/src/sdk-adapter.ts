@@ -13,7 +13,7 @@
  */
 import { ROOT_CONTEXT, type AnyValue, type Context, type HrTime } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { PipelineRecord, attributeDictionaryMaker, type RecordAttributes } from '@egressguard/schema';
+import { PipelineRecord, attributeDictionaryMaker } from '@egressguard/schema';
 
 import { ConfigError, reportError } from './errors.ts';
 import { Pipeline, type StageBalance } from './pipeline.ts';
@@ -281,12 +281,6 @@ function positiveInteger(key: string, value: number): number {
  */
 const newAttributeDictionary = attributeDictionaryMaker();
 
-function copyAttributes(attributes: ReadableLogRecord['attributes']): RecordAttributes {
-  const copy = newAttributeDictionary();
-  for (const name in attributes) if (Object.hasOwn(attributes, name)) copy[name] = attributes[name];
-  return copy;
-}
-
 /**
  * Copies an SDK record into a pipeline record: a record object and an attribute dictionary of its own, which is
  * all the chain changes (stages add attributes in place and replace fields, never change times, body, span
@@ -301,7 +295,7 @@ export function fromSdkRecord(logRecord: ReadableLogRecord): PipelineRecord {
     severityNumber: logRecord.severityNumber,
     body: logRecord.body,
     eventName: logRecord.eventName,
-    attributes: copyAttributes(logRecord.attributes),
+    attributes: newAttributeDictionary(logRecord.attributes),
     droppedAttributesCount: logRecord.droppedAttributesCount,
     resource: logRecord.resource,
     instrumentationScope: logRecord.instrumentationScope,

@@ -188,9 +188,10 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
  * few objects, trims to what those used. A maker's objects therefore hold as many attributes inside as its first
  * records had, and about twice that in all before they turn. The objects are plain: their prototype is
  * `Object.prototype`, as a literal's is. Make one maker per kind of record (a decoder's records, a stage's flows),
- * at module level, and call it per record.
+ * at module level, and call it per record: empty, or with the attributes to copy first (their own keys, in their
+ * order, as a spread would copy them).
  */
-export function attributeDictionaryMaker(): () => RecordAttributes {
+export function attributeDictionaryMaker(): (from?: Readonly<RecordAttributes>) => RecordAttributes {
   const AttributeDictionary = function AttributeDictionary(this: Record<string, unknown>, never?: true) {
     if (never === true) {
       // The 64 properties V8 sizes the first objects for; never set (`never` is never passed).
@@ -205,7 +206,12 @@ export function attributeDictionaryMaker(): () => RecordAttributes {
     }
   } as unknown as new () => RecordAttributes;
   (AttributeDictionary as unknown as { prototype: object }).prototype = Object.prototype;
-  return () => new AttributeDictionary();
+  return (from) => {
+    const attributes = new AttributeDictionary();
+    if (from !== undefined)
+      for (const name in from) if (Object.hasOwn(from, name)) attributes[name] = from[name];
+    return attributes;
+  };
 }
 /**
  * Sets an attribute only when the record does not carry it yet: stages add, never overwrite a sensor's value.

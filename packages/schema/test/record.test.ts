@@ -27,6 +27,7 @@ import {
   setIfAbsent,
   validateRecord,
   FLOW_RECORD,
+  type RecordAttributes,
   type RecordRequirement,
 } from '@egressguard/schema';
 
@@ -83,6 +84,19 @@ describe('attributeDictionaryMaker', () => {
     assert.deepEqual(a, Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k.${i}`, i])));
     assert.equal(b['k.0'], undefined, 'another object is untouched');
     assert.notEqual(attributeDictionaryMaker(), make, 'each maker is its own');
+  });
+
+  it('copies the attributes it is given as a spread would: own keys, in order, into an object of its own', () => {
+    const make = attributeDictionaryMaker();
+    const inherited = Object.create({ 'egressguard.test.inherited': 1 }) as RecordAttributes;
+    inherited['process.executable.path'] = '/usr/bin/curl';
+    inherited['process.pid'] = 42;
+    const copy = make(inherited);
+    assert.deepEqual(copy, { ...inherited });
+    assert.deepEqual(Object.keys(copy), ['process.executable.path', 'process.pid']);
+    copy['process.pid'] = 43;
+    assert.equal(inherited['process.pid'], 42, 'the source is untouched');
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
   });
 });
 

@@ -68,9 +68,7 @@ const newFlowAttributes = attributeDictionaryMaker();
  * last value, as spreading the parts into one object would.
  */
 function windowAttributes(flow: Flow): RecordAttributes {
-  const attributes = newFlowAttributes();
-  const carried = flow.carried;
-  for (const name in carried) attributes[name] = carried[name];
+  const attributes = newFlowAttributes(flow.carried);
   attributes[FlowAttr.KEY] = flow.key;
   attributes[FlowAttr.WINDOW_START] = flow.group.start;
   attributes[FlowAttr.WINDOW_END] = flow.group.end;
