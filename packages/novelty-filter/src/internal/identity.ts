@@ -173,18 +173,11 @@ export class IdentityBuilder {
     this.parts = options.parts ?? ['path', 'user_class'];
     this.scope = options.scope ?? 'host';
     this.regularUidMin = options.regularUidMin ?? 1000;
-    this.normalisedPaths = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
-    this.normalisedNames = new LRUCache({ max: options.maxCachedPaths ?? 10_000 });
+    const max = options.maxCachedPaths ?? 10_000;
+    this.normalisedPaths = new LRUCache({ max, memoMethod: normaliseExecutablePath });
+    this.normalisedNames = new LRUCache({ max, memoMethod: normaliseExecutableName });
     this.byPathAndClass = this.parts.every((part) => part === 'path' || part === 'user_class');
     this.maxCachedIdentities = options.maxCachedIdentities ?? 50_000;
-  }
-
-  private normalisedPath(path: string): string {
-    return remembered(this.normalisedPaths, path, normaliseExecutablePath);
-  }
-
-  private normalisedName(name: string): string {
-    return remembered(this.normalisedNames, name, normaliseExecutableName);
   }
 
   /** The identity, or `undefined` when the record names no executable (neither path nor name) or lacks a needed host. */
@@ -233,14 +226,14 @@ export class IdentityBuilder {
       let piece: string;
       switch (part) {
         case 'path':
-          if (path !== undefined) piece = `path=${this.normalisedPath(path)}`;
+          if (path !== undefined) piece = `path=${this.normalisedPaths.memo(path)}`;
           else if (this.parts.includes('name'))
             continue; // the name part already says it
-          else piece = `name=${this.normalisedName(name ?? '')}`;
+          else piece = `name=${this.normalisedNames.memo(name ?? '')}`;
           break;
         case 'name': {
           const base = name ?? posix.basename(stripDeletedSuffix(path ?? '').path);
-          piece = `name=${this.normalisedName(base)}`;
+          piece = `name=${this.normalisedNames.memo(base)}`;
           break;
         }
         case 'hash':
@@ -254,14 +247,4 @@ export class IdentityBuilder {
     }
     return out;
   }
-}
-
-/** `compute(key)`, looked up in `cache` first and stored there when computed. */
-function remembered(cache: LRUCache<string, string>, key: string, compute: (key: string) => string): string {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = compute(key);
-    cache.set(key, value);
-  }
-  return value;
 }
