@@ -373,6 +373,42 @@ describe('novelty filter', () => {
     },
   );
 
+  it(
+    'decides a batch in order when some of its records wait for the package database and others do not',
+    { skip: existsSync('/var/lib/dpkg/info') ? false : 'no dpkg database here' },
+    async () => {
+      const copyDir = mkdtempSync(join(scratch, 'batch-'));
+      copyFileSync('/usr/bin/env', join(copyDir, 'env'));
+      const p = create({
+        package_database: 'dpkg',
+        learning_period_ms: 0,
+        use_builtin_allowlist: false,
+        allowlist: [{ id: 'tools', paths: ['/usr/bin/env', '/usr/bin/curl'] }],
+        action: { mode: 'drop', statuses: ['allowlisted'], keep_custom: true },
+      });
+      const host = hostname();
+      const at = (path: string, on: string, n: number) =>
+        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: path, n }, { host: on });
+      // Local records are looked up in this machine's package database (a promise each), the others are not.
+      const out = await p.process([
+        at('/usr/bin/env', `${host}-other`, 1), // decided at once: allowlisted, dropped
+        at('/usr/bin/env', host, 2), // looked up: packaged, allowlisted, dropped
+        at(join(copyDir, 'env'), host, 3), // looked up: not packaged, custom, kept
+        at('/tmp/.cache/agent', `${host}-other`, 4), // decided at once: custom by its directory, kept
+        at('/usr/bin/curl', `${host}-other`, 5), // decided at once: allowlisted, dropped
+        at(join(copyDir, 'env'), host, 6), // looked up again: kept
+      ]);
+      assert.deepEqual(
+        out.map((r) => r.attributes.n),
+        [3, 4, 6],
+      );
+      assert.ok((out[0].attributes[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('not_packaged'));
+      assert.ok((out[1].attributes[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('temporary_directory'));
+      assert.equal(p.counters().dropped.novelty_allowlisted, 3);
+      await p.shutdown();
+    },
+  );
+
   it('passes on records it cannot identify, counted and reported', async () => {
     const reported: ReportedError[] = [];
     setErrorHandler((e) => reported.push(e));
