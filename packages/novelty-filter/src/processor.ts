@@ -204,25 +204,23 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   }
 
   protected override processBatch(batch: PipelineRecord[]): PipelineRecord[] | Promise<PipelineRecord[]> {
-    // Records are decided one after the other, in order; a decision that needs this machine's file system (a
-    // package lookup, a directory mode) is awaited, every other one is made without a promise.
-    for (let i = 0; i < batch.length; i++) {
-      const decision = this.decide(batch[i]);
-      if (decision instanceof Promise) return this.processRest(batch, i, decision);
-      this.applyAction(batch[i], decision);
-    }
-    return this.finishBatch(batch);
+    return this.decideFrom(batch, 0);
   }
 
-  private async processRest(
-    batch: PipelineRecord[],
-    from: number,
-    pending: Promise<Decision | undefined>,
-  ): Promise<PipelineRecord[]> {
-    this.applyAction(batch[from], await pending);
-    for (let i = from + 1; i < batch.length; i++) {
-      let decision = this.decide(batch[i]);
-      if (decision instanceof Promise) decision = await decision;
+  /**
+   * Decides the records of the batch from `from` on, one after the other, in order. A decision that needs this
+   * machine's file system (a package lookup, a directory mode) is awaited and the rest follow it; every other one is
+   * made without a promise.
+   */
+  private decideFrom(batch: PipelineRecord[], from: number): PipelineRecord[] | Promise<PipelineRecord[]> {
+    for (let i = from; i < batch.length; i++) {
+      const decision = this.decide(batch[i]);
+      if (decision instanceof Promise) {
+        return decision.then((decided) => {
+          this.applyAction(batch[i], decided);
+          return this.decideFrom(batch, i + 1);
+        });
+      }
       this.applyAction(batch[i], decision);
     }
     return this.finishBatch(batch);
