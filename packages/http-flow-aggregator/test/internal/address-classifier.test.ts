@@ -6,6 +6,7 @@ import {
   DEFAULT_INTERNAL_RANGES,
   parseRange,
 } from '../../src/internal/address-classifier.ts';
+import { ipv4Number } from '../../src/internal/destination.ts';
 
 void describe('AddressClassifier', () => {
   const classifier = new AddressClassifier();
@@ -58,6 +59,47 @@ void describe('AddressClassifier', () => {
     assert.equal(c.classify('10.20.1.1'), 'internal');
     assert.equal(c.classify('10.21.1.1'), 'external');
     assert.equal(c.classify('192.168.1.1'), 'external');
+  });
+});
+
+void describe('AddressClassifier.classifyIPv4', () => {
+  void it('answers as classify does for every dotted quad, past its cache bound and again after evictions', () => {
+    const byNumber = new AddressClassifier({ ranges: ['203.0.113.0/25'], cacheSize: 4 });
+    const byText = new AddressClassifier({ ranges: ['203.0.113.0/25'] });
+    // Either side of every default IPv4 range's edge and of the configured one, and the top bit set (negative as
+    // a signed 32-bit number): more addresses than the cache holds, twice over.
+    const addresses = [
+      '9.255.255.255',
+      '10.0.0.0',
+      '10.255.255.255',
+      '11.0.0.0',
+      '172.15.255.255',
+      '172.16.0.1',
+      '172.31.255.255',
+      '172.32.0.0',
+      '192.168.0.1',
+      '192.169.0.1',
+      '127.0.0.1',
+      '169.254.1.1',
+      '100.64.0.1',
+      '100.128.0.1',
+      '203.0.113.1',
+      '203.0.113.127',
+      '203.0.113.128',
+      '8.8.8.8',
+      '224.0.0.1',
+      '255.255.255.255',
+      '0.0.0.0',
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const address of addresses) {
+        const ip = ipv4Number(address);
+        assert.ok(ip >= 0, address);
+        assert.equal(byNumber.classifyIPv4(ip, address), byText.classify(address), address);
+      }
+    }
+    assert.equal(byNumber.classifyIPv4(ipv4Number('203.0.113.5'), '203.0.113.5'), 'internal');
+    assert.equal(byNumber.classifyIPv4(ipv4Number('203.0.113.200'), '203.0.113.200'), 'external');
   });
 });
 
