@@ -78,7 +78,8 @@ interface Stage {
   readonly id: string;
   readonly processor: Processor;
   readonly account: StageAccount;
-  readonly timing: { ms: number; calls: number; records: number };
+  /** {@link StageTiming}, added to as calls return. */
+  readonly timing: { -readonly [K in keyof StageTiming]: StageTiming[K] };
 }
 
 /** How far ahead in its batch the book looks for a returned record that is not the next one (see `end`). */
