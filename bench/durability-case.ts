@@ -11,16 +11,17 @@
  *
  *   node --experimental-strip-types --conditions=egressguard-source bench/durability-case.ts FILE [LINES] [ROUNDS]
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 
 import { createProcessorRegistry, defaultConfigYaml, parseConfigText, Service } from '@egressguard/cli';
 import { setErrorHandler } from '@egressguard/core';
 import { decodeLogsJson, encodeLogsProto } from '@egressguard/otlp';
+
+import { readFirstLines } from './case-support.ts';
 
 /** What the case prints. */
 export interface DurabilityCaseResult {
@@ -46,14 +47,11 @@ setErrorHandler(() => undefined);
 
 const bodies: Buffer[] = [];
 let records = 0;
-const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-for await (const line of lines) {
-  if (bodies.length >= LINES) break;
+for (const line of await readFirstLines(file, LINES)) {
   const decoded = decodeLogsJson(line);
   records += decoded.records.length;
   bodies.push(Buffer.from(encodeLogsProto(decoded.records)));
 }
-lines.close();
 
 function post(port: number, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
