@@ -41,12 +41,18 @@ import type { PackageDatabase } from './internal/package-database.ts';
 import { RpmDatabase } from './internal/rpm-database.ts';
 import { noveltyFilterState, type NoveltyFilterState } from './internal/state.ts';
 
-/** The counter of each status, named once instead of at every record. */
+/** The counter of each status, and the drop reason of each, named once instead of at every record. */
 const STATUS_COUNTERS: Readonly<Record<NoveltyStatusValue, string>> = {
   new: 'status_new',
   rare: 'status_rare',
   known: 'status_known',
   allowlisted: 'status_allowlisted',
+};
+const DROP_REASONS: Readonly<Record<NoveltyStatusValue, string>> = {
+  new: 'novelty_new',
+  rare: 'novelty_rare',
+  known: 'novelty_known',
+  allowlisted: 'novelty_allowlisted',
 };
 
 /** What the novelty filter is, reads and writes. */
@@ -235,7 +241,7 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
       (action.statuses as readonly string[]).includes(decision.status) &&
       !(action.keep_custom && decision.custom)
     ) {
-      this.stats.drop(`novelty_${decision.status}`);
+      this.stats.drop(DROP_REASONS[decision.status]);
     } else {
       this.kept.push(record);
     }
