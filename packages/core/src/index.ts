@@ -45,6 +45,7 @@ export type {
   WriteAheadLogCounters,
   WriteAheadLogOptions,
 } from './write-ahead-log.ts';
+export { entryBound } from './cache-bound.ts';
 export { CheckpointStore } from './checkpoint.ts';
 export type { Checkpoint } from './checkpoint.ts';
 export { ChainLogRecordProcessor, fromSdkRecord } from './sdk-adapter.ts';

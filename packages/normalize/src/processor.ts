@@ -8,7 +8,7 @@
  * pipeline that mixes raw sensor lines with records other agents already normalised.
  */
 import type { ProcessorContext, ProcessorDescription, ProcessorCounters } from '@egressguard/core';
-import { BaseProcessor, attributesToState } from '@egressguard/core';
+import { attributesToState, BaseProcessor, entryBound } from '@egressguard/core';
 import {
   ConnectionAttr,
   HttpAttr,
@@ -123,7 +123,7 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
   private readonly formats: SensorFormat[];
   private readonly fixed: SensorFormat | undefined;
   private readonly slots = new Map<string, Slot>();
-  private readonly hostResources = new LRUCache<string, RecordResource>({ max: MAX_HOST_RESOURCES });
+  private readonly hostResources = new LRUCache<string, RecordResource>(entryBound(MAX_HOST_RESOURCES));
   /** Parser counters of parsers already ended, so that counters survive eviction and flush. */
   private readonly retired = new Tally();
   private readonly lastFormat: LRUCache<string, SensorFormat>;
@@ -137,7 +137,7 @@ export class NormalizeProcessor extends BaseProcessor<NormalizeState> {
     super(context, normalizeState);
     this.config = config;
     this.formats = configuredFormats(config);
-    this.lastFormat = new LRUCache({ max: config.max_parsers });
+    this.lastFormat = new LRUCache(entryBound(config.max_parsers));
     this.fixed = config.format === 'auto' ? undefined : this.formats.find((f) => f.name === config.format);
   }
 

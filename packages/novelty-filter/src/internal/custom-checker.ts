@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import { stripDeletedSuffix } from './identity.ts';
@@ -100,8 +101,11 @@ export class CustomExecutableChecker {
   constructor(options: CustomCheckerOptions) {
     this.packages = options.packages;
     this.inventory = options.inventory;
-    this.writable = new LRUCache({ max: options.maxCachedStats, ttl: options.statTtlMs ?? 300_000 });
-    this.paths = new LRUCache({ max: options.maxCachedStats });
+    this.writable = new LRUCache({
+      ...entryBound(options.maxCachedStats),
+      ttl: options.statTtlMs ?? 300_000,
+    });
+    this.paths = new LRUCache(entryBound(options.maxCachedStats));
   }
 
   /**

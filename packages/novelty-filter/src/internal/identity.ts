@@ -7,6 +7,7 @@
  */
 import { posix } from 'node:path';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import { canonicalUsrPath } from './usr-merge.ts';
@@ -174,8 +175,8 @@ export class IdentityBuilder {
     this.scope = options.scope ?? 'host';
     this.regularUidMin = options.regularUidMin ?? 1000;
     const max = options.maxCachedPaths ?? 10_000;
-    this.normalisedPaths = new LRUCache({ max, memoMethod: normaliseExecutablePath });
-    this.normalisedNames = new LRUCache({ max, memoMethod: normaliseExecutableName });
+    this.normalisedPaths = new LRUCache({ ...entryBound(max), memoMethod: normaliseExecutablePath });
+    this.normalisedNames = new LRUCache({ ...entryBound(max), memoMethod: normaliseExecutableName });
     this.byPathAndClass = this.parts.every((part) => part === 'path' || part === 'user_class');
     this.maxCachedIdentities = options.maxCachedIdentities ?? 50_000;
   }

@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import type { PackageDatabase } from './package-database.ts';
@@ -33,7 +34,7 @@ export class RpmDatabase implements PackageDatabase {
   constructor(options: RpmDatabaseOptions) {
     this.command = options.command ?? 'rpm';
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.cache = new LRUCache({ max: options.maxCached });
+    this.cache = new LRUCache(entryBound(options.maxCached));
     this.onProblem = options.onProblem;
   }
 

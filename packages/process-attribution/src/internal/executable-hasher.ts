@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 /** The outcome of hashing one file. */
@@ -37,7 +38,7 @@ export class ExecutableHasher {
 
   constructor(options: ExecutableHasherOptions) {
     this.maxFileBytes = options.maxFileBytes;
-    this.cache = new LRUCache({ max: options.cacheMaxEntries });
+    this.cache = new LRUCache(entryBound(options.cacheMaxEntries));
   }
 
   /** Cached hashes. */

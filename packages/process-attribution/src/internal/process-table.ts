@@ -4,6 +4,7 @@
  */
 import type { AnyValue } from '@opentelemetry/api';
 import type { RecordAttributes } from '@egressguard/schema';
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 /** One process: its host, pid, start and (once known) exit, and the `process.*` attributes its sensor reported. */
@@ -77,7 +78,7 @@ export class ProcessTable {
   constructor(options: ProcessTableOptions) {
     this.options = options;
     this.entries = new LRUCache<string, ProcessEntry>({
-      max: options.maxEntries,
+      ...entryBound(options.maxEntries),
       dispose: (entry, _key, reason) => {
         if (reason === 'set') return;
         if (reason === 'evict') this.evictions += 1;

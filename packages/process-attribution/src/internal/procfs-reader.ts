@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import { containerIdFromCgroup } from './container-id.ts';
@@ -119,7 +120,10 @@ export class ProcfsReader {
     this.root = options.root ?? '/proc';
     this.ticksPerSecond = options.clockTicksPerSecond ?? clockTicksPerSecond();
     this.users = new UserNames(options.passwdPath ?? '/etc/passwd', options.cacheTtlMs ?? 30_000);
-    this.cache = new LRUCache({ max: options.cacheMaxEntries ?? 4_096, ttl: options.cacheTtlMs ?? 30_000 });
+    this.cache = new LRUCache({
+      ...entryBound(options.cacheMaxEntries ?? 4_096),
+      ttl: options.cacheTtlMs ?? 30_000,
+    });
   }
 
   /** Boot time, Unix ms, from `btime` in `<root>/stat`; `undefined` when unreadable. */

@@ -7,6 +7,7 @@
 import { endianness } from 'node:os';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import { addressFromBytes, canonicalAddress } from '@egressguard/schema';
@@ -136,7 +137,7 @@ export class SocketInodeResolver {
     this.minScanIntervalMs = options.minScanIntervalMs ?? 500;
     this.netTableRefreshMs = options.netTableRefreshMs ?? 100;
     this.now = options.now ?? Date.now;
-    this.owners = new LRUCache({ max: options.maxInodes ?? 65_536 });
+    this.owners = new LRUCache(entryBound(options.maxInodes ?? 65_536));
   }
 
   /** Cached inode owners. */

@@ -4,6 +4,7 @@
  * Only windows in which the identity was active exist: the aggregator emits no record for a silent window, so the
  * baseline describes the identity's active windows.
  */
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 /** One window of an identity: start (Unix ms), connections counted, received/sent ratio or `null` when unknown. */
@@ -17,7 +18,7 @@ export class AdaptiveBaselines {
   constructor(maxIdentities: number, historyWindows: number, onEvict: () => void) {
     this.historyWindows = historyWindows;
     this.cache = new LRUCache<string, BaselineSample[]>({
-      max: maxIdentities,
+      ...entryBound(maxIdentities),
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') onEvict();
       },

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 /** 32 hex characters of SHA-256 over host, key, window start, rule and finding. */
@@ -26,7 +27,7 @@ export class DecidedIds {
 
   constructor(max: number, onEvict: () => void) {
     this.cache = new LRUCache<string, true>({
-      max,
+      ...entryBound(max),
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') onEvict();
       },

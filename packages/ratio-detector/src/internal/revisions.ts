@@ -5,6 +5,7 @@
  * revision and event time of every emitted id, and the detections fired on interim updates whose window has not
  * closed yet (with their finding, so the window's close can revise them even when the rules no longer fire).
  */
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 import type { Finding } from './finding.ts';
@@ -35,8 +36,8 @@ export class DetectionRevisions {
     const dispose = (_value: unknown, _key: string, reason: string) => {
       if (reason === 'evict') onEvict();
     };
-    this.emitted = new LRUCache<string, [revision: number, timeMs: number]>({ max, dispose });
-    this.open = new LRUCache<string, OpenDetection[]>({ max, dispose });
+    this.emitted = new LRUCache<string, [revision: number, timeMs: number]>({ ...entryBound(max), dispose });
+    this.open = new LRUCache<string, OpenDetection[]>({ ...entryBound(max), dispose });
   }
 
   /** Notes the first emission of `id` at event time `timeMs`. */

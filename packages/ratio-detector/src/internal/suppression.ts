@@ -3,6 +3,7 @@
  * are counted and reported on the next detection that passes, so an analyst sees one alert an hour for a beacon,
  * with how many windows it stood for. Bounded (least recent key evicted, counted).
  */
+import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
 /** What the suppression remembers about one key and finding. */
@@ -20,7 +21,7 @@ export class Suppression {
   constructor(suppressMs: number, maxKeys: number, onEvict: () => void) {
     this.suppressMs = suppressMs;
     this.cache = new LRUCache<string, SuppressionEntry>({
-      max: maxKeys,
+      ...entryBound(maxKeys),
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') onEvict();
       },
