@@ -13,7 +13,7 @@
  * first, and every eviction is counted); the cache maps each identity to a slot number, and the numbers of all
  * slots live in typed-array columns (two float64 times, a count, day and interval bitmaps and counts, the last day
  * and interval): about 48 bytes per identity beyond the key itself, with no per-identity object for the garbage
- * collector to trace.
+ * collector to trace. Both the cache and the columns grow with the identities held, by doubling, up to the bound.
  */
 import { LRUCache } from 'lru-cache';
 
@@ -153,7 +153,8 @@ const SLOT_BYTES = 8 + 8 + 4 + 2 + 4 + 4 + 2 + 8 + 4;
 export class Baseline {
   private readonly options: BaselineOptions;
   private readonly slots: Slots;
-  private readonly cache: LRUCache<string, number>;
+  /** Identity to slot, in recency order; made with room for few identities and remade larger as they come. */
+  private cache: LRUCache<string, number>;
   private startMs: number | undefined;
   private maxEventMs: number | undefined;
   private evictedCount = 0;
@@ -163,14 +164,35 @@ export class Baseline {
     this.options = options;
     // One spare slot: a new identity takes its slot before lru-cache evicts the oldest one and frees another.
     this.slots = new Slots(options.maxIdentities + 1);
-    this.cache = new LRUCache<string, number>({
-      max: options.maxIdentities,
+    this.cache = this.newCache(Math.min(options.maxIdentities, 1024));
+  }
+
+  /**
+   * An identity cache with room for `max` identities. lru-cache allocates that room when the cache is made (28 bytes
+   * an identity, 5.6 MB at the default bound): the baseline starts with room for few and doubles it as identities
+   * come, up to `maxIdentities`, the bound at which the least recently seen one is evicted.
+   */
+  private newCache(max: number): LRUCache<string, number> {
+    return new LRUCache<string, number>({
+      max,
       dispose: (slot, key, reason) => {
         this.slots.release(slot);
         this.keyChars -= key.length;
         if (reason === 'evict') this.evictedCount++;
       },
     });
+  }
+
+  /** Holds a new identity in `slot`, with twice the room first when the cache is full below the bound. */
+  private hold(identity: string, slot: number): void {
+    const full = this.cache;
+    if (full.size === full.max && full.max < this.options.maxIdentities) {
+      const larger = this.newCache(Math.min(this.options.maxIdentities, full.max * 2));
+      // Least recently seen first: each set makes its identity the most recent, so the order carries over.
+      full.rforEach((held, key) => larger.set(key, held));
+      this.cache = larger;
+    }
+    this.cache.set(identity, slot);
   }
 
   /** Identities held. */
@@ -215,7 +237,7 @@ export class Baseline {
     let first = false;
     if (slot === undefined) {
       slot = this.slots.alloc();
-      this.cache.set(identity, slot);
+      this.hold(identity, slot);
       this.keyChars += identity.length;
       first = true;
     } else if (eventMs - s.lastSeen[slot] > this.options.historyMs) {
@@ -316,7 +338,7 @@ export class Baseline {
       intervalMask,
     ] of snapshot.entries) {
       const slot = this.slots.alloc();
-      this.cache.set(key, slot);
+      this.hold(key, slot);
       this.keyChars += key.length;
       const s = this.slots;
       s.firstSeen[slot] = first;

@@ -79,6 +79,25 @@ describe('Baseline', () => {
     assert.equal(b.observe('k49', T0 + 100).count, 2, 'slots are reused without corrupting live identities');
   });
 
+  it('keeps recency order and every identity while its cache grows past its first room, then evicts at the bound', () => {
+    // The cache starts with room for 1,024 identities and doubles (2,048, then the bound of 3,000).
+    const b = new Baseline({ ...options, maxIdentities: 3_000, learningPeriodMs: 0 });
+    for (let i = 0; i < 2_500; i++) b.observe(`id${i}`, T0 + i);
+    // The first 100 seen again: now the most recent, so the next evictions take id100 onwards.
+    for (let i = 0; i < 100; i++) b.observe(`id${i}`, T0 + 3_000 + i);
+    assert.equal(b.size, 2_500);
+    assert.equal(b.evictions, 0, 'no eviction below the bound');
+    for (let i = 0; i < 2_500; i++) assert.equal(b.peek(`id${i}`)?.count, i < 100 ? 2 : 1, `id${i}`);
+
+    for (let i = 0; i < 700; i++) b.observe(`late${i}`, T0 + 4_000 + i);
+    assert.equal(b.size, 3_000);
+    assert.equal(b.evictions, 200);
+    for (let i = 100; i < 300; i++) assert.equal(b.peek(`id${i}`), undefined, `id${i} was least recently seen`);
+    for (const kept of ['id0', 'id99', 'id300', 'id2499', 'late699'])
+      assert.notEqual(b.peek(kept), undefined, kept);
+    assert.equal(b.observe('id0', T0 + 5_000).count, 3, 'slots moved with their identities');
+  });
+
   it('round-trips through its snapshot', () => {
     const a = new Baseline(options);
     a.observe('x', T0);
