@@ -230,6 +230,44 @@ void describe('join across sensor formats', () => {
     await p.shutdown();
   });
 
+  void it("gives each joined record its own partner's process when one pid's connections change process or host", async () => {
+    const p = create({ join: { wait_ms: 0 } });
+    const withUid = tetragon(150, 3100, '/usr/bin/curl', 51_004);
+    withUid.attributes[ProcessAttr.USER_ID] = 0;
+    const otherHost = makeConnection(
+      { ...tetragon(0, 3100, '/opt/agent/bin/agent', 51_003).attributes },
+      at(300, 'web-2'),
+    );
+    const partners = [
+      tetragon(0, 3100, '/usr/bin/curl', 51_000),
+      tetragon(100, 3100, '/usr/bin/curl', 51_001),
+      withUid,
+      // The same pid after an exec: another executable.
+      tetragon(200, 3100, '/tmp/.x/kworkerd', 51_002),
+      otherHost,
+    ];
+    const out = await p.process([
+      ...partners,
+      zeek(400, 51_000),
+      zeek(400, 51_001),
+      zeek(400, 51_004),
+      zeek(400, 51_002),
+      zeek(400, 51_003, '198.51.100.20', 'web-2'),
+    ]);
+    const joined = out.slice(partners.length).map((r) => r.attributes);
+    assert.deepEqual(
+      joined.map((z) => [z[AttributionAttr.METHOD], z[ProcessAttr.EXECUTABLE_PATH], z[ProcessAttr.USER_ID]]),
+      [
+        [AttributionMethod.JOIN, '/usr/bin/curl', undefined],
+        [AttributionMethod.JOIN, '/usr/bin/curl', undefined],
+        [AttributionMethod.JOIN, '/usr/bin/curl', 0],
+        [AttributionMethod.JOIN, '/tmp/.x/kworkerd', undefined],
+        [AttributionMethod.JOIN, '/opt/agent/bin/agent', undefined],
+      ],
+    );
+    await p.shutdown();
+  });
+
   void it('joins Zeek to auditd by host, destination and time, with a lower confidence', async () => {
     const p = create({ join: { wait_ms: 0 } });
     const out = await p.process([auditd(0, 812, '/usr/bin/curl'), zeek(300, 40_100)]);

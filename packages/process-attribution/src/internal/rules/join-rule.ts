@@ -4,7 +4,7 @@
  * their canonical form on both sides, so that `::ffff:10.0.0.1` and `10.0.0.1` meet. A record that finds no partner
  * yet may wait for one (`join.wait_ms` > 0).
  */
-import type { PipelineRecord } from '@egressguard/schema';
+import type { PipelineRecord, RecordAttributes } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
@@ -35,6 +35,12 @@ export class JoinRule implements Rule {
   /** The last source address {@link canonicalSource} was asked about, and its canonical form. */
   private lastSource: string | undefined;
   private lastSourceCanonical: string | undefined;
+  /**
+   * The last candidate buffered of each pid, by the pid's low bits (a fixed table, one candidate a slot): the
+   * connections of one process carry the same process attributes, and its candidates share one copy of them, and of
+   * their strings, instead of holding each record's own for the buffer's time.
+   */
+  private readonly recent = new Array<JoinCandidate | undefined>(RECENT_SLOTS);
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -58,11 +64,30 @@ export class JoinRule implements Rule {
       destinationAddress,
       destinationPort,
       pid,
-      attributes: processAttributesOf(attrs, PROCESS_KEYS),
+      attributes: this.processAttributes(attrs, host, pid),
     };
     if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
     if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
     this.join.add(candidate);
+    this.recent[pid & (RECENT_SLOTS - 1)] = candidate;
+  }
+
+  /** The process attributes of a record: those of the last candidate of its host and pid when they are the same. */
+  private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
+    const last = this.recent[pid & (RECENT_SLOTS - 1)];
+    if (last !== undefined && last.pid === pid && last.host === host) {
+      const held = last.attributes;
+      let same = true;
+      for (const key of PROCESS_KEYS) {
+        const value = attrs[key];
+        if (value !== undefined && value !== null && value !== '' ? held[key] !== value : key in held) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return held;
+    }
+    return processAttributesOf(attrs, PROCESS_KEYS);
   }
 
   /**
@@ -121,6 +146,9 @@ export class JoinRule implements Rule {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Slots of the table of recent candidates by pid (a power of two). */
+const RECENT_SLOTS = 1024;
 
 function canonical(address: string | undefined): string | undefined {
   return address === undefined ? undefined : canonicalAddress(address);
