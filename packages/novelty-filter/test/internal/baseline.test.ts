@@ -92,7 +92,8 @@ describe('Baseline', () => {
     for (let i = 0; i < 700; i++) b.observe(`late${i}`, T0 + 4_000 + i);
     assert.equal(b.size, 3_000);
     assert.equal(b.evictions, 200);
-    for (let i = 100; i < 300; i++) assert.equal(b.peek(`id${i}`), undefined, `id${i} was least recently seen`);
+    for (let i = 100; i < 300; i++)
+      assert.equal(b.peek(`id${i}`), undefined, `id${i} was least recently seen`);
     for (const kept of ['id0', 'id99', 'id300', 'id2499', 'late699'])
       assert.notEqual(b.peek(kept), undefined, kept);
     assert.equal(b.observe('id0', T0 + 5_000).count, 3, 'slots moved with their identities');
