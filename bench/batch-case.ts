@@ -51,6 +51,11 @@ export interface BatchCaseResult {
   readonly chainStages: Readonly<Record<string, StageTiming>>;
   /** JavaScript heap allocated per record: by the chain (timed passes) and by `decodeLogsProto` (one pass). */
   readonly allocatedBytesPerRecord: { readonly chain: number; readonly decodeLogsProto: number };
+  /**
+   * What a default chain holds once built, before its first record (mean of five, after a forced collection): heap
+   * and array-buffer bytes. Its bounds are limits, not room taken up front. `undefined` without `--expose-gc`.
+   */
+  readonly emptyChainBytes: { readonly heap: number; readonly arrayBuffers: number } | undefined;
 }
 
 const file = process.argv[2];
@@ -166,6 +171,25 @@ for (let r = 0; r < ROUNDS; r++) {
     rounds.get(name)!.push(op === 'chain' ? await chainRate(BENCH_MS) : timed(op, BENCH_MS));
   }
 }
+async function emptyChainBytes(): Promise<BatchCaseResult['emptyChainBytes']> {
+  const gc = globalThis.gc;
+  if (gc === undefined) return undefined;
+  const COUNT = 5;
+  // A first one, out of the figure: the modules and code every chain shares.
+  await buildPipeline(config, config.pipelines[0], () => {}).pipeline.shutdown();
+  gc();
+  const before = process.memoryUsage();
+  const built = Array.from({ length: COUNT }, () => buildPipeline(config, config.pipelines[0], () => {}));
+  gc();
+  const after = process.memoryUsage();
+  for (const b of built) await b.pipeline.shutdown();
+  return {
+    heap: (after.heapUsed - before.heapUsed) / COUNT,
+    arrayBuffers: (after.arrayBuffers - before.arrayBuffers) / COUNT,
+  };
+}
+const emptyChain = await emptyChainBytes();
+
 const decodeMeter = new AllocationMeter();
 let decodedRecords = 0;
 for (const body of protoBodies) decodedRecords += decodeLogsProto(body).records.length;
@@ -189,5 +213,6 @@ const result: BatchCaseResult = {
     chain: chainAllocated / chainAllocatedRecords,
     decodeLogsProto: decodeAllocated / decodedRecords,
   },
+  emptyChainBytes: emptyChain,
 };
 console.log(`BENCH_CASE ${JSON.stringify(result)}`);

@@ -434,6 +434,12 @@ console.log(
   `heap allocated per record: chain ${fmt(batch.allocatedBytesPerRecord.chain)} B, decodeLogsProto ` +
     `${fmt(batch.allocatedBytesPerRecord.decodeLogsProto)} B`,
 );
+if (batch.emptyChainBytes) {
+  console.log(
+    `a default chain built, before its first record: heap ${fmt(batch.emptyChainBytes.heap / 1024)} KiB, ` +
+      `array buffers ${fmt(batch.emptyChainBytes.arrayBuffers / 1024)} KiB`,
+  );
+}
 console.log('');
 console.log(
   `OpenTelemetry JS SDK: ${fmt(sdk.records)} records (${sdk.requests} requests, ${sdk.hosts} hosts, a provider each) emitted ` +
