@@ -22,7 +22,9 @@ import {
   NoveltyStatus,
   ProcessAttr,
   eventTimeMs,
-  get,
+  getBool,
+  getInt,
+  getString,
   hostName,
   setIfAbsent,
   type NoveltyStatusValue,
@@ -277,21 +279,21 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
    */
   private annotate(record: PipelineRecord): Decision | undefined | Promise<Decision | undefined> {
     const attrs = record.attributes;
-    if (get(attrs, ProcessAttr.KERNEL_THREAD) === true) {
+    if (getBool(attrs, ProcessAttr.KERNEL_THREAD) === true) {
       this.stats.count('kernel_thread');
       return undefined;
     }
     const host = hostName(record);
-    const path = get(attrs, ProcessAttr.EXECUTABLE_PATH);
-    const name = get(attrs, ProcessAttr.EXECUTABLE_NAME);
-    const sha256 = get(attrs, ProcessAttr.EXECUTABLE_SHA256);
+    const path = getString(attrs, ProcessAttr.EXECUTABLE_PATH);
+    const name = getString(attrs, ProcessAttr.EXECUTABLE_NAME);
+    const sha256 = getString(attrs, ProcessAttr.EXECUTABLE_SHA256);
     const identity = this.identities.build({
       host,
       path,
       name,
       sha256,
-      uid: get(attrs, ProcessAttr.USER_ID),
-      owner: get(attrs, ProcessAttr.OWNER),
+      uid: getInt(attrs, ProcessAttr.USER_ID),
+      owner: getString(attrs, ProcessAttr.OWNER),
     });
     if (identity === undefined) {
       const missing =
@@ -305,9 +307,9 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     // Flows are dated by their last connection (else the last instant of their window), so that a replay of old
     // files builds the baseline in the order it lived. Not by the window end itself: it is exclusive, and the last
     // window of a UTC day ends at the next midnight, which would count that day's sighting on the next day.
-    const windowEnd = get(attrs, FlowAttr.WINDOW_END);
+    const windowEnd = getInt(attrs, FlowAttr.WINDOW_END);
     let timeMs =
-      get(attrs, FlowAttr.LAST_SEEN) ?? (windowEnd !== undefined ? windowEnd - 1 : eventTimeMs(record));
+      getInt(attrs, FlowAttr.LAST_SEEN) ?? (windowEnd !== undefined ? windowEnd - 1 : eventTimeMs(record));
     if (timeMs === undefined) {
       this.report('missing_event_time', `${record.eventName} record has no time; passed on unannotated`);
       return undefined;
@@ -325,8 +327,8 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     // A revised window (revision ≥ 1) is the same sighting as its first emission, and an interim update of an open
     // window is part of the window record still to come: neither counts again.
     const isFlow = record.eventName === EventName.HTTP_FLOW;
-    const revision = isFlow ? get(attrs, FlowAttr.REVISION) : undefined;
-    const interim = isFlow && get(attrs, FlowAttr.INTERIM) === true;
+    const revision = isFlow ? getInt(attrs, FlowAttr.REVISION) : undefined;
+    const interim = isFlow && getBool(attrs, FlowAttr.INTERIM) === true;
     const sighting = this.baseline.observe(
       identity,
       timeMs,
@@ -336,7 +338,7 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     // Learned from, not annotated (a connection, by default): nothing more to decide unless the action may drop it.
     if (!annotated && this.config.action.mode !== 'drop') return undefined;
 
-    const containerId = get(attrs, ProcessAttr.CONTAINER_ID);
+    const containerId = getString(attrs, ProcessAttr.CONTAINER_ID);
     const check = this.config.check_local_files;
     // The package database and file modes read here are this machine's, and a container has its own filesystem.
     const local =
@@ -344,7 +346,7 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     const custom = this.checker.check({
       path,
       sha256,
-      deleted: get(attrs, ProcessAttr.EXECUTABLE_DELETED),
+      deleted: getBool(attrs, ProcessAttr.EXECUTABLE_DELETED),
       host,
       local,
     });

@@ -12,6 +12,8 @@ import {
   ProcessAttr,
   canonicalAddress,
   get,
+  getInt,
+  getString,
   setIfAbsent,
 } from '@egressguard/schema';
 
@@ -52,11 +54,11 @@ export class JoinRule implements Rule {
   remember(record: PipelineRecord, host: string, timeMs: number, pid: number): void {
     const attrs = record.attributes;
     if (attrs[AttributionAttr.METHOD] !== undefined) return;
-    const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
-    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
+    const destinationAddress = canonical(getString(attrs, NetworkAttr.DESTINATION_ADDRESS));
+    const destinationPort = getInt(attrs, NetworkAttr.DESTINATION_PORT);
     if (destinationAddress === undefined || destinationPort === undefined) return;
-    const sourceAddress = this.canonicalSource(get(attrs, NetworkAttr.SOURCE_ADDRESS));
-    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
+    const sourceAddress = this.canonicalSource(getString(attrs, NetworkAttr.SOURCE_ADDRESS));
+    const sourcePort = getInt(attrs, NetworkAttr.SOURCE_PORT);
     // Built in place rather than by spreading: the same keys in the same order (the snapshot writes them so).
     const candidate: Mutable<JoinCandidate> = {
       host,
@@ -114,11 +116,11 @@ export class JoinRule implements Rule {
   /** The join itself, without waiting: also the last try for a record whose wait is over. */
   match(record: PipelineRecord, host: string, timeMs: number, attempt: Attempt): Attribution | undefined {
     const attrs = record.attributes;
-    const destinationAddress = canonical(get(attrs, NetworkAttr.DESTINATION_ADDRESS));
-    const destinationPort = get(attrs, NetworkAttr.DESTINATION_PORT);
+    const destinationAddress = canonical(getString(attrs, NetworkAttr.DESTINATION_ADDRESS));
+    const destinationPort = getInt(attrs, NetworkAttr.DESTINATION_PORT);
     if (destinationAddress === undefined || destinationPort === undefined) return undefined;
-    const sourceAddress = canonical(get(attrs, NetworkAttr.SOURCE_ADDRESS));
-    const sourcePort = get(attrs, NetworkAttr.SOURCE_PORT);
+    const sourceAddress = canonical(getString(attrs, NetworkAttr.SOURCE_ADDRESS));
+    const sourcePort = getInt(attrs, NetworkAttr.SOURCE_PORT);
     const result = this.join.match({
       host,
       timeMs,
