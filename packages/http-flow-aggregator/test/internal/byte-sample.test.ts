@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ByteSample, quantile } from '../../src/internal/byte-sample.ts';
+import { ByteSample, medianAndP90, quantile } from '../../src/internal/byte-sample.ts';
 
 void describe('quantile (type 7)', () => {
   void it('matches NumPy and R defaults', () => {
@@ -10,6 +10,36 @@ void describe('quantile (type 7)', () => {
     assert.equal(quantile([7], 0.9), 7);
     assert.equal(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9), 9.1);
     assert.equal(quantile([], 0.5), undefined);
+  });
+});
+
+void describe('medianAndP90', () => {
+  void it('gives, by selection, exactly the quantiles of the sorted values, whatever their order, size and ties', () => {
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % below;
+    };
+    const orders: [string, (n: number) => number[]][] = [
+      ['random', (n) => Array.from({ length: n }, () => random(1_000_000))],
+      ['many ties', (n) => Array.from({ length: n }, () => 40 + random(3))],
+      ['all equal', (n) => Array.from({ length: n }, () => 45)],
+      ['ascending', (n) => Array.from({ length: n }, (_, i) => i * 3)],
+      ['descending', (n) => Array.from({ length: n }, (_, i) => n - i)],
+      ['organ pipe', (n) => Array.from({ length: n }, (_, i) => Math.min(i, n - i))],
+    ];
+    const out: [number, number] = [0, 0];
+    // Past 256 values its work buffer grows.
+    for (const n of [1, 2, 3, 4, 5, 9, 10, 11, 20, 63, 64, 65, 100, 255, 256, 257, 1_000]) {
+      for (const [name, make] of orders) {
+        const values = make(n);
+        const copy = [...values];
+        const sorted = [...values].sort((a, b) => a - b);
+        medianAndP90(values, out);
+        assert.deepEqual(out, [quantile(sorted, 0.5), quantile(sorted, 0.9)], `${name}, ${n} values`);
+        assert.deepEqual(values, copy, 'the values themselves are left as they were');
+      }
+    }
   });
 });
 
