@@ -94,6 +94,12 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
   private watermark: EventTimeWatermark;
   /** Open periods by start (Unix ms), each with its entries by host and format. */
   private readonly periods = new Map<number, Map<string, Entry>>();
+  /**
+   * The entry the last connection went to, with its period's entries: the records of a request come host by host,
+   * so the next one mostly goes there too, found without building and hashing its key. An overflow entry's host
+   * and format are `(overflow)`: a connection that overflows never matches it here, and is counted each time.
+   */
+  private last: { readonly entries: Map<string, Entry>; readonly entry: Entry } | undefined;
 
   constructor(config: CoverageReportConfig, context: ProcessorContext) {
     super(context, coverageReportState);
@@ -215,6 +221,14 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
     const sf = record.attributes[ProvenanceAttr.SOURCE_FORMAT];
     let host = hostName(record) ?? UNKNOWN_HOST;
     let format = typeof sf === 'string' && sf !== '' ? sf : UNKNOWN_FORMAT;
+    const last = this.last;
+    if (
+      last !== undefined &&
+      last.entries === entries &&
+      last.entry.host === host &&
+      last.entry.format === format
+    )
+      return last.entry;
     let key = `${host}\u0000${format}`;
     let entry = entries.get(key);
     if (!entry && entries.size >= this.config.max_keys) {
@@ -241,6 +255,7 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
       };
       entries.set(key, entry);
     }
+    this.last = { entries, entry };
     return entry;
   }
 

@@ -92,16 +92,52 @@ describe('coverage_report processor', () => {
 
   it('bounds keys per period with an overflow bucket', async () => {
     const p = create({ max_keys: 1 });
-    await p.process([conn(T0, 'a', 'auditd'), conn(T0, 'b', 'auditd'), conn(T0, 'c', 'falco')]);
+    await p.process([
+      conn(T0, 'a', 'auditd'),
+      conn(T0, 'b', 'auditd'),
+      conn(T0, 'b', 'auditd'),
+      conn(T0, 'c', 'falco'),
+      conn(T0, 'a', 'auditd'),
+    ]);
     const out = await p.flush();
     assert.deepEqual(
       out.map((r) => [r.resource.attributes['host.name'], r.attributes['egressguard.coverage.connections']]),
       [
-        ['a', 1],
-        ['(overflow)', 2],
+        ['a', 2],
+        ['(overflow)', 3],
       ],
     );
-    assert.equal(p.counters().events.overflow, 2);
+    assert.equal(p.counters().events.overflow, 3, 'every connection the overflow entry takes in is counted');
+  });
+
+  it('counts runs and alternations of hosts and formats, within a batch, across batches and periods, each to its own entry', async () => {
+    const p = create({ period_ms: 60_000, allowed_lateness_ms: 0 });
+    const out = [
+      ...(await p.process([
+        conn(T0, 'a', 'auditd'),
+        conn(T0 + 1, 'a', 'auditd'),
+        conn(T0 + 2, 'a', 'zeek.conn'),
+        conn(T0 + 3, 'b', 'auditd'),
+        conn(T0 + 4, 'a', 'auditd'),
+      ])),
+      ...(await p.process([conn(T0 + 5, 'a', 'auditd'), conn(T0 + 60_000, 'a', 'auditd')])),
+      ...(await p.process([conn(T0 + 60_001, 'a', 'auditd')])),
+      ...(await p.flush()),
+    ];
+    const reports = out
+      .filter((r) => r.eventName === 'egressguard.coverage')
+      .map((r) => [
+        r.attributes['egressguard.coverage.period.start_unix_ms'],
+        r.resource.attributes['host.name'],
+        r.attributes['egressguard.source.format'],
+        r.attributes['egressguard.coverage.connections'],
+      ]);
+    assert.deepEqual(reports, [
+      [T0, 'a', 'auditd', 4],
+      [T0, 'a', 'zeek.conn', 1],
+      [T0, 'b', 'auditd', 1],
+      [T0 + 60_000, 'a', 'auditd', 2],
+    ]);
   });
 
   it('takes in unreadable-input records: their counts become the malformed figure of their host and format', async () => {
