@@ -26,7 +26,7 @@ import {
   isoMs,
 } from '../attribution.ts';
 import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
-import { processAttributesOf, type ProcessTable } from '../process-table.ts';
+import type { ProcessTable } from '../process-table.ts';
 import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
 
 export class JoinRule implements Rule {
@@ -38,11 +38,13 @@ export class JoinRule implements Rule {
   private lastSource: string | undefined;
   private lastSourceCanonical: string | undefined;
   /**
-   * The last candidate buffered of each pid, by the pid's low bits (a fixed table, one candidate a slot): the
-   * connections of one process carry the same process attributes, and its candidates share one copy of them, and of
-   * their strings, instead of holding each record's own for the buffer's time.
+   * The last candidate buffered of each pid, by the pid's low bits (a fixed table, one candidate a slot), and the
+   * values of its process attributes ({@link PROCESS_KEYS} in order, `undefined` where absent): the connections of
+   * one process carry the same process attributes, and its candidates share one copy of them, and of their strings,
+   * instead of holding each record's own for the buffer's time.
    */
   private readonly recent = new Array<JoinCandidate | undefined>(RECENT_SLOTS);
+  private readonly recentValues = new Array<RecordAttributes[string]>(RECENT_SLOTS * PROCESS_KEYS.length);
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -74,22 +76,31 @@ export class JoinRule implements Rule {
     this.recent[pid & (RECENT_SLOTS - 1)] = candidate;
   }
 
-  /** The process attributes of a record: those of the last candidate of its host and pid when they are the same. */
+  /**
+   * The process attributes of a record: those of the last candidate of its host and pid when every value is the
+   * same, else a copy of its own. Each attribute is read once, as a copy alone would read it.
+   */
   private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
-    const last = this.recent[pid & (RECENT_SLOTS - 1)];
-    if (last !== undefined && last.pid === pid && last.host === host) {
-      const held = last.attributes;
-      let same = true;
-      for (const key of PROCESS_KEYS) {
-        const value = attrs[key];
-        if (value !== undefined && value !== null && value !== '' ? held[key] !== value : key in held) {
-          same = false;
-          break;
-        }
+    const slot = pid & (RECENT_SLOTS - 1);
+    const last = this.recent[slot];
+    const values = this.recentValues;
+    const base = slot * PROCESS_KEYS.length;
+    let same = last !== undefined && last.pid === pid && last.host === host;
+    for (let i = 0; i < PROCESS_KEYS.length; i++) {
+      const v = attrs[PROCESS_KEYS[i]];
+      const value = v === null || v === '' ? undefined : v;
+      if (value !== values[base + i]) {
+        same = false;
+        values[base + i] = value;
       }
-      if (same) return held;
     }
-    return processAttributesOf(attrs, PROCESS_KEYS);
+    if (same) return last!.attributes;
+    const own: RecordAttributes = {};
+    for (let i = 0; i < PROCESS_KEYS.length; i++) {
+      const value = values[base + i];
+      if (value !== undefined) own[PROCESS_KEYS[i]] = value;
+    }
+    return own;
   }
 
   /**
