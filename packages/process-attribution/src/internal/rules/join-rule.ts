@@ -4,7 +4,7 @@
  * their canonical form on both sides, so that `::ffff:10.0.0.1` and `10.0.0.1` meet. A record that finds no partner
  * yet may wait for one (`join.wait_ms` > 0).
  */
-import type { PipelineRecord, RecordAttributes } from '@egressguard/schema';
+import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
@@ -26,7 +26,7 @@ import {
   isoMs,
 } from '../attribution.ts';
 import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
-import type { ProcessTable } from '../process-table.ts';
+import { processAttributesOf, type ProcessTable } from '../process-table.ts';
 import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
 
 export class JoinRule implements Rule {
@@ -37,14 +37,6 @@ export class JoinRule implements Rule {
   /** The last source address {@link canonicalSource} was asked about, and its canonical form. */
   private lastSource: string | undefined;
   private lastSourceCanonical: string | undefined;
-  /**
-   * The last candidate buffered of each pid, by the pid's low bits (a fixed table, one candidate a slot), and the
-   * values of its process attributes ({@link PROCESS_KEYS} in order, `undefined` where absent): the connections of
-   * one process carry the same process attributes, and its candidates share one copy of them, and of their strings,
-   * instead of holding each record's own for the buffer's time.
-   */
-  private readonly recent = new Array<JoinCandidate | undefined>(RECENT_SLOTS);
-  private readonly recentValues = new Array<RecordAttributes[string]>(RECENT_SLOTS * PROCESS_KEYS.length);
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -68,39 +60,11 @@ export class JoinRule implements Rule {
       destinationAddress,
       destinationPort,
       pid,
-      attributes: this.processAttributes(attrs, host, pid),
+      attributes: processAttributesOf(attrs, PROCESS_KEYS),
     };
     if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
     if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
     this.join.add(candidate);
-    this.recent[pid & (RECENT_SLOTS - 1)] = candidate;
-  }
-
-  /**
-   * The process attributes of a record: those of the last candidate of its host and pid when every value is the
-   * same, else a copy of its own. Each attribute is read once, as a copy alone would read it.
-   */
-  private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
-    const slot = pid & (RECENT_SLOTS - 1);
-    const last = this.recent[slot];
-    const values = this.recentValues;
-    const base = slot * PROCESS_KEYS.length;
-    let same = last !== undefined && last.pid === pid && last.host === host;
-    for (let i = 0; i < PROCESS_KEYS.length; i++) {
-      const v = attrs[PROCESS_KEYS[i]];
-      const value = v === null || v === '' ? undefined : v;
-      if (value !== values[base + i]) {
-        same = false;
-        values[base + i] = value;
-      }
-    }
-    if (same) return last!.attributes;
-    const own: RecordAttributes = {};
-    for (let i = 0; i < PROCESS_KEYS.length; i++) {
-      const value = values[base + i];
-      if (value !== undefined) own[PROCESS_KEYS[i]] = value;
-    }
-    return own;
   }
 
   /**
@@ -159,9 +123,6 @@ export class JoinRule implements Rule {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/** Slots of the table of recent candidates by pid (a power of two). */
-const RECENT_SLOTS = 1024;
 
 function canonical(address: string | undefined): string | undefined {
   return address === undefined ? undefined : canonicalAddress(address);
