@@ -40,17 +40,16 @@ export function qualify(
     return { qualifies: false, status, custom, allowlisted, why: 'learning period' };
   }
   const listed = (config.statuses as readonly string[]).includes(status);
-  return { qualifies: listed, status, custom, allowlisted, why: statusWhy(status) };
+  return {
+    qualifies: listed,
+    status,
+    custom,
+    allowlisted,
+    why: STATUS_WHY.get(status) ?? `status ${status}`,
+  };
 }
 
-/** `status <status>`, made once per status. */
-const STATUS_WHY = new Map<string, string>();
-function statusWhy(status: string): string {
-  let why = STATUS_WHY.get(status);
-  if (why === undefined) {
-    why = `status ${status}`;
-    // Statuses are the novelty filter's few, unless records carry others: a bound all the same.
-    if (STATUS_WHY.size < 64) STATUS_WHY.set(status, why);
-  }
-  return why;
-}
+/** `status <status>` of the novelty filter's statuses, named once rather than at every flow. */
+const STATUS_WHY: ReadonlyMap<string, string> = new Map(
+  Object.values(NoveltyStatus).map((status) => [status, `status ${status}`]),
+);
