@@ -350,12 +350,13 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
       host,
       local,
     });
+    const executable = { path, name, sha256 };
     if (custom instanceof Promise) {
       return custom.then((result) =>
-        this.decided(record, result, identity, sighting, { path, name, sha256 }, annotated, local),
+        this.decided(record, result, identity, sighting, executable, annotated, local),
       );
     }
-    return this.decided(record, custom, identity, sighting, { path, name, sha256 }, annotated, local);
+    return this.decided(record, custom, identity, sighting, executable, annotated, local);
   }
 
   /** The status of a record whose custom check is done, written to it when its event name is annotated. */

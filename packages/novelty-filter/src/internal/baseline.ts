@@ -125,7 +125,7 @@ class Slots {
   }
 
   private grow(): void {
-    const next = Math.min(this.max, Math.max(1024, this.capacity * 2));
+    const next = Math.min(this.max, Math.max(FIRST_ROOM, this.capacity * 2));
     const grow = <T extends Float64Array | Uint32Array | Uint16Array | Int32Array>(
       old: T,
       make: (n: number) => T,
@@ -146,6 +146,9 @@ class Slots {
   }
 }
 
+/** Identities the columns and the cache first make room for; both double from there, up to the bound. */
+const FIRST_ROOM = 1_024;
+
 /** Bytes per slot in the typed-array columns. */
 const SLOT_BYTES = 8 + 8 + 4 + 2 + 4 + 4 + 2 + 8 + 4;
 
@@ -164,7 +167,7 @@ export class Baseline {
     this.options = options;
     // One spare slot: a new identity takes its slot before lru-cache evicts the oldest one and frees another.
     this.slots = new Slots(options.maxIdentities + 1);
-    this.cache = this.newCache(Math.min(options.maxIdentities, 1024));
+    this.cache = this.newCache(Math.min(options.maxIdentities, FIRST_ROOM));
   }
 
   /**
