@@ -1,8 +1,8 @@
 /**
- * Numbers sorted ascending for the quantiles and the interval statistics, which sort at every emission (an interim
- * update comes with each connection). The values sorted here (byte counts, event times) are never NaN, so the order
- * is that of the comparator `(a, b) => a - b` but for -0 and 0, which neither the quantiles nor the intervals tell
- * apart.
+ * Numbers sorted ascending for the interval statistics, which sort a flow's start times at every emission (an interim
+ * update comes with each connection; the byte quantiles select instead, see `byte-sample.ts`). The values sorted here
+ * are never NaN, so the order is that of the comparator `(a, b) => a - b` but for -0 and 0, which the intervals do not
+ * tell apart.
  *
  * - A few numbers (most flows, and every interim update) are insertion-sorted into a view, made once, of a small
  *   buffer: no allocation and no call into the engine's sort, which costs more than sorting a few dozen numbers.

@@ -29,7 +29,8 @@ function randomOf(s: number): number {
 
 /**
  * The `q` quantile of sorted values, interpolating linearly between closest ranks (Hyndman and Fan's type 7, the
- * default of R and NumPy): the median of an even count is the mean of the middle two.
+ * default of R and NumPy): the median of an even count is the mean of the middle two. The definition that
+ * {@link medianAndP90} computes by selection, and its tests' reference.
  */
 export function quantile(sorted: ArrayLike<number>, q: number): number | undefined {
   if (sorted.length === 0) return undefined;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { ByteSample, medianAndP90, quantile } from '../../src/internal/byte-sample.ts';
+import { seeded } from '../stream.ts';
 
 void describe('quantile (type 7)', () => {
   void it('matches NumPy and R defaults', () => {
@@ -15,11 +16,8 @@ void describe('quantile (type 7)', () => {
 
 void describe('medianAndP90', () => {
   void it('gives, by selection, exactly the quantiles of the sorted values, whatever their order, size and ties', () => {
-    let seed = 7;
-    const random = (below: number) => {
-      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-      return seed % below;
-    };
+    const next = seeded(7);
+    const random = (below: number) => Math.floor(next() * below);
     const orders: [string, (n: number) => number[]][] = [
       ['random', (n) => Array.from({ length: n }, () => random(1_000_000))],
       ['many ties', (n) => Array.from({ length: n }, () => 40 + random(3))],
