@@ -30,6 +30,16 @@ const T0 = Date.UTC(2025, 10, 1);
 const scratch = mkdtempSync(join(tmpdir(), 'novelty-proc-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The tests that look executables up in this machine's dpkg database skip where there is none. */
+const NO_DPKG = existsSync('/var/lib/dpkg/info') ? false : 'no dpkg database here';
+
+/** A copy of the packaged `/usr/bin/env` in a directory of its own: the same bytes, owned by no package. */
+function unpackagedEnv(prefix: string): string {
+  const copy = join(mkdtempSync(join(scratch, prefix)), 'env');
+  copyFileSync('/usr/bin/env', copy);
+  return copy;
+}
+
 function create(raw: Record<string, unknown> = {}, now: () => number = () => T0): Processor {
   // The fixed clock sits at T0 while the records walk days past it: the clock-skew bound is off unless a test sets it.
   // Connections are annotated too, so that a test can use the shorter record (the default annotates flows only;
@@ -337,10 +347,9 @@ describe('novelty filter', () => {
 
   it(
     'marks a packaged executable and its copy differently when the host is this machine',
-    { skip: existsSync('/var/lib/dpkg/info') ? false : 'no dpkg database here' },
+    { skip: NO_DPKG },
     async () => {
-      const copyDir = mkdtempSync(join(scratch, 'copy-'));
-      copyFileSync('/usr/bin/env', join(copyDir, 'env'));
+      const envCopy = unpackagedEnv('copy-');
       const p = create({ package_database: 'dpkg', learning_period_ms: 0 });
       const host = hostname();
       const packaged = await one(
@@ -348,14 +357,11 @@ describe('novelty filter', () => {
         makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/env' }, { host }),
       );
       assert.equal(packaged[NoveltyAttr.CUSTOM], false);
-      const copy = await one(
-        p,
-        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: join(copyDir, 'env') }, { host }),
-      );
+      const copy = await one(p, makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: envCopy }, { host }));
       assert.ok((copy[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('not_packaged'));
       const remote = await one(
         p,
-        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: join(copyDir, 'env') }, { host: `${host}-other` }),
+        makeConnection({ [ProcessAttr.EXECUTABLE_PATH]: envCopy }, { host: `${host}-other` }),
       );
       assert.ok(
         !(remote[NoveltyAttr.CUSTOM_REASONS] as string[]).includes('not_packaged'),
@@ -375,10 +381,9 @@ describe('novelty filter', () => {
 
   it(
     'decides a batch in order when some of its records wait for the package database and others do not',
-    { skip: existsSync('/var/lib/dpkg/info') ? false : 'no dpkg database here' },
+    { skip: NO_DPKG },
     async () => {
-      const copyDir = mkdtempSync(join(scratch, 'batch-'));
-      copyFileSync('/usr/bin/env', join(copyDir, 'env'));
+      const envCopy = unpackagedEnv('batch-');
       const p = create({
         package_database: 'dpkg',
         learning_period_ms: 0,
@@ -393,10 +398,10 @@ describe('novelty filter', () => {
       const out = await p.process([
         at('/usr/bin/env', `${host}-other`, 1), // decided at once: allowlisted, dropped
         at('/usr/bin/env', host, 2), // looked up: packaged, allowlisted, dropped
-        at(join(copyDir, 'env'), host, 3), // looked up: not packaged, custom, kept
+        at(envCopy, host, 3), // looked up: not packaged, custom, kept
         at('/tmp/.cache/agent', `${host}-other`, 4), // decided at once: custom by its directory, kept
         at('/usr/bin/curl', `${host}-other`, 5), // decided at once: allowlisted, dropped
-        at(join(copyDir, 'env'), host, 6), // looked up again: kept
+        at(envCopy, host, 6), // looked up again: kept
       ]);
       assert.deepEqual(
         out.map((r) => r.attributes.n),
