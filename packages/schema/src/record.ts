@@ -213,6 +213,7 @@ export function attributeDictionaryMaker(): (from?: Readonly<RecordAttributes>) 
     return attributes;
   };
 }
+
 /**
  * Sets an attribute only when the record does not carry it yet: stages add, never overwrite a sensor's value.
  * Returns true when the value was written. `undefined` values are never written (missing means unknown).
