@@ -110,6 +110,19 @@ describe('Baseline', () => {
     assert.deepEqual(b.toJSON(), snap);
     assert.equal(b.learningStartMs, T0);
     assert.deepEqual(b.observe('x', T0 + DAY * 4), a.observe('x', T0 + DAY * 4));
+
+    // Past the cache's first room of 1,024: restored whole under a larger bound, its most recent under a smaller.
+    const many = new Baseline({ ...options, maxIdentities: 3_000, learningPeriodMs: 0 });
+    for (let i = 0; i < 2_500; i++) many.observe(`id${i}`, T0 + i);
+    const big = many.toJSON();
+    const whole = new Baseline({ ...options, maxIdentities: 3_000 });
+    whole.restore(big);
+    assert.deepEqual(whole.toJSON(), big, 'every identity, in recency order');
+    const smaller = new Baseline({ ...options, maxIdentities: 2_000 });
+    smaller.restore(big);
+    assert.equal(smaller.size, 2_000);
+    assert.equal(smaller.evictions, 500, 'the evictions count as usual');
+    assert.deepEqual(smaller.toJSON().entries, big.entries.slice(500), 'the 2,000 most recently seen');
     // A malformed entry never reaches restore: the state definition refuses it, naming the entry.
     assert.throws(
       () =>
