@@ -329,14 +329,14 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     const isFlow = record.eventName === EventName.HTTP_FLOW;
     const revision = isFlow ? getInt(attrs, FlowAttr.REVISION) : undefined;
     const interim = isFlow && getBool(attrs, FlowAttr.INTERIM) === true;
-    const sighting = this.baseline.observe(
-      identity,
-      timeMs,
-      !interim && (revision === undefined || revision === 0),
-    );
+    const count = !interim && (revision === undefined || revision === 0);
     const annotated = this.annotatedNames.has(record.eventName!);
     // Learned from, not annotated (a connection, by default): nothing more to decide unless the action may drop it.
-    if (!annotated && this.config.action.mode !== 'drop') return undefined;
+    if (!annotated && this.config.action.mode !== 'drop') {
+      this.baseline.learn(identity, timeMs, count);
+      return undefined;
+    }
+    const sighting = this.baseline.observe(identity, timeMs, count);
 
     const containerId = getString(attrs, ProcessAttr.CONTAINER_ID);
     const check = this.config.check_local_files;

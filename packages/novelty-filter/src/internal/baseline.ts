@@ -162,6 +162,8 @@ export class Baseline {
   private maxEventMs: number | undefined;
   private evictedCount = 0;
   private keyChars = 0;
+  /** The slot of the identity {@link learn} last recorded. */
+  private learnedSlot = 0;
 
   constructor(options: BaselineOptions) {
     this.options = options;
@@ -233,6 +235,26 @@ export class Baseline {
    * window of a sighting already counted) the identity's numbers do not change unless it is unknown.
    */
   observe(identity: string, eventMs: number, count = true): Sighting {
+    const first = this.learn(identity, eventMs, count);
+    const slot = this.learnedSlot;
+    const s = this.slots;
+    const learning = this.isLearning(eventMs);
+    return {
+      status: first && !learning ? 'new' : this.classify(slot),
+      learning,
+      firstSeenMs: s.firstSeen[slot],
+      lastSeenMs: s.lastSeen[slot],
+      count: s.count[slot],
+      days: s.days[slot],
+      intervals: s.intervals[slot],
+    };
+  }
+
+  /**
+   * Records one sighting as {@link observe} does, without saying what it is: for a record that is learned from and
+   * not annotated (every connection, by default). Returns whether the identity is new (unknown, or forgotten).
+   */
+  learn(identity: string, eventMs: number, count = true): boolean {
     this.startMs ??= eventMs;
     if (this.maxEventMs === undefined || eventMs > this.maxEventMs) this.maxEventMs = eventMs;
     const s = this.slots;
@@ -248,6 +270,7 @@ export class Baseline {
       // history window").
       first = true;
     }
+    this.learnedSlot = slot;
     const day = Math.floor(eventMs / DAY_MS);
     const interval = Math.floor(eventMs / this.options.matureIntervalMs);
     if (first) {
@@ -267,16 +290,7 @@ export class Baseline {
       noteBucket(s.days, s.lastDay, s.dayMask, slot, day);
       noteBucket(s.intervals, s.lastInterval, s.intervalMask, slot, interval);
     }
-    const learning = this.isLearning(eventMs);
-    return {
-      status: first && !learning ? 'new' : this.classify(slot),
-      learning,
-      firstSeenMs: s.firstSeen[slot],
-      lastSeenMs: s.lastSeen[slot],
-      count: s.count[slot],
-      days: s.days[slot],
-      intervals: s.intervals[slot],
-    };
+    return first;
   }
 
   private classify(slot: number): BaselineStatus {

@@ -59,6 +59,35 @@ describe('Baseline', () => {
     assert.deepEqual([s.count, s.days, s.firstSeenMs], [5, 3, T0 + 3 * DAY]);
   });
 
+  it('learns from a sighting without describing it exactly as observing it would', () => {
+    // The same sightings, one baseline observing them and the other learning from them: the same state after each,
+    // and learn() says new exactly when observe() finds the identity unknown or forgotten.
+    const observed = new Baseline({ ...options, learningPeriodMs: 0 });
+    const learned = new Baseline({ ...options, learningPeriodMs: 0 });
+    const sightings: [string, number, boolean][] = [
+      ['x', T0 + 2 * DAY, true],
+      ['x', T0 + DAY, true],
+      ['y', T0 + 2 * DAY + 5, true],
+      ['x', T0 + 3 * DAY, false],
+      ['y', T0 + 4 * DAY, true],
+      ['x', T0 + 30 * DAY, true],
+      ['x', T0 + 30 * DAY + 1, true],
+    ];
+    const news: boolean[] = [];
+    for (const [i, [identity, ms, count]] of sightings.entries()) {
+      // Past its learning period (none here), observe() calls an unknown or forgotten identity new.
+      const sighting = observed.observe(identity, ms, count);
+      news.push(learned.learn(identity, ms, count));
+      assert.equal(news[i], sighting.status === 'new', `sighting ${i}: new`);
+      assert.deepEqual(learned.toJSON(), observed.toJSON(), `sighting ${i}: state`);
+    }
+    assert.deepEqual(
+      news,
+      [true, false, true, false, false, true, false],
+      'x forgotten after 26 days unseen',
+    );
+  });
+
   it('does not count an uncounted re-sighting', () => {
     const b = new Baseline({ ...options, learningPeriodMs: 0 });
     b.observe('x', T0);
