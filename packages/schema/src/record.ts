@@ -176,6 +176,11 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Objects a maker with room makes first: more than the few after which V8 trims a constructor's objects. */
+const ROOM_PRIMING_OBJECTS = 16;
+/** The placeholder attributes of those objects (a record with an attribute of one of these names only shares shapes). */
+const ROOM_NAMES = Array.from({ length: 64 }, (_, i) => ` room ${i}`);
+
 /**
  * A maker of empty record attribute dictionaries, for code that fills them with computed keys (a decoder, a stage
  * that builds records). A dictionary filled with computed keys stays a fast V8 object only while the attributes kept
@@ -184,17 +189,22 @@ export function hostName(record: ReadonlyPipelineRecord): string | undefined {
  * `{}` has room for four inside: a sensor's connection record of about twenty attributes turns when a stage adds two.
  *
  * Each maker is a constructor of its own whose objects V8 first sizes for the 64 attributes its body could set (the
- * body never runs: V8 sizes a constructor's objects from the properties its source assigns), then, after the first
- * few objects, trims to what those used. A maker's objects therefore hold as many attributes inside as its first
- * records had, and about twice that in all before they turn. The objects are plain: their prototype is
- * `Object.prototype`, as a literal's is. Make one maker per kind of record (a decoder's records, a stage's flows),
- * at module level, and call it per record: empty, or with the attributes to copy first (their own keys, in their
- * order, as a spread would copy them).
+ * body never runs for a record: V8 sizes a constructor's objects from the properties its source assigns), then,
+ * after the first few objects, trims to what those used. Without `room`, a maker's objects therefore hold as many
+ * attributes inside as its first records had, and about twice that in all before they turn; attributes that later
+ * stages add past that go to a separate array, which is copied each time it grows. With `room` (at most 64), the
+ * maker first makes a few objects of `room` attributes itself, so that the trimming keeps room for that many inside:
+ * for records whose later stages are known to add many (a flow record, which the novelty filter annotates). The
+ * objects are plain: their prototype is `Object.prototype`, as a literal's is. Make one maker per kind of record (a
+ * decoder's records, a stage's flows), at module level, and call it per record: empty, or with the attributes to
+ * copy first (their own keys, in their order, as a spread would copy them).
  */
-export function attributeDictionaryMaker(): (from?: Readonly<RecordAttributes>) => RecordAttributes {
+export function attributeDictionaryMaker(
+  room?: number,
+): (from?: Readonly<RecordAttributes>) => RecordAttributes {
   const AttributeDictionary = function AttributeDictionary(this: Record<string, unknown>, never?: true) {
     if (never === true) {
-      // The 64 properties V8 sizes the first objects for; never set (`never` is never passed).
+      // The 64 properties V8 sizes the first objects for; never set on a record (`never` is never passed).
       this.a00 = this.a01 = this.a02 = this.a03 = this.a04 = this.a05 = this.a06 = this.a07 = undefined;
       this.a10 = this.a11 = this.a12 = this.a13 = this.a14 = this.a15 = this.a16 = this.a17 = undefined;
       this.a20 = this.a21 = this.a22 = this.a23 = this.a24 = this.a25 = this.a26 = this.a27 = undefined;
@@ -206,6 +216,15 @@ export function attributeDictionaryMaker(): (from?: Readonly<RecordAttributes>) 
     }
   } as unknown as new () => RecordAttributes;
   (AttributeDictionary as unknown as { prototype: object }).prototype = Object.prototype;
+  if (room !== undefined) {
+    // V8 trims after its first few objects (seven in the versions we run on) to the most attributes any object made
+    // so far holds: objects of `room` placeholder attributes, made and dropped here, set that most.
+    const size = Math.min(Math.max(0, Math.floor(room)), 64);
+    for (let i = 0; i < ROOM_PRIMING_OBJECTS; i++) {
+      const placeholder = new AttributeDictionary();
+      for (let k = 0; k < size; k++) placeholder[ROOM_NAMES[k]] = undefined;
+    }
+  }
   return (from) => {
     const attributes = new AttributeDictionary();
     if (from !== undefined)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
 import {
@@ -97,6 +98,35 @@ describe('attributeDictionaryMaker', () => {
     copy['process.pid'] = 43;
     assert.equal(inherited['process.pid'], 42, 'the source is untouched');
     assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  });
+
+  it('keeps room inside for the attributes it is made for, however few its first objects have', () => {
+    // Whether an object is still a fast V8 object (not a hash dictionary) is only visible to the engine's own
+    // functions: a child process with them enabled makes objects with few attributes first, then one with 60.
+    const program = [
+      `const { attributeDictionaryMaker } = await import(${JSON.stringify(new URL('../src/record.ts', import.meta.url).href)});`,
+      'const fastAfter = (make) => {',
+      '  const kept = [];',
+      '  for (let i = 0; i < 20; i++) { const o = make(); for (let k = 0; k < 5; k++) o[`k.${k}`] = k; kept.push(o); }',
+      '  const o = make();',
+      '  for (let k = 0; k < 60; k++) o[`k.${k}`] = k;',
+      '  return %HasFastProperties(o);',
+      '};',
+      'console.log(JSON.stringify([fastAfter(attributeDictionaryMaker()), fastAfter(attributeDictionaryMaker(64))]));',
+    ].join('\n');
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--allow-natives-syntax',
+        '--experimental-strip-types',
+        '--disable-warning=ExperimentalWarning',
+        '--input-type=module',
+        '--eval',
+        program,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(out), [false, true], 'without room: a hash dictionary; with room 64: fast');
   });
 });
 

@@ -58,9 +58,10 @@ export function interimRecord(
 
 /**
  * Flow records' attribute dictionaries: about forty attributes, and ten more from the novelty filter, written with
- * computed keys (see `attributeDictionaryMaker`; a spread of the carried attributes turned into a hash dictionary).
+ * computed keys (see `attributeDictionaryMaker`; a spread of the carried attributes turned into a hash dictionary),
+ * with room inside for all of them: else the novelty filter's would go to an array of their own, copied as it grows.
  */
-const newFlowAttributes = attributeDictionaryMaker();
+const newFlowAttributes = attributeDictionaryMaker(64);
 
 /**
  * The attributes every flow record begins with: the carried ones, then the key and the window. One object that the
