@@ -74,10 +74,16 @@ const EXTERNAL = C.external;
 const EXTERNAL_COMPLETED = C.externalCompleted;
 const EXTERNAL_FAILED = C.externalFailed;
 const EXTERNAL_WITH_BYTES = C.externalWithBytes;
-const EXTERNAL_SENT = C.externalSent;
-const EXTERNAL_RECEIVED = C.externalReceived;
-const SENT = C.sent;
-const RECEIVED = C.received;
+/**
+ * The counters from here on are sums of bytes, kept in an array of their own: they may be fractional or past 2^31,
+ * and one such number in the array of counts would make every count in it a heap number of its own when written to
+ * a record. Their indexes below are in that array.
+ */
+const BYTE_SUMS = C.externalSent;
+const EXTERNAL_SENT = C.externalSent - BYTE_SUMS;
+const EXTERNAL_RECEIVED = C.externalReceived - BYTE_SUMS;
+const SENT = C.sent - BYTE_SUMS;
+const RECEIVED = C.received - BYTE_SUMS;
 
 /**
  * The bytes kind of a flow after one more connection with bytes whose kind is `kind`: the first kind seen, or
@@ -90,8 +96,12 @@ export function nextBytesKind(current: string | undefined, kind: string | undefi
 
 /** Running aggregates of one flow. */
 export class FlowAggregate {
-  /** The counters, in the order of {@link COUNTER_NAMES}: one array of numbers rather than eighteen fields. */
-  private c: number[] = COUNTER_NAMES.map(() => 0);
+  /**
+   * The counts of connections, in the order of {@link COUNTER_NAMES} (one array of small integers rather than
+   * fourteen fields), and after them the sums of bytes ({@link BYTE_SUMS}).
+   */
+  private c: number[] = COUNTER_NAMES.slice(0, BYTE_SUMS).map(() => 0);
+  private b: number[] = COUNTER_NAMES.slice(BYTE_SUMS).map(() => 0);
   private bytesKind: string | undefined;
   private firstSeen: number | undefined;
   private lastSeen: number | undefined;
@@ -108,6 +118,7 @@ export class FlowAggregate {
   /** Adds one HTTP connection. */
   add(f: ConnectionFacts): void {
     const c = this.c;
+    const b = this.b;
     const outcome = f.outcome;
     c[CONNECTIONS]++;
     if (outcome === Outcome.COMPLETED) c[COMPLETED]++;
@@ -125,12 +136,12 @@ export class FlowAggregate {
     }
     if (f.hasBytes) {
       c[WITH_BYTES]++;
-      c[SENT] += f.sent;
-      c[RECEIVED] += f.received;
+      b[SENT] += f.sent;
+      b[RECEIVED] += f.received;
       if (external) {
         c[EXTERNAL_WITH_BYTES]++;
-        c[EXTERNAL_SENT] += f.sent;
-        c[EXTERNAL_RECEIVED] += f.received;
+        b[EXTERNAL_SENT] += f.sent;
+        b[EXTERNAL_RECEIVED] += f.received;
       }
       this.samples.add(f.sent, f.received);
       this.bytesKind = nextBytesKind(this.bytesKind, f.bytesKind);
@@ -152,6 +163,7 @@ export class FlowAggregate {
   /** Writes the `egressguard.flow.*` aggregate attributes into `out` (window, key and revision are the caller's). */
   writeAttributes(out: RecordAttributes): void {
     const c = this.c;
+    const b = this.b;
     out[FlowAttr.CONNECTIONS] = c[CONNECTIONS];
     out[FlowAttr.COMPLETED] = c[COMPLETED];
     out[FlowAttr.FAILED] = c[FAILED];
@@ -166,20 +178,20 @@ export class FlowAggregate {
     out[FlowAttr.EXTERNAL_FAILED] = c[EXTERNAL_FAILED];
     out[FlowAttr.EXTERNAL_WITH_BYTES] = c[EXTERNAL_WITH_BYTES];
     if (c[EXTERNAL_WITH_BYTES] > 0) {
-      out[FlowAttr.EXTERNAL_BYTES_SENT] = c[EXTERNAL_SENT];
-      out[FlowAttr.EXTERNAL_BYTES_RECEIVED] = c[EXTERNAL_RECEIVED];
+      out[FlowAttr.EXTERNAL_BYTES_SENT] = b[EXTERNAL_SENT];
+      out[FlowAttr.EXTERNAL_BYTES_RECEIVED] = b[EXTERNAL_RECEIVED];
     }
     if (c[WITH_BYTES] > 0) {
       const q = this.samples.quantiles();
-      out[FlowAttr.BYTES_SENT] = c[SENT];
-      out[FlowAttr.BYTES_RECEIVED] = c[RECEIVED];
+      out[FlowAttr.BYTES_SENT] = b[SENT];
+      out[FlowAttr.BYTES_RECEIVED] = b[RECEIVED];
       out[FlowAttr.BYTES_SENT_MEDIAN] = q.sentMedian;
       out[FlowAttr.BYTES_SENT_P90] = q.sentP90;
       out[FlowAttr.BYTES_RECEIVED_MEDIAN] = q.receivedMedian;
       out[FlowAttr.BYTES_RECEIVED_P90] = q.receivedP90;
       if (this.bytesKind !== undefined && this.bytesKind !== NO_KIND)
         out[FlowAttr.BYTES_KIND] = this.bytesKind;
-      if (c[SENT] > 0) out[FlowAttr.RATIO_RECEIVED_SENT] = c[RECEIVED] / c[SENT];
+      if (b[SENT] > 0) out[FlowAttr.RATIO_RECEIVED_SENT] = b[RECEIVED] / b[SENT];
     }
     out[FlowAttr.DESTINATIONS] = this.destinations.count;
     out[FlowAttr.DESTINATIONS_ESTIMATED] = this.destinations.estimated;
@@ -198,7 +210,7 @@ export class FlowAggregate {
 
   toJSON(): FlowAggregateJSON {
     return {
-      counters: this.c.slice(),
+      counters: this.c.concat(this.b),
       bytesKind: this.bytesKind ?? null,
       firstSeen: this.firstSeen ?? null,
       lastSeen: this.lastSeen ?? null,
@@ -216,7 +228,8 @@ export class FlowAggregate {
       );
     }
     const agg = new FlowAggregate(bounds, 0);
-    agg.c = json.counters.slice();
+    agg.c = json.counters.slice(0, BYTE_SUMS);
+    agg.b = json.counters.slice(BYTE_SUMS);
     agg.bytesKind = json.bytesKind ?? undefined;
     agg.firstSeen = json.firstSeen ?? undefined;
     agg.lastSeen = json.lastSeen ?? undefined;
@@ -228,7 +241,7 @@ export class FlowAggregate {
 }
 
 /**
- * The aggregate's own bytes: the object (7 fields), its array of 18 counters, two boxed times; its sketches count
- * their own.
+ * The aggregate's own bytes: the object (8 fields), its two arrays of the 18 counters, two boxed times; its sketches
+ * count their own.
  */
-const AGGREGATE_BYTES = 80 + 48 + 8 * COUNTER_NAMES.length + 32;
+const AGGREGATE_BYTES = 88 + 2 * 48 + 8 * COUNTER_NAMES.length + 32;
