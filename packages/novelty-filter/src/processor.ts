@@ -37,7 +37,7 @@ import { Baseline, type Sighting } from './internal/baseline.ts';
 import { BUILTIN_ALLOWLIST } from './internal/builtin-allowlist.ts';
 import { CustomExecutableChecker, type CustomCheckResult } from './internal/custom-checker.ts';
 import { DpkgDatabase } from './internal/dpkg-database.ts';
-import { IdentityBuilder } from './internal/identity.ts';
+import { IdentityBuilder, type IdentityInput } from './internal/identity.ts';
 import { Inventory } from './internal/inventory.ts';
 import type { PackageDatabase } from './internal/package-database.ts';
 import { RpmDatabase } from './internal/rpm-database.ts';
@@ -125,6 +125,15 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   private readonly eventNames: ReadonlySet<string>;
   private readonly annotatedNames: ReadonlySet<string>;
   private readonly identities: IdentityBuilder;
+  /** What `annotate` asks the identity of, one object for every record (the builder keeps nothing of it). */
+  private readonly identityInput: { -readonly [K in keyof IdentityInput]: IdentityInput[K] } = {
+    host: undefined,
+    path: undefined,
+    name: undefined,
+    sha256: undefined,
+    uid: undefined,
+    owner: undefined,
+  };
   private readonly baseline: Baseline;
   private readonly allowlist: Allowlist;
   private readonly checker: CustomExecutableChecker;
@@ -287,14 +296,14 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     const path = getString(attrs, ProcessAttr.EXECUTABLE_PATH);
     const name = getString(attrs, ProcessAttr.EXECUTABLE_NAME);
     const sha256 = getString(attrs, ProcessAttr.EXECUTABLE_SHA256);
-    const identity = this.identities.build({
-      host,
-      path,
-      name,
-      sha256,
-      uid: getInt(attrs, ProcessAttr.USER_ID),
-      owner: getString(attrs, ProcessAttr.OWNER),
-    });
+    const input = this.identityInput;
+    input.host = host;
+    input.path = path;
+    input.name = name;
+    input.sha256 = sha256;
+    input.uid = getInt(attrs, ProcessAttr.USER_ID);
+    input.owner = getString(attrs, ProcessAttr.OWNER);
+    const identity = this.identities.build(input);
     if (identity === undefined) {
       const missing =
         path === undefined && name === undefined ? 'process.executable.path and .name' : 'resource host.name';
