@@ -44,7 +44,7 @@ import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
-import { newAttempt, type Attribution, type Rule } from './internal/rules/rule.ts';
+import { newAttempt, type Attribution, type Rule, type RuleQuery } from './internal/rules/rule.ts';
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {
@@ -85,6 +85,12 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
   private readonly rules: readonly Rule[];
   /** The join, also the last try for a held record without a pid whatever the rules. */
   private readonly joinRule: JoinRule;
+  /**
+   * The query and attempt of the connection {@link attribute} works on: one of each, overwritten for every record
+   * (the rules read them during the call and keep neither).
+   */
+  private query: { -readonly [K in keyof RuleQuery]: RuleQuery[K] } | undefined;
+  private readonly attempt = newAttempt();
   /** The sensor's own naming of the process, tried before the configured rules. */
   private readonly eventRule: Rule;
   private readonly table: ProcessTable;
@@ -254,8 +260,17 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
       this.stats.count('pid_not_a_process');
     }
     const local = this.isLocal(host, timeMs);
-    const attempt = newAttempt();
-    const query = { record, host, timeMs, pid, local };
+    const attempt = this.attempt;
+    attempt.failure = undefined;
+    attempt.candidates = undefined;
+    attempt.joinPending = false;
+    attempt.tablePending = false;
+    const query = (this.query ??= { record, host, timeMs, pid, local });
+    query.record = record;
+    query.host = host;
+    query.timeMs = timeMs;
+    query.pid = pid;
+    query.local = local;
     // The sensor's own naming first; a record that waits for its exec is not tried by the configured rules.
     let found = this.eventRule.attribute(query, attempt);
     if (!found && !attempt.tablePending) {
