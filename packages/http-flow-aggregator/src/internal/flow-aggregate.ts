@@ -96,11 +96,9 @@ export function nextBytesKind(current: string | undefined, kind: string | undefi
 
 /** Running aggregates of one flow. */
 export class FlowAggregate {
-  /**
-   * The counts of connections, in the order of {@link COUNTER_NAMES} (one array of small integers rather than
-   * fourteen fields), and after them the sums of bytes ({@link BYTE_SUMS}).
-   */
+  /** The counts of connections, in the order of {@link COUNTER_NAMES}: one array rather than fourteen fields. */
   private c: number[] = COUNTER_NAMES.slice(0, BYTE_SUMS).map(() => 0);
+  /** The sums of bytes, the counters from {@link BYTE_SUMS} on. */
   private b: number[] = COUNTER_NAMES.slice(BYTE_SUMS).map(() => 0);
   private bytesKind: string | undefined;
   private firstSeen: number | undefined;

@@ -21,7 +21,7 @@ export interface IntervalStatsJSON {
   readonly skipped: number;
 }
 
-/** A running Welford accumulator, folded in: count, mean and sum of squared deviations, at these indexes. */
+/** Where {@link acc} holds the Welford accumulator's count, mean and sum of squared deviations. */
 const N = 0;
 const MEAN = 1;
 const M2 = 2;
@@ -104,9 +104,9 @@ export class IntervalStats {
     acc[M2] = this.m2;
   }
 
-  /** Approximate bytes held: the object, its two boxed numbers (mean, m2), the buffer and its spare slots. */
+  /** Approximate bytes held: the object (7 fields), its three boxed numbers, the buffer and its spare slots. */
   get bytes(): number {
-    return 88 + 32 + 48 + 8 * (this.buffer.length + (this.buffer.length >> 2) + 16);
+    return 80 + 48 + 48 + 8 * (this.buffer.length + (this.buffer.length >> 2) + 16);
   }
 
   toJSON(): IntervalStatsJSON {
