@@ -21,30 +21,22 @@ export interface IntervalStatsJSON {
   readonly skipped: number;
 }
 
-/** Where {@link acc} holds the Welford accumulator's count, mean and sum of squared deviations. */
-const N = 0;
-const MEAN = 1;
-const M2 = 2;
-/**
- * The accumulator being folded: one array of numbers, changed in place. Folding into an object's number fields would
- * make each of them a new heap number at each step, for every interim update, which asks for the result of a copy.
- */
-const acc = new Float64Array(3);
+interface Welford {
+  n: number;
+  mean: number;
+  m2: number;
+}
 
-/**
- * Folds the intervals between `frontier` (when not null) and the sorted `times`, and between consecutive times, into
- * {@link acc}; returns the last time (the new frontier).
- */
-function fold(frontier: number | null, times: ArrayLike<number>): number | null {
+function fold(acc: Welford, frontier: number | null, times: ArrayLike<number>): number | null {
   let previous = frontier;
   for (let i = 0; i < times.length; i++) {
     const t = times[i];
     if (previous !== null) {
       const x = t - previous;
-      acc[N]++;
-      const delta = x - acc[MEAN];
-      acc[MEAN] += delta / acc[N];
-      acc[M2] += delta * (x - acc[MEAN]);
+      acc.n++;
+      const delta = x - acc.mean;
+      acc.mean += delta / acc.n;
+      acc.m2 += delta * (x - acc.mean);
     }
     previous = t;
   }
@@ -54,10 +46,7 @@ function fold(frontier: number | null, times: ArrayLike<number>): number | null 
 /** Connection start times of one flow, bounded, and the interval statistics they give. */
 export class IntervalStats {
   private buffer: number[] = [];
-  /** The intervals folded so far (Welford): their count, mean and sum of squared deviations. */
-  private n = 0;
-  private mean = 0;
-  private m2 = 0;
+  private readonly acc: Welford = { n: 0, mean: 0, m2: 0 };
   private frontier: number | null = null;
   /** Starts that arrived behind an already folded chunk and were left out of the intervals. */
   skipped = 0;
@@ -75,11 +64,7 @@ export class IntervalStats {
     }
     this.buffer.push(startMs);
     if (this.buffer.length < this.maxBuffered) return;
-    this.loadAccumulator();
-    this.frontier = fold(this.frontier, ascending(this.buffer));
-    this.n = acc[N];
-    this.mean = acc[MEAN];
-    this.m2 = acc[M2];
+    this.frontier = fold(this.acc, this.frontier, ascending(this.buffer));
     this.buffer = [];
   }
 
@@ -88,45 +73,29 @@ export class IntervalStats {
    * mean, from three starts on, absent when the mean is 0). Does not change the state: a window may be corrected.
    */
   result(): { meanMs?: number; cv?: number } {
-    this.loadAccumulator();
-    fold(this.frontier, ascending(this.buffer));
-    const n = acc[N];
-    const mean = acc[MEAN];
-    if (n === 0) return {};
-    if (n < 2 || mean === 0) return { meanMs: mean };
-    return { meanMs: mean, cv: Math.sqrt(acc[M2] / (n - 1)) / mean };
+    const acc = { ...this.acc };
+    fold(acc, this.frontier, ascending(this.buffer));
+    if (acc.n === 0) return {};
+    if (acc.n < 2 || acc.mean === 0) return { meanMs: acc.mean };
+    return { meanMs: acc.mean, cv: Math.sqrt(acc.m2 / (acc.n - 1)) / acc.mean };
   }
 
-  /** Sets {@link acc} to the intervals folded so far. */
-  private loadAccumulator(): void {
-    acc[N] = this.n;
-    acc[MEAN] = this.mean;
-    acc[M2] = this.m2;
-  }
-
-  /** Approximate bytes held: the object (7 fields), its three boxed numbers, the buffer and its spare slots. */
+  /** Approximate bytes held: the object, its accumulator (two boxed numbers), the buffer and its spare slots. */
   get bytes(): number {
-    return 80 + 48 + 48 + 8 * (this.buffer.length + (this.buffer.length >> 2) + 16);
+    return 64 + 80 + 48 + 8 * (this.buffer.length + (this.buffer.length >> 2) + 16);
   }
 
   toJSON(): IntervalStatsJSON {
-    return {
-      buffer: [...this.buffer],
-      n: this.n,
-      mean: this.mean,
-      m2: this.m2,
-      frontier: this.frontier,
-      skipped: this.skipped,
-    };
+    return { buffer: [...this.buffer], ...this.acc, frontier: this.frontier, skipped: this.skipped };
   }
 
   /** Rebuilds the statistics from {@link toJSON}'s output. */
   static fromJSON(json: IntervalStatsJSON, maxBuffered: number): IntervalStats {
     const stats = new IntervalStats(maxBuffered);
     stats.buffer = [...json.buffer];
-    stats.n = json.n;
-    stats.mean = json.mean;
-    stats.m2 = json.m2;
+    stats.acc.n = json.n;
+    stats.acc.mean = json.mean;
+    stats.acc.m2 = json.m2;
     stats.frontier = json.frontier;
     stats.skipped = json.skipped;
     return stats;
