@@ -5,7 +5,9 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
@@ -292,8 +294,16 @@ export class TcpLifeTracer {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const exited = new Promise<true>((resolve) => child.on('exit', () => resolve(true)));
     child.kill('SIGINT');
+    // bpftrace acts on SIGINT when its event loop next wakes. Now and then the signal does not wake it, and it sleeps
+    // until the next traced event, which an idle machine may not have for many minutes. A loopback connection of our
+    // own is such an event (its lines are left out: it is none of the recorded pids); past ten tries, SIGKILL.
+    for (let i = 0; i < 10; i++) {
+      if (await Promise.race([exited, sleep(1_000).then(() => false)])) return;
+      await loopbackConnection();
+    }
+    child.kill('SIGKILL');
     await exited;
   }
 
@@ -310,6 +320,20 @@ export class TcpLifeTracer {
  * bpftrace finds tracepoints through tracefs; a freshly booted machine may not have it mounted, and bpftrace then
  * reports "tracepoint not found". Mount it where it is missing (we run as root whenever the tracer is available).
  */
+/** Opens and closes one TCP connection on loopback: a connect, an accept and two closes, for a tracer to see. */
+async function loopbackConnection(): Promise<void> {
+  const server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    const client = connect(port, '127.0.0.1');
+    client.on('error', () => resolve());
+    client.on('close', () => resolve());
+    client.resume();
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 function mountTracefs(): void {
   if (existsSync('/sys/kernel/tracing/events')) return;
   try {
