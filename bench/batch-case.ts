@@ -26,6 +26,7 @@ import protobuf from 'protobufjs';
 import { OTLP_LOGS_DESCRIPTOR } from '../packages/otlp/src/internal/otlp-logs-descriptor.ts';
 import { decodeLogsProtoReflection } from '../packages/otlp/src/internal/reflection-decoder.ts';
 
+import { AllocationSampler, type AllocationSites } from './allocation-sites.ts';
 import { AllocationMeter } from './allocation.ts';
 import { defaultChainConfig, median, readFirstLines } from './case-support.ts';
 
@@ -56,6 +57,11 @@ export interface BatchCaseResult {
    * and array-buffer bytes. Its bounds are limits, not room taken up front. `undefined` without `--expose-gc`.
    */
   readonly emptyChainBytes: { readonly heap: number; readonly arrayBuffers: number } | undefined;
+  /**
+   * With `BENCH_ALLOC_SITES=1` (the root bench's `--alloc-sites`): where the chain allocates, sampled over
+   * {@link ALLOCATION_PASSES} passes apart from the timed ones, in bytes per record (see `allocation-sites.ts`).
+   */
+  readonly allocationSites: AllocationSites | undefined;
 }
 
 const file = process.argv[2];
@@ -190,6 +196,36 @@ async function emptyChainBytes(): Promise<BatchCaseResult['emptyChainBytes']> {
 }
 const emptyChain = await emptyChainBytes();
 
+/** Passes over the requests, each through a fresh chain, while allocation is sampled. */
+const ALLOCATION_PASSES = 4;
+
+/** Where the chain allocates, per record: sampled while the chain runs (decoding the input is left out). */
+async function allocationSites(): Promise<AllocationSites> {
+  const sampler = new AllocationSampler();
+  let records = 0;
+  for (let pass = 0; pass < ALLOCATION_PASSES; pass++) {
+    const input = protoBodies.map((b) => decodeLogsProto(b).records);
+    const built = buildPipeline(config, config.pipelines[0], () => {});
+    await sampler.start();
+    for (const batch of input) {
+      records += batch.length;
+      await built.pipeline.process(batch);
+    }
+    await built.pipeline.shutdown();
+    await sampler.stop();
+  }
+  sampler.close();
+  const sites = sampler.sites(20);
+  const perRecord = (list: AllocationSites['byFunction']) =>
+    list.map((e) => ({ ...e, bytes: e.bytes / records }));
+  return {
+    bytes: sites.bytes / records,
+    byPackage: perRecord(sites.byPackage),
+    byFunction: perRecord(sites.byFunction),
+  };
+}
+const sites = process.env['BENCH_ALLOC_SITES'] === '1' ? await allocationSites() : undefined;
+
 const decodeMeter = new AllocationMeter();
 let decodedRecords = 0;
 for (const body of protoBodies) decodedRecords += decodeLogsProto(body).records.length;
@@ -214,5 +250,6 @@ const result: BatchCaseResult = {
     decodeLogsProto: decodeAllocated / decodedRecords,
   },
   emptyChainBytes: emptyChain,
+  allocationSites: sites,
 };
 console.log(`BENCH_CASE ${JSON.stringify(result)}`);

@@ -39,7 +39,7 @@ export interface ProfileSummary {
  * Where a frame's code lives: `@egressguard/<package>` for ours, the npm package for dependencies, `node:<module>`
  * for Node's own, or V8's name for what has no script (the garbage collector, idle, regular expressions).
  */
-function packageOf(frame: ProfileNode['callFrame']): string {
+export function packageOf(frame: ProfileNode['callFrame']): string {
   const url = frame.url;
   const ours = /\/packages\/([^/]+)\//.exec(url);
   if (ours && !url.includes('/node_modules/')) return `@egressguard/${ours[1]}`;
@@ -55,7 +55,8 @@ function packageOf(frame: ProfileNode['callFrame']): string {
   return url.replace(/^.*\//, '');
 }
 
-function functionOf(frame: ProfileNode['callFrame']): string {
+/** A frame's function and where it is: `name package/path:line` for ours and dependencies. */
+export function functionOf(frame: ProfileNode['callFrame']): string {
   const where = frame.url.replace(/^.*\/(packages|node_modules)\//, '').replace(/^file:\/\/.*\//, '');
   return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
 }

@@ -22,9 +22,11 @@
  *    throughput ratio is the cost of durability.
  *
  * 5. With `--cpu-prof`, the chain's replay once more under V8's CPU profiler, summarised by package and function.
+ * 6. With `--alloc-sites`, where the chain allocates per 1,000-record batch, by function and package: V8's sampling
+ *    heap profiler over passes of its own, after the timed ones.
  *
  *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N] [--durability-lines N]
- *                 [--sdk-lines N] [--cpu-prof]
+ *                 [--sdk-lines N] [--cpu-prof] [--alloc-sites]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import type { AllocationSites } from './allocation-sites.ts';
 import type { BatchCaseResult, BatchFigure } from './batch-case.ts';
 import { median } from './case-support.ts';
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile.ts';
@@ -53,6 +56,7 @@ const { values } = parseArgs({
     'batch-lines': { type: 'string', default: '50' },
     'durability-lines': { type: 'string', default: '30' },
     'cpu-prof': { type: 'boolean', default: false },
+    'alloc-sites': { type: 'boolean', default: false },
     'sdk-lines': { type: 'string', default: '50' },
   },
 });
@@ -206,6 +210,7 @@ if (values['cpu-prof']) {
 log(`1,000-record requests: ${BATCH_LINES} requests, 3 rounds of ${BENCH_MS} ms per figure`);
 const batch = await runCase<BatchCaseResult>('batch-case.ts', [input, String(BATCH_LINES)], {
   BENCH_MS: String(BENCH_MS),
+  ...(values['alloc-sites'] ? { BENCH_ALLOC_SITES: '1' } : {}),
 });
 
 // 3a. The chain inside the OpenTelemetry JS SDK, against the SDK alone.
@@ -434,6 +439,19 @@ console.log(
   `heap allocated per record: chain ${fmt(batch.allocatedBytesPerRecord.chain)} B, decodeLogsProto ` +
     `${fmt(batch.allocatedBytesPerRecord.decodeLogsProto)} B`,
 );
+if (batch.allocationSites) {
+  const siteRows = (entries: AllocationSites['byFunction']) => [
+    ['WHERE', 'B PER RECORD', 'SHARE'],
+    ...entries.map((e) => [e.name, e.bytes.toFixed(1), `${(100 * e.share).toFixed(1)}%`]),
+  ];
+  console.log(
+    `where the chain allocates (--alloc-sites: V8's sampling heap profiler over passes of their own, freed objects ` +
+      `included; estimated ${fmt(batch.allocationSites.bytes)} B per record), by package:`,
+  );
+  console.log(table(siteRows(batch.allocationSites.byPackage)));
+  console.log('and by function:');
+  console.log(table(siteRows(batch.allocationSites.byFunction)));
+}
 if (batch.emptyChainBytes) {
   console.log(
     `a default chain built, before its first record: heap ${fmt(batch.emptyChainBytes.heap / 1024)} KiB, ` +
