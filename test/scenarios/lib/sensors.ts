@@ -316,10 +316,6 @@ export class TcpLifeTracer {
   }
 }
 
-/**
- * bpftrace finds tracepoints through tracefs; a freshly booted machine may not have it mounted, and bpftrace then
- * reports "tracepoint not found". Mount it where it is missing (we run as root whenever the tracer is available).
- */
 /** Opens and closes one TCP connection on loopback: a connect, an accept and two closes, for a tracer to see. */
 async function loopbackConnection(): Promise<void> {
   const server = createServer((socket) => socket.end());
@@ -334,6 +330,10 @@ async function loopbackConnection(): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * bpftrace finds tracepoints through tracefs; a freshly booted machine may not have it mounted, and bpftrace then
+ * reports "tracepoint not found". Mount it where it is missing (we run as root whenever the tracer is available).
+ */
 function mountTracefs(): void {
   if (existsSync('/sys/kernel/tracing/events')) return;
   try {
