@@ -2,12 +2,12 @@
  * Where a stretch of code allocates: V8's sampling heap profiler, told to keep the samples of objects the collector
  * has since freed, so that short-lived objects (most of a chain's) count as well as those that stay. Each sample
  * stands for about `intervalBytes` allocated by the function on top of the stack, so the sums are estimates; the
- * exact total comes from {@link AllocationMeter}. Summed by function and by package as `cpu-profile.ts` names them.
+ * exact total comes from `AllocationMeter`. Summed by function and by package as `cpu-profile.ts` sums a CPU profile.
  */
 import type { HeapProfiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 
-import { functionOf, packageOf } from './cpu-profile.ts';
+import { FrameSums } from './cpu-profile.ts';
 
 /** Sampled allocation by function and by package: `bytes` estimated in all, each entry's share of it. */
 export interface AllocationSites {
@@ -26,9 +26,7 @@ export interface AllocationSite {
 /** Samples allocation while {@link start} and {@link stop} bracket code; one profiler session per sampler. */
 export class AllocationSampler {
   private readonly session = new Session();
-  private readonly byPackage = new Map<string, number>();
-  private readonly byFunction = new Map<string, number>();
-  private total = 0;
+  private readonly sums = new FrameSums();
   private readonly intervalBytes: number;
 
   constructor(intervalBytes = 1_024) {
@@ -55,12 +53,10 @@ export class AllocationSampler {
 
   /** The sums so far, the `top` largest of each. */
   sites(top = 15): AllocationSites {
-    const entries = (m: Map<string, number>): AllocationSite[] =>
-      [...m]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, top)
-        .map(([name, bytes]) => ({ name, bytes, share: this.total > 0 ? bytes / this.total : 0 }));
-    return { bytes: this.total, byPackage: entries(this.byPackage), byFunction: entries(this.byFunction) };
+    const { byPackage, byFunction } = this.sums.largest(top);
+    const inBytes = (list: typeof byPackage): AllocationSite[] =>
+      list.map(({ name, amount, share }) => ({ name, bytes: amount, share }));
+    return { bytes: this.sums.total, byPackage: inBytes(byPackage), byFunction: inBytes(byFunction) };
   }
 
   /** Ends the profiler session. */
@@ -71,13 +67,7 @@ export class AllocationSampler {
   private add(root: HeapProfiler.SamplingHeapProfileNode): void {
     const stack: HeapProfiler.SamplingHeapProfileNode[] = [root];
     for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
-      if (node.selfSize > 0) {
-        this.total += node.selfSize;
-        const pkg = packageOf(node.callFrame);
-        this.byPackage.set(pkg, (this.byPackage.get(pkg) ?? 0) + node.selfSize);
-        const fn = functionOf(node.callFrame);
-        this.byFunction.set(fn, (this.byFunction.get(fn) ?? 0) + node.selfSize);
-      }
+      if (node.selfSize > 0) this.sums.add(node.callFrame, node.selfSize);
       stack.push(...node.children);
     }
   }

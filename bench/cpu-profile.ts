@@ -39,7 +39,7 @@ export interface ProfileSummary {
  * Where a frame's code lives: `@egressguard/<package>` for ours, the npm package for dependencies, `node:<module>`
  * for Node's own, or V8's name for what has no script (the garbage collector, idle, regular expressions).
  */
-export function packageOf(frame: ProfileNode['callFrame']): string {
+function packageOf(frame: ProfileNode['callFrame']): string {
   const url = frame.url;
   const ours = /\/packages\/([^/]+)\//.exec(url);
   if (ours && !url.includes('/node_modules/')) return `@egressguard/${ours[1]}`;
@@ -56,34 +56,57 @@ export function packageOf(frame: ProfileNode['callFrame']): string {
 }
 
 /** A frame's function and where it is: `name package/path:line` for ours and dependencies. */
-export function functionOf(frame: ProfileNode['callFrame']): string {
+function functionOf(frame: ProfileNode['callFrame']): string {
   const where = frame.url.replace(/^.*\/(packages|node_modules)\//, '').replace(/^file:\/\/.*\//, '');
   return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+}
+
+/** One package's or function's summed amount (time, bytes) and its share of the total. */
+export interface FrameSum {
+  readonly name: string;
+  readonly amount: number;
+  readonly share: number;
+}
+
+/** Amounts of sampled frames (self time, bytes allocated) summed by where the frame's code lives and by function. */
+export class FrameSums {
+  total = 0;
+  private readonly packages = new Map<string, number>();
+  private readonly functions = new Map<string, number>();
+
+  /** Adds `amount` to the frame's package and function. */
+  add(frame: ProfileNode['callFrame'], amount: number): void {
+    this.total += amount;
+    const pkg = packageOf(frame);
+    this.packages.set(pkg, (this.packages.get(pkg) ?? 0) + amount);
+    const fn = functionOf(frame);
+    this.functions.set(fn, (this.functions.get(fn) ?? 0) + amount);
+  }
+
+  /** The `top` largest packages and functions, largest first. */
+  largest(top: number): { readonly byPackage: FrameSum[]; readonly byFunction: FrameSum[] } {
+    const entries = (m: Map<string, number>): FrameSum[] =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([name, amount]) => ({ name, amount, share: this.total > 0 ? amount / this.total : 0 }));
+    return { byPackage: entries(this.packages), byFunction: entries(this.functions) };
+  }
 }
 
 /** Summarises a `.cpuprofile` file: the `top` largest packages and functions by self time. */
 export function summariseCpuProfile(file: string, top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const byPackage = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let totalUs = 0;
+  const sums = new FrameSums();
   for (let i = 0; i < profile.samples.length; i++) {
-    const us = profile.timeDeltas[i] ?? 0;
     const frame = frames.get(profile.samples[i]);
-    if (!frame) continue;
-    totalUs += us;
-    const pkg = packageOf(frame);
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
-    const fn = functionOf(frame);
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    if (frame) sums.add(frame, profile.timeDeltas[i] ?? 0);
   }
-  const entries = (m: Map<string, number>) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, us]) => ({ name, ms: us / 1000, share: totalUs > 0 ? us / totalUs : 0 }));
-  return { totalMs: totalUs / 1000, byPackage: entries(byPackage), byFunction: entries(byFunction) };
+  const { byPackage, byFunction } = sums.largest(top);
+  const inMs = (list: FrameSum[]): ProfileEntry[] =>
+    list.map(({ name, amount, share }) => ({ name, ms: amount / 1000, share }));
+  return { totalMs: sums.total / 1000, byPackage: inMs(byPackage), byFunction: inMs(byFunction) };
 }
 
 if (import.meta.main) {
