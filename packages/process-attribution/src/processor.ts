@@ -44,7 +44,13 @@ import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
-import { newAttempt, type Attribution, type Rule, type RuleQuery } from './internal/rules/rule.ts';
+import {
+  newAttempt,
+  type Attribution,
+  type Mutable,
+  type Rule,
+  type RuleQuery,
+} from './internal/rules/rule.ts';
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {
@@ -89,7 +95,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
    * The query and attempt of the connection {@link attribute} works on: one of each, overwritten for every record
    * (the rules read them during the call and keep neither).
    */
-  private query: { -readonly [K in keyof RuleQuery]: RuleQuery[K] } | undefined;
+  private query: Mutable<RuleQuery> | undefined;
   private readonly attempt = newAttempt();
   /** The sensor's own naming of the process, tried before the configured rules. */
   private readonly eventRule: Rule;

@@ -27,7 +27,7 @@ import {
 } from '../attribution.ts';
 import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
 import { processAttributesOf, type ProcessTable } from '../process-table.ts';
-import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
+import type { Attempt, Attribution, Mutable, Rule, RuleQuery } from './rule.ts';
 
 export class JoinRule implements Rule {
   readonly name = 'join';
@@ -121,8 +121,6 @@ export class JoinRule implements Rule {
     return { method: AttributionMethod.JOIN, confidence };
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function canonical(address: string | undefined): string | undefined {
   return address === undefined ? undefined : canonicalAddress(address);
