@@ -19,4 +19,4 @@ export {
   watchRecordsLost,
 } from './conservation.ts';
 export type { RecordsLostWatch } from './conservation.ts';
-export { hasFastProperties, runNativesChild } from './v8-shape.ts';
+export { hasFastProperties, runNativesChild } from '@egressguard/schema/testing';
