@@ -306,8 +306,8 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     for (const hs of this.heldFlows.hosts.values()) {
       bytes += HOST_BYTES + hs.name.length;
       for (const group of hs.groups.values()) {
-        // The group, its map and the map's table: about 40 bytes a flow at the table's usual fill.
-        bytes += GROUP_BYTES + 40 * group.flows.size;
+        // The group, its map and the map's table (about 40 bytes a flow at the table's usual fill), its log.
+        bytes += GROUP_BYTES + 40 * group.flows.size + group.log.bytes;
         for (const flow of group.flows.values()) bytes += flow.bytes;
         if (group.overflow) bytes += group.overflow.bytes;
       }

@@ -1,17 +1,25 @@
 /**
- * The connections of a flow while it has few, kept as they came instead of aggregated: most keys see a handful of
- * connections per window, and three numbers per connection cost less than counters, a distinct set, a byte sample
- * and a start-time buffer. Each connection is one entry of three numbers in one array of numbers:
+ * The connections of a window group's flows while each has few, kept as they came instead of aggregated: most keys
+ * see a handful of connections per window, and a few numbers per connection cost less than counters, a distinct set,
+ * a byte sample and a start-time buffer. One log per group holds the entries of all its flows in shared blocks of
+ * numbers, each entry linked to the one its flow logged before it, so that a flow holds one integer for its log (see
+ * {@link logRef}) instead of an array of its own, and logging a connection allocates nothing.
+ *
+ * An entry is four numbers:
  *
  * - its event time (Unix ms);
  * - its byte counts, `sent * 2^27 + received`, or -1 without bytes;
  * - its destination and class: `destination * 16 + flags` with the destination packed (`destination.ts`), or
- *   `-1 - flags` without a destination address; flags are the outcome (two bits), real HTTP (4) and internal (8).
+ *   `-1 - flags` without a destination address; flags are the outcome (two bits), real HTTP (4) and internal (8);
+ * - the index of the flow's entry before it, -1 for its first.
  *
- * Every number is an integer below 2^53, so the entries give back exactly the facts they were made of, and
- * {@link replayLog} feeding them to an aggregate in order gives the very aggregate that adding them as they came
- * would have given. A connection that does not fit (a destination that is not a dotted quad, more than 64 MiB sent
- * or 128 MiB received) cannot be logged: its flow moves to a full aggregate first.
+ * Every number is an integer below 2^53 (the time aside, kept as it is), so the entries give back exactly the facts
+ * they were made of, and {@link ConnectionLog.replay} feeding them to an aggregate in order gives the very aggregate
+ * that adding them as they came would have given. A connection that does not fit (a destination that is not a dotted
+ * quad, more than 64 MiB sent or 128 MiB received) cannot be logged: its flow moves to a full aggregate first.
+ *
+ * Entries of a flow that moved to its aggregate stay in the log, unused, until the group is forgotten: at most
+ * {@link MAX_LOGGED_CONNECTIONS} per flow, counted in {@link ConnectionLog.bytes}.
  */
 import { Outcome, type OutcomeValue } from '@egressguard/schema';
 
@@ -19,26 +27,37 @@ import type { ConnectionFacts } from './connection-facts.ts';
 import type { FlowAggregate } from './flow-aggregate.ts';
 
 /** Numbers per logged connection. */
-export const LOG_ENTRY = 3;
+const ENTRY = 4;
 
 /**
  * Connections a flow logs before it moves to a full aggregate. Up to here the log is the smaller of the two (a full
- * aggregate of 20 connections holds over 2 KiB, a log of 64 connections about 1.7 KiB), and building the aggregate
- * from it when the window is emitted costs a few microseconds.
+ * aggregate of 20 connections holds over 2 KiB, 64 logged connections 2 KiB), and building the aggregate from it
+ * when the window is emitted costs a few microseconds.
  */
 export const MAX_LOGGED_CONNECTIONS = 64;
 
 /**
- * Logged connections held in an array of exactly their size; past them the array grows as arrays do (by half
- * again), so that a flow's appends copy its log a bounded number of times.
+ * Entries of a full block. The first block grows from {@link FIRST_BLOCK} entries by doubling up to this size (a
+ * group of a few flows holds a small block); the blocks after it are allocated full, so a growing log is never copied
+ * past its first block and its spare room is at most one block.
  */
-export const EXACT_CONNECTIONS = 4;
+const BLOCK = 1_024;
+const BLOCK_SHIFT = 10;
+const FIRST_BLOCK = 16;
+
+/**
+ * Entries a group's log holds at most: a flow's log reference is its last entry's index times 128 plus its count,
+ * and stays a small integer below 2^30. Past this a group's flows build their aggregates at once (the `max_keys`
+ * bound on flows keeps a log far below it: 64 entries a flow).
+ */
+const MAX_ENTRIES = 2 ** 23;
 
 const SENT_LIMIT = 67_108_864; // 2^26
 const RECEIVED_SPAN = 134_217_728; // 2^27
 const FLAG_SPAN = 16;
 const REAL_HTTP = 4;
 const INTERNAL = 8;
+const COUNT_SPAN = 128;
 
 const OUTCOME_CODES: readonly OutcomeValue[] = [
   Outcome.COMPLETED,
@@ -47,8 +66,18 @@ const OUTCOME_CODES: readonly OutcomeValue[] = [
   Outcome.UNKNOWN,
 ];
 
-/** An empty log, shared: a flow allocates its own array with its first connection. */
-export const EMPTY_LOG: readonly number[] = Object.freeze([]);
+/** The log reference of a flow that logged nothing yet. */
+export const EMPTY_LOG_REF = 0;
+
+/** A flow's log reference: the index of its last entry and how many it has. */
+export function logRef(last: number, count: number): number {
+  return last * COUNT_SPAN + count;
+}
+
+/** How many connections the flow of log reference `ref` logged. */
+export function loggedCount(ref: number): number {
+  return ref % COUNT_SPAN;
+}
 
 /** Whether the connection can be logged (else its flow needs a full aggregate). */
 export function fitsLog(f: ConnectionFacts): boolean {
@@ -56,66 +85,106 @@ export function fitsLog(f: ConnectionFacts): boolean {
   return f.unpackedDestination === undefined;
 }
 
-/**
- * The log with the connection appended: a new array of exactly the entries' length while the flow has at most
- * {@link EXACT_CONNECTIONS} (most flows have a handful, and an array of its own size wastes no slot), then the same
- * array, grown in place.
- */
-export function appendToLog(log: readonly number[], f: ConnectionFacts): number[] {
-  const n = log.length;
-  const flags =
-    OUTCOME_CODES.indexOf(f.outcome) +
-    (f.http === 'real' ? REAL_HTTP : 0) +
-    (f.addressClass === 'internal' ? INTERNAL : 0);
-  const time = f.timeMs;
-  const bytes = f.hasBytes ? f.sent * RECEIVED_SPAN + f.received : -1;
-  const destination = f.destination < 0 ? -1 - flags : f.destination * FLAG_SPAN + flags;
-  if (n >= EXACT_CONNECTIONS * LOG_ENTRY) {
-    // Only arrays this module made are this long: never the shared empty log.
-    const grown = log as number[];
-    grown.push(time, bytes, destination);
-    return grown;
-  }
-  const next = new Array<number>(n + LOG_ENTRY);
-  for (let i = 0; i < n; i++) next[i] = log[i];
-  next[n] = time;
-  next[n + 1] = bytes;
-  next[n + 2] = destination;
-  return next;
-}
+/** Indexes of one flow's entries, gathered backwards from its last before they are replayed in order. */
+const chain = new Int32Array(MAX_LOGGED_CONNECTIONS);
 
-/**
- * Adds the logged connections, in order, to `agg`, each with the flow's bytes kind (`bytesKind`, what the kinds of
- * its connections with bytes came to: one kind, or mixed). `facts` is overwritten for each.
- */
-export function replayLog(
-  log: readonly number[],
-  bytesKind: string | undefined,
-  agg: FlowAggregate,
-  facts: ConnectionFacts,
-): void {
-  for (let i = 0; i < log.length; i += LOG_ENTRY) {
-    facts.timeMs = log[i];
-    const bytes = log[i + 1];
-    facts.hasBytes = bytes >= 0;
-    facts.sent = facts.hasBytes ? Math.floor(bytes / RECEIVED_SPAN) : 0;
-    facts.received = facts.hasBytes ? bytes - facts.sent * RECEIVED_SPAN : 0;
-    facts.bytesKind = facts.hasBytes ? bytesKind : undefined;
-    const d = log[i + 2];
-    let flags: number;
-    facts.unpackedDestination = undefined;
-    if (d < 0) {
-      flags = -1 - d;
-      facts.destination = -1;
-      facts.addressClass = undefined;
-    } else {
-      const destination = Math.floor(d / FLAG_SPAN);
-      flags = d - destination * FLAG_SPAN;
-      facts.destination = destination;
-      facts.addressClass = flags & INTERNAL ? 'internal' : 'external';
+/** The logged connections of one window group's flows. */
+export class ConnectionLog {
+  private blocks: Float64Array[] = [];
+  private size = 0;
+
+  /** Entries held, those of flows that moved to their aggregates included. */
+  get entries(): number {
+    return this.size;
+  }
+
+  /**
+   * Appends the connection to the log of the flow whose reference is `ref` (see {@link logRef}); returns the flow's
+   * new reference, or -1 when the flow must move to a full aggregate instead: the connection does not fit, the flow
+   * logged {@link MAX_LOGGED_CONNECTIONS} already, or the group's log is full.
+   */
+  append(ref: number, f: ConnectionFacts): number {
+    const count = loggedCount(ref);
+    const index = this.size;
+    if (count >= MAX_LOGGED_CONNECTIONS || index >= MAX_ENTRIES || !fitsLog(f)) return -1;
+    const flags =
+      OUTCOME_CODES.indexOf(f.outcome) +
+      (f.http === 'real' ? REAL_HTTP : 0) +
+      (f.addressClass === 'internal' ? INTERNAL : 0);
+    const block = this.blockFor(index);
+    const at = (index & (BLOCK - 1)) * ENTRY;
+    block[at] = f.timeMs;
+    block[at + 1] = f.hasBytes ? f.sent * RECEIVED_SPAN + f.received : -1;
+    block[at + 2] = f.destination < 0 ? -1 - flags : f.destination * FLAG_SPAN + flags;
+    block[at + 3] = count === 0 ? -1 : (ref - count) / COUNT_SPAN;
+    this.size = index + 1;
+    return logRef(index, count + 1);
+  }
+
+  /**
+   * Adds the logged connections of the flow whose reference is `ref`, in order, to `agg`, each with the flow's
+   * bytes kind (`bytesKind`, what the kinds of its connections with bytes came to: one kind, or mixed). `facts` is
+   * overwritten for each.
+   */
+  replay(ref: number, bytesKind: string | undefined, agg: FlowAggregate, facts: ConnectionFacts): void {
+    const count = loggedCount(ref);
+    let index = (ref - count) / COUNT_SPAN;
+    for (let k = count - 1; k >= 0; k--) {
+      chain[k] = index;
+      const block = this.blocks[index >>> BLOCK_SHIFT];
+      index = block[(index & (BLOCK - 1)) * ENTRY + 3];
     }
-    facts.outcome = OUTCOME_CODES[flags & 3];
-    facts.http = flags & REAL_HTTP ? 'real' : 'inferred';
-    agg.add(facts);
+    for (let k = 0; k < count; k++) {
+      const index = chain[k];
+      const block = this.blocks[index >>> BLOCK_SHIFT];
+      const at = (index & (BLOCK - 1)) * ENTRY;
+      facts.timeMs = block[at];
+      const bytes = block[at + 1];
+      facts.hasBytes = bytes >= 0;
+      facts.sent = facts.hasBytes ? Math.floor(bytes / RECEIVED_SPAN) : 0;
+      facts.received = facts.hasBytes ? bytes - facts.sent * RECEIVED_SPAN : 0;
+      facts.bytesKind = facts.hasBytes ? bytesKind : undefined;
+      const d = block[at + 2];
+      let flags: number;
+      facts.unpackedDestination = undefined;
+      if (d < 0) {
+        flags = -1 - d;
+        facts.destination = -1;
+        facts.addressClass = undefined;
+      } else {
+        const destination = Math.floor(d / FLAG_SPAN);
+        flags = d - destination * FLAG_SPAN;
+        facts.destination = destination;
+        facts.addressClass = flags & INTERNAL ? 'internal' : 'external';
+      }
+      facts.outcome = OUTCOME_CODES[flags & 3];
+      facts.http = flags & REAL_HTTP ? 'real' : 'inferred';
+      agg.add(facts);
+    }
+  }
+
+  /** Approximate bytes held: the blocks' numbers, and each block's typed array and buffer objects. */
+  get bytes(): number {
+    let bytes = 64;
+    for (const block of this.blocks) bytes += block.byteLength + 200;
+    return bytes;
+  }
+
+  /** The block that entry `index` (the next one) goes to, grown or added when it has no room. */
+  private blockFor(index: number): Float64Array {
+    const b = index >>> BLOCK_SHIFT;
+    const blocks = this.blocks;
+    if (b < blocks.length) {
+      const block = blocks[b];
+      if ((index & (BLOCK - 1)) * ENTRY < block.length) return block;
+      // Only the first block grows: it is the one not allocated full.
+      const grown = new Float64Array(2 * block.length);
+      grown.set(block);
+      blocks[0] = grown;
+      return grown;
+    }
+    const block = new Float64Array((b === 0 ? FIRST_BLOCK : BLOCK) * ENTRY);
+    blocks.push(block);
+    return block;
   }
 }

@@ -1,9 +1,10 @@
 /**
- * What the aggregator holds: per host, its watermark and its open window groups; per group, its keyed flows and
- * at most one overflow flow. Shared by the processor, the record building and the snapshot code.
+ * What the aggregator holds: per host, its watermark and its open window groups; per group, its keyed flows, at
+ * most one overflow flow and the log of its flows' connections. Shared by the processor, the record building and the
+ * snapshot code.
  *
- * A flow is the one object a key costs in a window. While it has few connections it logs them
- * (`connection-log.ts`, three numbers each) and builds its aggregate from the log when it is emitted or saved; past
+ * A flow is the one object a key costs in a window. While it has few connections it logs them in its group's log
+ * (`connection-log.ts`, four numbers each) and builds its aggregate from the log when it is emitted or saved; past
  * that, at a connection the log cannot hold, or at its first interim update, it builds its {@link FlowAggregate}
  * once, replaying the log into it, and keeps it. Both ways give the same aggregate, to the bit: the log keeps every
  * fact the aggregate reads, in order.
@@ -12,15 +13,7 @@ import type { EventTimeWatermark } from '@egressguard/core';
 import type { RecordAttributes, RecordResource, RecordScope } from '@egressguard/schema';
 
 import { ConnectionFacts } from './connection-facts.ts';
-import {
-  EMPTY_LOG,
-  EXACT_CONNECTIONS,
-  LOG_ENTRY,
-  MAX_LOGGED_CONNECTIONS,
-  appendToLog,
-  fitsLog,
-  replayLog,
-} from './connection-log.ts';
+import { EMPTY_LOG_REF, loggedCount, type ConnectionLog } from './connection-log.ts';
 import { hash32 } from './distinct-counter.ts';
 import { FlowAggregate, nextBytesKind, type FlowAggregateJSON, type FlowBounds } from './flow-aggregate.ts';
 import { isKeyText, processKey } from './flow-key.ts';
@@ -35,18 +28,18 @@ export class Flow {
   readonly group: WindowGroup;
   /** The last revision emitted, -1 before the first emission. */
   revision = -1;
-  /** Interim updates emitted while the window was open. */
-  interims = 0;
-  /** Changed since the last emission. */
-  dirty = true;
+  /** {@link interims} times two, plus one while {@link dirty}: two small facts in one field. */
+  private marks = 1;
   readonly resource: RecordResource;
   readonly scope: RecordScope;
   readonly carried: RecordAttributes;
-  /** The connections so far while few (`undefined` once they went into {@link aggregate}). */
-  private log: readonly number[] | undefined = EMPTY_LOG;
+  /**
+   * The connections so far: while few, the flow's reference into its group's log (`logRef`, a number); after that,
+   * their aggregate.
+   */
+  private data: number | FlowAggregate = EMPTY_LOG_REF;
   /** What the bytes kinds of the logged connections came to (as the aggregate keeps it). */
   private logBytesKind: string | undefined = undefined;
-  private aggregate: FlowAggregate | undefined = undefined;
 
   constructor(
     id: string,
@@ -72,9 +65,26 @@ export class Flow {
     aggregate: FlowAggregate,
   ): Flow {
     const flow = new Flow(id, group, resource, scope, carried);
-    flow.log = undefined;
-    flow.aggregate = aggregate;
+    flow.data = aggregate;
     return flow;
+  }
+
+  /** Changed since the last emission. */
+  get dirty(): boolean {
+    return this.marks % 2 === 1;
+  }
+
+  set dirty(dirty: boolean) {
+    this.marks = 2 * this.interims + (dirty ? 1 : 0);
+  }
+
+  /** Interim updates emitted while the window was open. */
+  get interims(): number {
+    return Math.floor(this.marks / 2);
+  }
+
+  set interims(interims: number) {
+    this.marks = 2 * interims + (this.marks % 2);
   }
 
   /** The overflow flow of its group (keys past `max_keys`), not a keyed flow. */
@@ -89,22 +99,23 @@ export class Flow {
 
   /** Connections added so far. */
   get connections(): number {
-    return this.log ? this.log.length / LOG_ENTRY : this.aggregate!.connections;
+    const data = this.data;
+    return typeof data === 'number' ? loggedCount(data) : data.connections;
   }
 
   /** Adds one HTTP connection. */
   add(f: ConnectionFacts, bounds: FlowBounds): void {
-    const log = this.log;
-    if (log) {
-      if (log.length < MAX_LOGGED_CONNECTIONS * LOG_ENTRY && fitsLog(f)) {
-        this.log = appendToLog(log, f);
+    let data = this.data;
+    if (typeof data === 'number') {
+      const ref = this.group.log.append(data, f);
+      if (ref >= 0) {
+        this.data = ref;
         if (f.hasBytes) this.logBytesKind = nextBytesKind(this.logBytesKind, f.bytesKind);
         return;
       }
-      this.aggregate = this.replay(bounds);
-      this.log = undefined;
+      this.data = data = this.replay(data, bounds);
     }
-    this.aggregate!.add(f);
+    data.add(f);
   }
 
   /**
@@ -113,25 +124,27 @@ export class Flow {
    * building the aggregate again for each would cost more than holding it.
    */
   writeAggregates(out: RecordAttributes, bounds: FlowBounds, keep: boolean): void {
-    let agg = this.aggregate;
-    if (agg === undefined) {
-      agg = this.replay(bounds);
-      if (keep) {
-        this.aggregate = agg;
-        this.log = undefined;
-      }
+    let data = this.data;
+    if (typeof data === 'number') {
+      data = this.replay(data, bounds);
+      if (keep) this.data = data;
     }
-    agg.writeAttributes(out);
+    data.writeAttributes(out);
   }
 
   /** The aggregate as the snapshot carries it. */
   aggregateJSON(bounds: FlowBounds): FlowAggregateJSON {
-    return (this.aggregate ?? this.replay(bounds)).toJSON();
+    const data = this.data;
+    return (typeof data === 'number' ? this.replay(data, bounds) : data).toJSON();
   }
 
-  /** Approximate bytes held: this object, its log or aggregate, its carried attributes and its own strings. */
+  /**
+   * Approximate bytes held: this object, its aggregate, its carried attributes and its own strings (its logged
+   * connections are its group's log's).
+   */
   get bytes(): number {
-    let bytes = FLOW_BYTES + (this.log ? arrayBytes(this.log.length) : this.aggregate!.bytes);
+    const data = this.data;
+    let bytes = FLOW_BYTES + (typeof data === 'number' ? 0 : data.bytes);
     let ownId = true;
     let carried = 0;
     for (const name in this.carried) {
@@ -147,24 +160,16 @@ export class Flow {
   }
 
   /** The aggregate of the logged connections: the aggregate adding them as they came would have built. */
-  private replay(bounds: FlowBounds): FlowAggregate {
+  private replay(ref: number, bounds: FlowBounds): FlowAggregate {
     // The byte sample's seed is the key's and the window's, whenever the aggregate is built.
     const agg = new FlowAggregate(bounds, hash32(`${this.key}\u0000${this.group.start}`));
-    replayLog(this.log!, this.logBytesKind, agg, new ConnectionFacts());
+    this.group.log.replay(ref, this.logBytesKind, agg, new ConnectionFacts());
     return agg;
   }
 }
 
-/** A flow object: 11 fields. */
-const FLOW_BYTES = 24 + 8 * 11;
-
-/**
- * Approximate bytes of a log of `n` numbers: exactly sized while short, then with the spare room of an array grown
- * by pushing onto it.
- */
-function arrayBytes(n: number): number {
-  return 48 + 8 * (n <= LOG_ENTRY * EXACT_CONNECTIONS ? n : n + (n >> 2) + 8);
-}
+/** A flow object: 9 fields. */
+const FLOW_BYTES = 24 + 8 * 9;
 
 /** Approximate bytes of a string held on its own (one byte a character, as V8 keeps Latin-1 text). */
 function stringBytes(text: string): number {
@@ -180,6 +185,8 @@ export interface WindowGroup {
   due: boolean;
   readonly flows: Map<string, Flow>;
   overflow: Flow | undefined;
+  /** The connections its flows logged. */
+  readonly log: ConnectionLog;
 }
 
 /** One host: its watermark, its clock and its open window groups by start. */

@@ -6,6 +6,7 @@
 import { EventTimeWatermark } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 
+import { ConnectionLog } from './connection-log.ts';
 import type { FlowBounds } from './flow-aggregate.ts';
 import { carriedAttributes, overflowKey, type KeyOptions } from './flow-key.ts';
 import { flowRecord } from './flow-record.ts';
@@ -93,6 +94,7 @@ export class HeldFlows {
         due: hs.watermark.isDue(end),
         flows: new Map(),
         overflow: undefined,
+        log: new ConnectionLog(),
       };
       hs.groups.set(start, group);
       hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));

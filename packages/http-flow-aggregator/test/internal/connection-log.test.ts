@@ -9,11 +9,11 @@ import { Outcome, type RecordAttributes } from '@egressguard/schema';
 
 import { ConnectionFacts } from '../../src/internal/connection-facts.ts';
 import {
-  EMPTY_LOG,
+  ConnectionLog,
+  EMPTY_LOG_REF,
   MAX_LOGGED_CONNECTIONS,
-  appendToLog,
   fitsLog,
-  replayLog,
+  loggedCount,
 } from '../../src/internal/connection-log.ts';
 import { hash32 } from '../../src/internal/distinct-counter.ts';
 import { FlowAggregate, nextBytesKind, type FlowBounds } from '../../src/internal/flow-aggregate.ts';
@@ -72,21 +72,62 @@ void describe('connection log', () => {
       for (let n = 1; n <= MAX_LOGGED_CONNECTIONS; n += n < 8 ? 1 : 7) {
         const seed = Math.floor(rnd() * 2 ** 32);
         const direct = new FlowAggregate(bounds, seed);
-        let log: readonly number[] = EMPTY_LOG;
+        const log = new ConnectionLog();
+        let ref = EMPTY_LOG_REF;
         let kind: string | undefined;
         for (let i = 0; i < n; i++) {
           const f = randomFacts(rnd, true);
           assert.ok(fitsLog(f));
           direct.add(f);
-          log = appendToLog(log, f);
+          ref = log.append(ref, f);
+          assert.equal(loggedCount(ref), i + 1);
           if (f.hasBytes) kind = nextBytesKind(kind, f.bytesKind);
         }
         const replayed = new FlowAggregate(bounds, seed);
-        replayLog(log, kind, replayed, new ConnectionFacts());
+        log.replay(ref, kind, replayed, new ConnectionFacts());
         assert.deepEqual(replayed.toJSON(), direct.toJSON(), `${n} connections`);
         assert.deepEqual(attributesOf(replayed), attributesOf(direct), `${n} connections`);
       }
     }
+  });
+
+  void it('keeps the entries of many flows apart, interleaved as they came, across its growing first block and the full blocks after it', () => {
+    const rnd = seeded(23);
+    const bounds = BOUNDS[0];
+    const log = new ConnectionLog();
+    const flows = Array.from({ length: 300 }, (_, i) => ({
+      direct: new FlowAggregate(bounds, i),
+      ref: EMPTY_LOG_REF,
+      kind: undefined as string | undefined,
+    }));
+    // Far past one block of entries, one connection at a time to a random flow, as a window group's come.
+    for (let i = 0; i < 5_000; i++) {
+      const flow = flows[Math.floor(rnd() * flows.length)];
+      const f = randomFacts(rnd, true);
+      const ref = log.append(flow.ref, f);
+      if (ref < 0) {
+        // A flow at its most logged connections: the log refuses, as it must.
+        assert.equal(loggedCount(flow.ref), MAX_LOGGED_CONNECTIONS);
+        continue;
+      }
+      flow.direct.add(f);
+      flow.ref = ref;
+      if (f.hasBytes) flow.kind = nextBytesKind(flow.kind, f.bytesKind);
+    }
+    assert.ok(log.entries > 2_048, `${log.entries} entries`);
+    flows.forEach((flow, i) => {
+      const replayed = new FlowAggregate(bounds, i);
+      log.replay(flow.ref, flow.kind, replayed, new ConnectionFacts());
+      assert.deepEqual(replayed.toJSON(), flow.direct.toJSON(), `flow ${i}`);
+    });
+  });
+
+  void it('refuses a connection it cannot hold, leaving the flow as it was', () => {
+    const log = new ConnectionLog();
+    const f = randomFacts(seeded(3), true);
+    f.unpackedDestination = '[::1]:443';
+    assert.equal(log.append(EMPTY_LOG_REF, f), -1);
+    assert.equal(log.entries, 0);
   });
 
   void it('holds what fits its numbers, exactly: not a destination that is text, nor bytes past 2^26 sent or 2^27 received', () => {
@@ -114,6 +155,7 @@ void describe('Flow', () => {
     due: false,
     flows: new Map(),
     overflow: undefined,
+    log: new ConnectionLog(),
   };
   const resource = { attributes: {} } as unknown as Flow['resource'];
 
