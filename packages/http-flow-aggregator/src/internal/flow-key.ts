@@ -10,6 +10,7 @@ import {
   NetworkAttr,
   ProcessAttr,
   ResourceAttr,
+  attributeDictionaryMaker,
   get,
   getString,
   type PipelineRecord,
@@ -143,10 +144,16 @@ export function overflowKey(host: string): string {
   return JSON.stringify({ [ResourceAttr.HOST_NAME]: host, overflow: true });
 }
 
+/**
+ * The carried attributes' dictionaries: one per flow, held while the flow is, each sized by V8 to what the first flows'
+ * held (`attributeDictionaryMaker` without room), where a literal `{}` keeps room for four.
+ */
+const newCarried = attributeDictionaryMaker();
+
 /** The attributes a flow copies from the first connection of its key. */
 export function carriedAttributes(record: PipelineRecord, options: KeyOptions): RecordAttributes {
   const attrs = record.attributes;
-  const out: RecordAttributes = {};
+  const out = newCarried();
   const copy = (name: string) => {
     const value = attrs[name];
     if (value !== undefined && value !== null) out[name] = value;

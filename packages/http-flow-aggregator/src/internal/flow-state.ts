@@ -154,7 +154,8 @@ export class Flow {
       carried++;
       if (typeof value === 'string') bytes += stringBytes(value);
     }
-    bytes += 24 + 8 * Math.max(4, carried);
+    // The carried dictionary holds as many attributes inside as the first flows' did (see `carriedAttributes`).
+    bytes += 24 + 8 * carried;
     if (ownId) bytes += stringBytes(this.id);
     return bytes;
   }
