@@ -17,6 +17,7 @@
  */
 import { buildPipeline } from '@egressguard/cli';
 import { setErrorHandler, type StageTiming } from '@egressguard/core';
+import { settledMemoryUsage } from '@egressguard/core/testing';
 import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '@egressguard/otlp';
 import type { PipelineRecord } from '@egressguard/schema';
 import protobuf from 'protobufjs';
@@ -178,16 +179,13 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 async function emptyChainBytes(): Promise<BatchCaseResult['emptyChainBytes']> {
-  const gc = globalThis.gc;
-  if (gc === undefined) return undefined;
+  if (globalThis.gc === undefined) return undefined;
   const COUNT = 5;
   // A first one, out of the figure: the modules and code every chain shares.
   await buildPipeline(config, config.pipelines[0], () => {}).pipeline.shutdown();
-  gc();
-  const before = process.memoryUsage();
+  const before = await settledMemoryUsage();
   const built = Array.from({ length: COUNT }, () => buildPipeline(config, config.pipelines[0], () => {}));
-  gc();
-  const after = process.memoryUsage();
+  const after = await settledMemoryUsage();
   for (const b of built) await b.pipeline.shutdown();
   return {
     heap: (after.heapUsed - before.heapUsed) / COUNT,

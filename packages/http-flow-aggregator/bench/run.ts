@@ -3,13 +3,13 @@
  *
  * 1. Throughput: the same 1,000-record batches through the aggregator and through a pass-through processor built
  *    on the same BaseProcessor, in the same run; printed as records/s and as the ratio between the two.
- * 2. State: the heap held per key with 100,000 keys open (heap delta after a forced GC; needs --expose-gc, which
+ * 2. State: the heap held per key with 100,000 keys open (heap delta after forced GCs; needs --expose-gc, which
  *    the npm script passes) and the array-buffer memory outside the heap (where a flow's HyperLogLog registers
  *    live), beside the aggregator's own estimate from `counters().state.bytes`, the snapshot's JSON size and the
  *    time to restore that snapshot into a new aggregator.
  */
 import { BaseProcessor, type Processor, type ProcessorMetadata } from '@egressguard/core';
-import { TEST_SCOPE } from '@egressguard/core/testing';
+import { TEST_SCOPE, settledMemoryUsage } from '@egressguard/core/testing';
 import {
   ConnectionAttr,
   NetworkAttr,
@@ -168,14 +168,15 @@ console.log(
   `  cost per record:       ${(1e6 / aggRate).toFixed(2)} µs aggregator, ${(1e6 / passRate).toFixed(4)} µs pass-through`,
 );
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) {
+// The throughput batches are let go here, so that the state figures below count the aggregator's memory alone.
+input.length = 0;
+
+if (!(globalThis as { gc?: () => void }).gc) {
   console.log('state: run with --expose-gc (as `npm run bench` does) to measure heap bytes per key');
 } else {
   const KEYS = 100_000;
   const config = httpFlowAggregatorFactory.config.parse({ max_keys: KEYS });
-  gc();
-  const before = process.memoryUsage();
+  const before = await settledMemoryUsage();
   const p = httpFlowAggregatorFactory.create(config, ctx);
   // Three connections per key inside one 10-minute window that stays open; records are dropped after each batch.
   for (let b = 0; b < (3 * KEYS) / BATCH; b++) {
@@ -194,8 +195,7 @@ if (!gc) {
     }
     await p.process(batch);
   }
-  gc();
-  const after = process.memoryUsage();
+  const after = await settledMemoryUsage();
   const state = p.counters().state;
   console.log(`state at ${state.entries.toLocaleString('en')} keys (3 connections each, one open window)`);
   console.log(

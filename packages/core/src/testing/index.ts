@@ -19,4 +19,5 @@ export {
   watchRecordsLost,
 } from './conservation.ts';
 export type { RecordsLostWatch } from './conservation.ts';
+export { settledMemoryUsage } from './memory.ts';
 export { hasFastProperties, runNativesChild } from '@egressguard/schema/testing';
