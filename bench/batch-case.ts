@@ -183,9 +183,9 @@ async function emptyChainBytes(): Promise<BatchCaseResult['emptyChainBytes']> {
   const COUNT = 5;
   // A first one, out of the figure: the modules and code every chain shares.
   await buildPipeline(config, config.pipelines[0], () => {}).pipeline.shutdown();
-  const before = await settledMemoryUsage();
+  const before = settledMemoryUsage();
   const built = Array.from({ length: COUNT }, () => buildPipeline(config, config.pipelines[0], () => {}));
-  const after = await settledMemoryUsage();
+  const after = settledMemoryUsage();
   for (const b of built) await b.pipeline.shutdown();
   return {
     heap: (after.heapUsed - before.heapUsed) / COUNT,

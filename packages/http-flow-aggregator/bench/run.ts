@@ -176,7 +176,7 @@ if (!(globalThis as { gc?: () => void }).gc) {
 } else {
   const KEYS = 100_000;
   const config = httpFlowAggregatorFactory.config.parse({ max_keys: KEYS });
-  const before = await settledMemoryUsage();
+  const before = settledMemoryUsage();
   const p = httpFlowAggregatorFactory.create(config, ctx);
   // Three connections per key inside one 10-minute window that stays open; records are dropped after each batch.
   for (let b = 0; b < (3 * KEYS) / BATCH; b++) {
@@ -195,7 +195,7 @@ if (!(globalThis as { gc?: () => void }).gc) {
     }
     await p.process(batch);
   }
-  const after = await settledMemoryUsage();
+  const after = settledMemoryUsage();
   const state = p.counters().state;
   console.log(`state at ${state.entries.toLocaleString('en')} keys (3 connections each, one open window)`);
   console.log(
