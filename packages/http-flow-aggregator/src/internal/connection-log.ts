@@ -3,20 +3,24 @@
  * see a handful of connections per window, and a few numbers per connection cost less than counters, a distinct set,
  * a byte sample and a start-time buffer. One log per group holds the entries of all its flows in shared blocks of
  * numbers, each entry linked to the one its flow logged before it, so that a flow holds one integer for its log (see
- * {@link logRef}) instead of an array of its own, and logging a connection allocates nothing.
+ * {@link logRef}) instead of an array of its own, and logging a connection allocates no array of its own.
  *
- * An entry is three numbers and a link (28 bytes):
+ * An entry is four numbers (32 bytes):
  *
  * - its event time (Unix ms);
  * - its byte counts, `sent * 2^27 + received`, or -1 without bytes;
  * - its destination and class: `destination * 16 + flags` with the destination packed (`destination.ts`), or
  *   `-1 - flags` without a destination address; flags are the outcome (two bits), real HTTP (4) and internal (8);
- * - and, in a block of 32-bit integers beside them, the index of the flow's entry before it, -1 for its first.
+ * - the index of the flow's entry before it, -1 for its first.
  *
  * Every number is an integer below 2^53 (the time aside, kept as it is), so the entries give back exactly the facts
  * they were made of, and {@link ConnectionLog.replay} feeding them to an aggregate in order gives the very aggregate
  * that adding them as they came would have given. A connection that does not fit (a destination that is not a dotted
  * quad, more than 64 MiB sent or 128 MiB received) cannot be logged: its flow moves to a full aggregate first.
+ *
+ * The blocks are plain arrays of numbers (V8 keeps them unboxed, 8 bytes each, behind a 48-byte header), not typed
+ * arrays: a typed array and its buffer cost several hundred bytes before their first number, and an aggregator
+ * behind a gateway holds a group for every host and window, many of them with a few flows.
  *
  * Entries of a flow that moved to its aggregate stay in the log, unused, until the group is forgotten: at most
  * {@link MAX_LOGGED_CONNECTIONS} per flow, counted in {@link ConnectionLog.bytes}.
@@ -27,23 +31,23 @@ import type { ConnectionFacts } from './connection-facts.ts';
 import type { FlowAggregate } from './flow-aggregate.ts';
 
 /** Numbers per logged connection. */
-const ENTRY = 3;
+const ENTRY = 4;
 
 /**
  * Connections a flow logs before it moves to a full aggregate. Up to here the log is the smaller of the two (a full
- * aggregate of 20 connections holds over 2 KiB, 64 logged connections 1.8 KiB), and building the aggregate from it
+ * aggregate of 20 connections holds over 2 KiB, 64 logged connections 2 KiB), and building the aggregate from it
  * when the window is emitted costs a few microseconds.
  */
 export const MAX_LOGGED_CONNECTIONS = 64;
 
 /**
- * Entries of a full block. The first block grows from {@link FIRST_BLOCK} entries by doubling up to this size (a
- * group of a few flows holds a small block); the blocks after it are allocated full, so a growing log is never copied
- * past its first block and its spare room is at most one block.
+ * Entries of a block. The first block grows by doubling, from {@link FIRST_ENTRIES} entries, up to this size (a group
+ * of a few flows holds a small block); the blocks after it are made full, so that a growing log is never copied past
+ * its first block and its spare room is at most one block.
  */
 const BLOCK = 1_024;
 const BLOCK_SHIFT = 10;
-const FIRST_BLOCK = 16;
+const FIRST_ENTRIES = 4;
 
 /**
  * Entries a group's log holds at most: a flow's log reference is its last entry's index times 128 plus its count,
@@ -90,10 +94,10 @@ const chain = new Int32Array(MAX_LOGGED_CONNECTIONS);
 
 /** The logged connections of one window group's flows. */
 export class ConnectionLog {
-  /** The entries' numbers, {@link ENTRY} an entry. */
-  private blocks: Float64Array[] = [];
-  /** Each entry's link: the index of its flow's entry before it, -1 for the flow's first. */
-  private links: Int32Array[] = [];
+  /** The first {@link BLOCK} entries, {@link ENTRY} numbers each: all of a small group's. */
+  private first: number[] = [];
+  /** The full blocks after the first, once there are more entries. */
+  private rest: number[][] | undefined = undefined;
   private size = 0;
 
   /** Entries held, those of flows that moved to their aggregates included. */
@@ -115,12 +119,11 @@ export class ConnectionLog {
       (f.http === 'real' ? REAL_HTTP : 0) +
       (f.addressClass === 'internal' ? INTERNAL : 0);
     const block = this.blockFor(index);
-    const slot = index & (BLOCK - 1);
-    const at = slot * ENTRY;
+    const at = (index & (BLOCK - 1)) * ENTRY;
     block[at] = f.timeMs;
     block[at + 1] = f.hasBytes ? f.sent * RECEIVED_SPAN + f.received : -1;
     block[at + 2] = f.destination < 0 ? -1 - flags : f.destination * FLAG_SPAN + flags;
-    this.links[index >>> BLOCK_SHIFT][slot] = count === 0 ? -1 : (ref - count) / COUNT_SPAN;
+    block[at + 3] = count === 0 ? -1 : (ref - count) / COUNT_SPAN;
     this.size = index + 1;
     return logRef(index, count + 1);
   }
@@ -135,11 +138,11 @@ export class ConnectionLog {
     let index = (ref - count) / COUNT_SPAN;
     for (let k = count - 1; k >= 0; k--) {
       chain[k] = index;
-      index = this.links[index >>> BLOCK_SHIFT][index & (BLOCK - 1)];
+      index = this.block(index)[(index & (BLOCK - 1)) * ENTRY + 3];
     }
     for (let k = 0; k < count; k++) {
       const index = chain[k];
-      const block = this.blocks[index >>> BLOCK_SHIFT];
+      const block = this.block(index);
       const at = (index & (BLOCK - 1)) * ENTRY;
       facts.timeMs = block[at];
       const bytes = block[at + 1];
@@ -166,33 +169,32 @@ export class ConnectionLog {
     }
   }
 
-  /** Approximate bytes held: the blocks' numbers and links, and each block's typed array and buffer objects. */
+  /** Approximate bytes held: this object, and each block's header and numbers (the list of full blocks beside). */
   get bytes(): number {
-    let bytes = 80;
-    for (const block of this.blocks) bytes += (block.byteLength * 7) / 6 + 400;
+    let bytes = 48 + 48 + 8 * this.first.length;
+    if (this.rest) bytes += 48 + 8 * this.rest.length + this.rest.length * (48 + 8 * BLOCK * ENTRY);
     return bytes;
   }
 
-  /** The block that entry `index` (the next one) goes to, its links' block beside it, grown or added when full. */
-  private blockFor(index: number): Float64Array {
-    const b = index >>> BLOCK_SHIFT;
-    const blocks = this.blocks;
-    if (b < blocks.length) {
-      const block = blocks[b];
-      if ((index & (BLOCK - 1)) * ENTRY < block.length) return block;
-      // Only the first block grows: it is the one not allocated full.
-      const grown = new Float64Array(2 * block.length);
-      grown.set(block);
-      blocks[0] = grown;
-      const links = new Int32Array(2 * this.links[0].length);
-      links.set(this.links[0]);
-      this.links[0] = links;
+  /** The block that holds entry `index`. */
+  private block(index: number): number[] {
+    return index < BLOCK ? this.first : this.rest![(index >>> BLOCK_SHIFT) - 1];
+  }
+
+  /** The block that entry `index` (the next one) goes to, grown or added when it has no room. */
+  private blockFor(index: number): number[] {
+    if (index < BLOCK) {
+      const first = this.first;
+      if (index * ENTRY < first.length) return first;
+      // Doubled, and copied: an array grown by pushes would keep a half and sixteen numbers more of spare room.
+      const grown = new Array<number>(Math.max(FIRST_ENTRIES, 2 * index) * ENTRY);
+      for (let i = 0; i < first.length; i++) grown[i] = first[i];
+      this.first = grown;
       return grown;
     }
-    const entries = b === 0 ? FIRST_BLOCK : BLOCK;
-    const block = new Float64Array(entries * ENTRY);
-    blocks.push(block);
-    this.links.push(new Int32Array(entries));
-    return block;
+    const rest = (this.rest ??= []);
+    const b = (index >>> BLOCK_SHIFT) - 1;
+    if (b === rest.length) rest.push(new Array<number>(BLOCK * ENTRY));
+    return rest[b];
   }
 }

@@ -91,7 +91,7 @@ void describe('connection log', () => {
     }
   });
 
-  void it('keeps the entries of many flows apart, interleaved as they came, across its growing first block and the full blocks after it', () => {
+  void it('keeps the entries of many flows apart, interleaved as they came, across its blocks', () => {
     const rnd = seeded(23);
     const bounds = BOUNDS[0];
     const log = new ConnectionLog();
