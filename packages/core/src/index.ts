@@ -7,6 +7,7 @@ export type {
   Processor,
   ProcessorContext,
   ProcessorCounters,
+  Mutable,
   ProcessorMetadata,
   ProcessorSnapshot,
   RecordBalance,

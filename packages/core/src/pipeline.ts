@@ -10,7 +10,7 @@
 import type { PipelineRecord } from '@egressguard/schema';
 
 import { reportError } from './errors.ts';
-import type { Processor, ProcessorCounters, ProcessorSnapshot, RecordBalance } from './processor.ts';
+import type { Mutable, Processor, ProcessorCounters, ProcessorSnapshot, RecordBalance } from './processor.ts';
 
 /** Options of a {@link Pipeline}. */
 export interface PipelineOptions {
@@ -79,7 +79,7 @@ interface Stage {
   readonly processor: Processor;
   readonly account: StageAccount;
   /** {@link StageTiming}, added to as calls return. */
-  readonly timing: { -readonly [K in keyof StageTiming]: StageTiming[K] };
+  readonly timing: Mutable<StageTiming>;
 }
 
 /** How far ahead in its batch the book looks for a returned record that is not the next one (see `end`). */

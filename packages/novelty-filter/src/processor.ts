@@ -11,6 +11,7 @@ import { delimiter, join } from 'node:path';
 import {
   BaseProcessor,
   ConfigError,
+  type Mutable,
   type ProcessorContext,
   type ProcessorDescription,
   type StateSize,
@@ -126,7 +127,7 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
   private readonly annotatedNames: ReadonlySet<string>;
   private readonly identities: IdentityBuilder;
   /** What `annotate` asks the identity of, one object for every record (the builder keeps nothing of it). */
-  private readonly identityInput: { -readonly [K in keyof IdentityInput]: IdentityInput[K] } = {
+  private readonly identityInput: Mutable<IdentityInput> = {
     host: undefined,
     path: undefined,
     name: undefined,

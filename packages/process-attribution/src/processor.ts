@@ -6,7 +6,12 @@
  * wins, and gets `egressguard.attribution.method` and `.confidence` (and `.reason`, `.candidates` when it could not
  * be attributed or not for sure). Attributes are only ever added: a sensor's own value is never overwritten.
  */
-import { BaseProcessor, type ProcessorContext, type ProcessorDescription } from '@egressguard/core';
+import {
+  BaseProcessor,
+  type Mutable,
+  type ProcessorContext,
+  type ProcessorDescription,
+} from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
@@ -44,13 +49,7 @@ import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
-import {
-  newAttempt,
-  type Attribution,
-  type Mutable,
-  type Rule,
-  type RuleQuery,
-} from './internal/rules/rule.ts';
+import { newAttempt, type Attribution, type Rule, type RuleQuery } from './internal/rules/rule.ts';
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {

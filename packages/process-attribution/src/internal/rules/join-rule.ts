@@ -4,6 +4,7 @@
  * their canonical form on both sides, so that `::ffff:10.0.0.1` and `10.0.0.1` meet. A record that finds no partner
  * yet may wait for one (`join.wait_ms` > 0).
  */
+import type { Mutable } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 import {
   AttributionAttr,
@@ -27,7 +28,7 @@ import {
 } from '../attribution.ts';
 import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
 import { processAttributesOf, type ProcessTable } from '../process-table.ts';
-import type { Attempt, Attribution, Mutable, Rule, RuleQuery } from './rule.ts';
+import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
 
 export class JoinRule implements Rule {
   readonly name = 'join';

@@ -9,9 +9,6 @@ import type { AttributionRule } from '../../config.ts';
 import type { Reason } from '../attribution.ts';
 import type { ProcfsProcess } from '../procfs-reader.ts';
 
-/** `T` with its fields writable: a record built or reused in place. */
-export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
 /** The connection record a rule is asked about, with what the processor already derived from it. */
 export interface RuleQuery {
   readonly record: PipelineRecord;
