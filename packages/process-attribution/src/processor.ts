@@ -49,7 +49,13 @@ import { restoreFrom, snapshotOf, type Held } from './internal/snapshot.ts';
 import { processAttributionState, type ProcessAttributionState } from './internal/state.ts';
 import { buildRules } from './internal/rules/index.ts';
 import type { JoinRule } from './internal/rules/join-rule.ts';
-import { newAttempt, type Attribution, type Rule, type RuleQuery } from './internal/rules/rule.ts';
+import {
+  newAttempt,
+  resetAttempt,
+  type Attribution,
+  type Rule,
+  type RuleQuery,
+} from './internal/rules/rule.ts';
 
 /** What the enricher is, reads and writes. */
 export const processAttributionDescription: ProcessorDescription = {
@@ -265,11 +271,7 @@ export class ProcessAttributionProcessor extends BaseProcessor<ProcessAttributio
       this.stats.count('pid_not_a_process');
     }
     const local = this.isLocal(host, timeMs);
-    const attempt = this.attempt;
-    attempt.failure = undefined;
-    attempt.candidates = undefined;
-    attempt.joinPending = false;
-    attempt.tablePending = false;
+    const attempt = resetAttempt(this.attempt);
     const query = (this.query ??= { record, host, timeMs, pid, local });
     query.record = record;
     query.host = host;

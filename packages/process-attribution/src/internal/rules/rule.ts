@@ -51,3 +51,12 @@ export interface Rule {
 export function newAttempt(failure?: Reason, candidates?: number): Attempt {
   return { failure, candidates, joinPending: false, tablePending: false };
 }
+
+/** `attempt` made fresh again, as {@link newAttempt} makes one: for an attempt reused from record to record. */
+export function resetAttempt(attempt: Attempt): Attempt {
+  attempt.failure = undefined;
+  attempt.candidates = undefined;
+  attempt.joinPending = false;
+  attempt.tablePending = false;
+  return attempt;
+}

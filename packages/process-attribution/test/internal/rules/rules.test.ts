@@ -17,7 +17,7 @@ import { EventRule } from '../../../src/internal/rules/event-rule.ts';
 import { JoinRule } from '../../../src/internal/rules/join-rule.ts';
 import { PidRule } from '../../../src/internal/rules/pid-rule.ts';
 import { ProcfsRule } from '../../../src/internal/rules/procfs-rule.ts';
-import { newAttempt, type RuleQuery } from '../../../src/internal/rules/rule.ts';
+import { newAttempt, resetAttempt, type RuleQuery } from '../../../src/internal/rules/rule.ts';
 import { SocketRule } from '../../../src/internal/rules/socket-rule.ts';
 import { FAKE_BTIME, fakeProcfs } from '../fake-procfs.ts';
 
@@ -47,6 +47,14 @@ function query(attributes: RecordAttributes, ms: number, local = false): RuleQue
 }
 
 void describe('attribution rules', () => {
+  void it('a reused attempt, reset, is a fresh one: nothing a rule noted on the last record is left', () => {
+    const attempt = newAttempt(AttributionReason.PROCESS_GONE, 3);
+    attempt.joinPending = true;
+    attempt.tablePending = true;
+    assert.equal(resetAttempt(attempt), attempt);
+    assert.deepEqual(attempt, newAttempt());
+  });
+
   void it('pid: the table finds the process in its lifetime, or says it is gone, or that its exec may come', () => {
     const t = table();
     t.addExit(HOST, 42, T0 + 10_000, undefined);
