@@ -97,9 +97,11 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
   /**
    * The entry the last connection went to, with its period's entries: the records of a request come host by host,
    * so the next one mostly goes there too, found without building and hashing its key. An overflow entry's host
-   * and format are `(overflow)`: a connection that overflows never matches it here, and is counted each time.
+   * and format are `(overflow)`: a connection that overflows never matches it here, and is counted each time. Two
+   * fields rather than a pair, so that moving on to another entry allocates nothing.
    */
-  private last: { readonly entries: Map<string, Entry>; readonly entry: Entry } | undefined;
+  private lastEntries: Map<string, Entry> | undefined;
+  private lastEntry: Entry | undefined;
 
   constructor(config: CoverageReportConfig, context: ProcessorContext) {
     super(context, coverageReportState);
@@ -221,14 +223,9 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
     const sf = record.attributes[ProvenanceAttr.SOURCE_FORMAT];
     let host = hostName(record) ?? UNKNOWN_HOST;
     let format = typeof sf === 'string' && sf !== '' ? sf : UNKNOWN_FORMAT;
-    const last = this.last;
-    if (
-      last !== undefined &&
-      last.entries === entries &&
-      last.entry.host === host &&
-      last.entry.format === format
-    )
-      return last.entry;
+    const last = this.lastEntry;
+    if (last !== undefined && this.lastEntries === entries && last.host === host && last.format === format)
+      return last;
     let key = `${host}\u0000${format}`;
     let entry = entries.get(key);
     if (!entry && entries.size >= this.config.max_keys) {
@@ -255,7 +252,8 @@ export class CoverageReportProcessor extends BaseProcessor<CoverageReportState> 
       };
       entries.set(key, entry);
     }
-    this.last = { entries, entry };
+    this.lastEntries = entries;
+    this.lastEntry = entry;
     return entry;
   }
 
