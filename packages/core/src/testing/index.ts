@@ -20,4 +20,4 @@ export {
 } from './conservation.ts';
 export type { RecordsLostWatch } from './conservation.ts';
 export { settledMemoryUsage } from './memory.ts';
-export { hasFastProperties, runNativesChild } from '@egressguard/schema/testing';
+export { hasFastProperties, runNativesChild, runScriptChild } from '@egressguard/schema/testing';

@@ -3,7 +3,7 @@
  * child script with {@link runNativesChild}; the child calls {@link hasFastProperties} and prints its findings as
  * one JSON line.
  */
-import { execFileSync } from 'node:child_process';
+import { runScriptChild } from './child.ts';
 
 /**
  * Whether V8 holds `object` with fast properties rather than as a hash dictionary. Only in a process started with
@@ -25,16 +25,5 @@ let nativeHasFastProperties = (object: object): boolean => {
 
 /** Runs the TypeScript script `path` with `--allow-natives-syntax` and returns the JSON it prints. */
 export function runNativesChild<T>(path: string): T {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--allow-natives-syntax',
-      '--experimental-strip-types',
-      '--disable-warning=ExperimentalWarning',
-      '--conditions=egressguard-source',
-      path,
-    ],
-    { encoding: 'utf8' },
-  );
-  return JSON.parse(out) as T;
+  return runScriptChild<T>(path, ['--allow-natives-syntax']);
 }
