@@ -7,20 +7,16 @@
 import type { HeapProfiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
 
-import { FrameSums } from './cpu-profile.ts';
+import { FrameSums, type FrameEntry } from './cpu-profile.ts';
 
-/** Sampled allocation by function and by package: `bytes` estimated in all, each entry's share of it. */
+/**
+ * Sampled allocation by function and by package: `bytes` estimated in all, each entry's bytes and share of them; per
+ * record when {@link AllocationSampler.sites} was given the records.
+ */
 export interface AllocationSites {
   readonly bytes: number;
-  readonly byPackage: readonly AllocationSite[];
-  readonly byFunction: readonly AllocationSite[];
-}
-
-/** One function's or package's estimated bytes and their share of the sampled total. */
-export interface AllocationSite {
-  readonly name: string;
-  readonly bytes: number;
-  readonly share: number;
+  readonly byPackage: readonly FrameEntry<'bytes'>[];
+  readonly byFunction: readonly FrameEntry<'bytes'>[];
 }
 
 /** Samples allocation while {@link start} and {@link stop} bracket code; one profiler session per sampler. */
@@ -51,12 +47,9 @@ export class AllocationSampler {
     this.add(profile.head);
   }
 
-  /** The sums so far, the `top` largest of each. */
-  sites(top = 15): AllocationSites {
-    const { byPackage, byFunction } = this.sums.largest(top);
-    const inBytes = (list: typeof byPackage): AllocationSite[] =>
-      list.map(({ name, amount, share }) => ({ name, bytes: amount, share }));
-    return { bytes: this.sums.total, byPackage: inBytes(byPackage), byFunction: inBytes(byFunction) };
+  /** The sums so far, the `top` largest of each, divided by `records` (the records the sampled code handled). */
+  sites(top = 15, records = 1): AllocationSites {
+    return { bytes: this.sums.total / records, ...this.sums.largest(top, 'bytes', records) };
   }
 
   /** Ends the profiler session. */

@@ -213,14 +213,7 @@ async function allocationSites(): Promise<AllocationSites> {
     await sampler.stop();
   }
   sampler.close();
-  const sites = sampler.sites(20);
-  const perRecord = (list: AllocationSites['byFunction']) =>
-    list.map((e) => ({ ...e, bytes: e.bytes / records }));
-  return {
-    bytes: sites.bytes / records,
-    byPackage: perRecord(sites.byPackage),
-    byFunction: perRecord(sites.byFunction),
-  };
+  return sampler.sites(20, records);
 }
 const sites = process.env['BENCH_ALLOC_SITES'] === '1' ? await allocationSites() : undefined;
 

@@ -21,12 +21,16 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-/** Self time of one package or function. */
-export interface ProfileEntry {
-  readonly name: string;
-  readonly ms: number;
+/**
+ * One package's or function's summed amount, under the name of its unit (`ms`, `bytes`), and its share of the
+ * total.
+ */
+export type FrameEntry<Unit extends string> = { readonly name: string } & { readonly [K in Unit]: number } & {
   readonly share: number;
-}
+};
+
+/** Self time of one package or function. */
+export type ProfileEntry = FrameEntry<'ms'>;
 
 /** What a profile says: total sampled time, and self time by package and by function, largest first. */
 export interface ProfileSummary {
@@ -61,13 +65,6 @@ function functionOf(frame: ProfileNode['callFrame']): string {
   return `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
 }
 
-/** One package's or function's summed amount (time, bytes) and its share of the total. */
-export interface FrameSum {
-  readonly name: string;
-  readonly amount: number;
-  readonly share: number;
-}
-
 /** Amounts of sampled frames (self time, bytes allocated) summed by where the frame's code lives and by function. */
 export class FrameSums {
   total = 0;
@@ -83,13 +80,27 @@ export class FrameSums {
     this.functions.set(fn, (this.functions.get(fn) ?? 0) + amount);
   }
 
-  /** The `top` largest packages and functions, largest first. */
-  largest(top: number): { readonly byPackage: FrameSum[]; readonly byFunction: FrameSum[] } {
-    const entries = (m: Map<string, number>): FrameSum[] =>
+  /**
+   * The `top` largest packages and functions, largest first, each amount divided by `divisor` and named `unit`
+   * (self time in µs as `ms` divided by 1,000, say).
+   */
+  largest<Unit extends string>(
+    top: number,
+    unit: Unit,
+    divisor = 1,
+  ): { readonly byPackage: FrameEntry<Unit>[]; readonly byFunction: FrameEntry<Unit>[] } {
+    const entries = (m: Map<string, number>) =>
       [...m]
         .sort((a, b) => b[1] - a[1])
         .slice(0, top)
-        .map(([name, amount]) => ({ name, amount, share: this.total > 0 ? amount / this.total : 0 }));
+        .map(
+          ([name, amount]) =>
+            ({
+              name,
+              [unit]: amount / divisor,
+              share: this.total > 0 ? amount / this.total : 0,
+            }) as FrameEntry<Unit>,
+        );
     return { byPackage: entries(this.packages), byFunction: entries(this.functions) };
   }
 }
@@ -103,10 +114,7 @@ export function summariseCpuProfile(file: string, top = 15): ProfileSummary {
     const frame = frames.get(profile.samples[i]);
     if (frame) sums.add(frame, profile.timeDeltas[i] ?? 0);
   }
-  const { byPackage, byFunction } = sums.largest(top);
-  const inMs = (list: FrameSum[]): ProfileEntry[] =>
-    list.map(({ name, amount, share }) => ({ name, ms: amount / 1000, share }));
-  return { totalMs: sums.total / 1000, byPackage: inMs(byPackage), byFunction: inMs(byFunction) };
+  return { totalMs: sums.total / 1000, ...sums.largest(top, 'ms', 1000) };
 }
 
 if (import.meta.main) {
