@@ -74,7 +74,7 @@ const OUTCOME_CODES: readonly OutcomeValue[] = [
 export const EMPTY_LOG_REF = 0;
 
 /** A flow's log reference: the index of its last entry and how many it has. */
-export function logRef(last: number, count: number): number {
+function logRef(last: number, count: number): number {
   return last * COUNT_SPAN + count;
 }
 
@@ -99,6 +99,12 @@ export class ConnectionLog {
   /** The full blocks after the first, once there are more entries. */
   private rest: number[][] | undefined = undefined;
   private size = 0;
+  private readonly maxEntries: number;
+
+  /** `maxEntries`: the most entries it holds (tests give a small bound; see {@link MAX_ENTRIES}). */
+  constructor(maxEntries = MAX_ENTRIES) {
+    this.maxEntries = maxEntries;
+  }
 
   /** Entries held, those of flows that moved to their aggregates included. */
   get entries(): number {
@@ -113,7 +119,7 @@ export class ConnectionLog {
   append(ref: number, f: ConnectionFacts): number {
     const count = loggedCount(ref);
     const index = this.size;
-    if (count >= MAX_LOGGED_CONNECTIONS || index >= MAX_ENTRIES || !fitsLog(f)) return -1;
+    if (count >= MAX_LOGGED_CONNECTIONS || index >= this.maxEntries || !fitsLog(f)) return -1;
     const flags =
       OUTCOME_CODES.indexOf(f.outcome) +
       (f.http === 'real' ? REAL_HTTP : 0) +

@@ -184,6 +184,25 @@ void describe('Flow', () => {
     }
   });
 
+  void it("moves to a full aggregate, the same one, when its group's log is full", () => {
+    const rnd = seeded(9);
+    const bounds = BOUNDS[0];
+    const full: WindowGroup = { ...group, flows: new Map(), log: new ConnectionLog(10) };
+    const flows = ['/usr/bin/curl', '/usr/bin/wget', '/opt/agent/bin/agent'].map((id) => {
+      const flow = new Flow(id, full, resource, { name: 'test' }, {});
+      return { flow, direct: new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`)) };
+    });
+    for (let i = 0; i < 30; i++) {
+      const { flow, direct } = flows[i % flows.length];
+      const f = randomFacts(rnd, true);
+      direct.add(f);
+      flow.add(f, bounds);
+      assert.equal(flow.connections, Math.floor(i / flows.length) + 1);
+    }
+    assert.equal(full.log.entries, 10, 'the log took connections up to its bound, and no more');
+    for (const { flow, direct } of flows) assert.deepEqual(flow.aggregateJSON(bounds), direct.toJSON());
+  });
+
   void it('writes its key as JSON from its host and identity, or holds the JSON text as its id', () => {
     assert.equal(
       new Flow('/usr/bin/curl', group, resource, { name: 'test' }, {}).key,
