@@ -187,9 +187,10 @@ export const httpFlowAggregatorSchema = z.strictObject({
         .number()
         .int()
         .min(1)
+        .max(1_000_000)
         .default(40)
         .describe(
-          'Most interim updates per key and window (one per connection from min_connections on); after that the window is judged when it closes. Default: 40.',
+          'Most interim updates per key and window (one per connection from min_connections on), at most 1,000,000; after that the window is judged when it closes. Default: 40.',
         ),
     })
     .default({ enabled: false, min_connections: 5, max_per_window: 40 })

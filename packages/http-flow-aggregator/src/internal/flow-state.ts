@@ -15,7 +15,7 @@ import type { RecordAttributes, RecordResource, RecordScope } from '@egressguard
 import { ConnectionFacts } from './connection-facts.ts';
 import { EMPTY_LOG_REF, loggedCount, type ConnectionLog } from './connection-log.ts';
 import { hash32 } from './distinct-counter.ts';
-import { FlowAggregate, nextBytesKind, type FlowAggregateJSON, type FlowBounds } from './flow-aggregate.ts';
+import { FlowAggregate, type FlowAggregateJSON, type FlowBounds } from './flow-aggregate.ts';
 import { isKeyText, processKey } from './flow-key.ts';
 
 /** One key in one window: its identity, what its record carries, and its connections or their aggregate. */
@@ -26,9 +26,10 @@ export class Flow {
    */
   readonly id: string;
   readonly group: WindowGroup;
-  /** The last revision emitted, -1 before the first emission. */
-  revision = -1;
-  /** {@link interims} times two, plus one while {@link dirty}: two small facts in one field. */
+  /**
+   * One more than {@link revision} times {@link REVISION_STEP}, plus {@link interims} times two, plus one while
+   * {@link dirty}: three small facts in one field.
+   */
   private marks = 1;
   readonly resource: RecordResource;
   readonly scope: RecordScope;
@@ -38,8 +39,6 @@ export class Flow {
    * their aggregate.
    */
   private data: number | FlowAggregate = EMPTY_LOG_REF;
-  /** What the bytes kinds of the logged connections came to (as the aggregate keeps it). */
-  private logBytesKind: string | undefined = undefined;
 
   constructor(
     id: string,
@@ -69,22 +68,32 @@ export class Flow {
     return flow;
   }
 
+  /** The last revision emitted, -1 before the first emission. */
+  get revision(): number {
+    return Math.floor(this.marks / REVISION_STEP) - 1;
+  }
+
+  set revision(revision: number) {
+    this.marks = (revision + 1) * REVISION_STEP + (this.marks % REVISION_STEP);
+  }
+
   /** Changed since the last emission. */
   get dirty(): boolean {
     return this.marks % 2 === 1;
   }
 
   set dirty(dirty: boolean) {
-    this.marks = 2 * this.interims + (dirty ? 1 : 0);
+    this.marks = this.marks - (this.marks % 2) + (dirty ? 1 : 0);
   }
 
-  /** Interim updates emitted while the window was open. */
+  /** Interim updates emitted while the window was open (fewer than 2^21: `interim.max_per_window` is bounded). */
   get interims(): number {
-    return Math.floor(this.marks / 2);
+    return Math.floor((this.marks % REVISION_STEP) / 2);
   }
 
   set interims(interims: number) {
-    this.marks = 2 * interims + (this.marks % 2);
+    const marks = this.marks;
+    this.marks = marks - (marks % REVISION_STEP) + 2 * interims + (marks % 2);
   }
 
   /** The overflow flow of its group (keys past `max_keys`), not a keyed flow. */
@@ -107,10 +116,9 @@ export class Flow {
   add(f: ConnectionFacts, bounds: FlowBounds): void {
     let data = this.data;
     if (typeof data === 'number') {
-      const ref = this.group.log.append(data, f);
+      const ref = this.group.log.append(data, f, this.group.start);
       if (ref >= 0) {
         this.data = ref;
-        if (f.hasBytes) this.logBytesKind = nextBytesKind(this.logBytesKind, f.bytesKind);
         return;
       }
       this.data = data = this.replay(data, bounds);
@@ -164,13 +172,16 @@ export class Flow {
   private replay(ref: number, bounds: FlowBounds): FlowAggregate {
     // The byte sample's seed is the key's and the window's, whenever the aggregate is built.
     const agg = new FlowAggregate(bounds, hash32(`${this.key}\u0000${this.group.start}`));
-    this.group.log.replay(ref, this.logBytesKind, agg, new ConnectionFacts());
+    this.group.log.replay(ref, this.group.start, agg, new ConnectionFacts());
     return agg;
   }
 }
 
-/** A flow object: 9 fields. */
-const FLOW_BYTES = 24 + 8 * 9;
+/** A flow object: 7 fields. */
+const FLOW_BYTES = 24 + 8 * 7;
+
+/** The revision's place in a flow's marks: past twice the most interim updates a window may have. */
+const REVISION_STEP = 2 ** 22;
 
 /** Approximate bytes of a string held on its own (one byte a character, as V8 keeps Latin-1 text). */
 function stringBytes(text: string): number {

@@ -6,7 +6,7 @@
 import { EventTimeWatermark } from '@egressguard/core';
 import type { PipelineRecord } from '@egressguard/schema';
 
-import { ConnectionLog } from './connection-log.ts';
+import { ConnectionLog, LogFormat } from './connection-log.ts';
 import type { FlowBounds } from './flow-aggregate.ts';
 import { carriedAttributes, overflowKey, type KeyOptions } from './flow-key.ts';
 import { flowRecord } from './flow-record.ts';
@@ -32,9 +32,12 @@ export class HeldFlows {
   keyedFlows = 0;
   overflowFlows = 0;
   private readonly options: HeldFlowsOptions;
+  /** How its groups' connection logs write their entries. */
+  private readonly logFormat: LogFormat;
 
   constructor(options: HeldFlowsOptions) {
     this.options = options;
+    this.logFormat = new LogFormat(options.windowMs);
   }
 
   /** Forgets every host and flow. */
@@ -94,7 +97,7 @@ export class HeldFlows {
         due: hs.watermark.isDue(end),
         flows: new Map(),
         overflow: undefined,
-        log: new ConnectionLog(),
+        log: new ConnectionLog(this.logFormat),
       };
       hs.groups.set(start, group);
       hs.nextCheckMs = Math.min(hs.nextCheckMs, this.checkpoint(group));

@@ -13,6 +13,7 @@ import {
   EMPTY_LOG_REF,
   MAX_LOGGED_CONNECTIONS,
   fitsLog,
+  LogFormat,
   loggedCount,
 } from '../../src/internal/connection-log.ts';
 import { hash32 } from '../../src/internal/distinct-counter.ts';
@@ -21,6 +22,8 @@ import { Flow, type WindowGroup } from '../../src/internal/flow-state.ts';
 import { seeded } from '../stream.ts';
 
 const T = 1_764_460_800_000;
+/** The logs of ten-minute windows. */
+const format = () => new LogFormat(600_000);
 const OUTCOMES = [Outcome.COMPLETED, Outcome.FAILED, Outcome.OPEN, Outcome.UNKNOWN];
 
 /** Random connection facts; `loggable` keeps them within what a log holds. */
@@ -72,19 +75,20 @@ void describe('connection log', () => {
       for (let n = 1; n <= MAX_LOGGED_CONNECTIONS; n += n < 8 ? 1 : 7) {
         const seed = Math.floor(rnd() * 2 ** 32);
         const direct = new FlowAggregate(bounds, seed);
-        const log = new ConnectionLog();
+        const log = new ConnectionLog(format());
         let ref = EMPTY_LOG_REF;
         let kind: string | undefined;
         for (let i = 0; i < n; i++) {
           const f = randomFacts(rnd, true);
           assert.ok(fitsLog(f));
           direct.add(f);
-          ref = log.append(ref, f);
+          ref = log.append(ref, f, T);
           assert.equal(loggedCount(ref), i + 1);
           if (f.hasBytes) kind = nextBytesKind(kind, f.bytesKind);
         }
+        assert.equal(log.bytesKind(ref), kind);
         const replayed = new FlowAggregate(bounds, seed);
-        log.replay(ref, kind, replayed, new ConnectionFacts());
+        log.replay(ref, T, replayed, new ConnectionFacts());
         assert.deepEqual(replayed.toJSON(), direct.toJSON(), `${n} connections`);
         assert.deepEqual(attributesOf(replayed), attributesOf(direct), `${n} connections`);
       }
@@ -94,7 +98,7 @@ void describe('connection log', () => {
   void it('keeps the entries of many flows apart, interleaved as they came, across its blocks', () => {
     const rnd = seeded(23);
     const bounds = BOUNDS[0];
-    const log = new ConnectionLog();
+    const log = new ConnectionLog(format());
     const flows = Array.from({ length: 300 }, (_, i) => ({
       direct: new FlowAggregate(bounds, i),
       ref: EMPTY_LOG_REF,
@@ -104,7 +108,7 @@ void describe('connection log', () => {
     for (let i = 0; i < 5_000; i++) {
       const flow = flows[Math.floor(rnd() * flows.length)];
       const f = randomFacts(rnd, true);
-      const ref = log.append(flow.ref, f);
+      const ref = log.append(flow.ref, f, T);
       if (ref < 0) {
         // A flow at its most logged connections: the log refuses, as it must.
         assert.equal(loggedCount(flow.ref), MAX_LOGGED_CONNECTIONS);
@@ -116,18 +120,90 @@ void describe('connection log', () => {
     }
     assert.ok(log.entries > 2_048, `${log.entries} entries`);
     flows.forEach((flow, i) => {
+      assert.equal(log.bytesKind(flow.ref), flow.kind);
       const replayed = new FlowAggregate(bounds, i);
-      log.replay(flow.ref, flow.kind, replayed, new ConnectionFacts());
+      log.replay(flow.ref, T, replayed, new ConnectionFacts());
       assert.deepEqual(replayed.toJSON(), flow.direct.toJSON(), `flow ${i}`);
     });
   });
 
   void it('refuses a connection it cannot hold, leaving the flow as it was', () => {
-    const log = new ConnectionLog();
+    const log = new ConnectionLog(format());
     const f = randomFacts(seeded(3), true);
     f.unpackedDestination = '[::1]:443';
-    assert.equal(log.append(EMPTY_LOG_REF, f), -1);
+    assert.equal(log.append(EMPTY_LOG_REF, f, T), -1);
     assert.equal(log.entries, 0);
+  });
+
+  void it('holds a time only as a whole number of 2^-12 ms steps into its window, and gives it back to the bit', () => {
+    const rnd = seeded(17);
+    const log = new ConnectionLog(format());
+    const f = randomFacts(rnd, true);
+    let ref = EMPTY_LOG_REF;
+    const times: number[] = [];
+    // Nanosecond times as a decoder makes them from OTLP's fixed64, the first and last instants of the window.
+    for (const t of [T, T + 599_999.999999, T + 0.000001, T + 123_456.789012345]) {
+      f.timeMs = t;
+      ref = log.append(ref, f, T);
+      assert.ok(ref >= 0, `${t} logged`);
+      times.push(t);
+    }
+    const seenTimes: number[] = [];
+    const sink = {
+      add: (facts: ConnectionFacts) => seenTimes.push(facts.timeMs),
+    } as unknown as FlowAggregate;
+    log.replay(ref, T, sink, new ConnectionFacts());
+    assert.deepEqual(seenTimes, times);
+    // Ten minutes take 32 bits of steps: times before the start or 2^20 ms after it do not fit.
+    for (const t of [T - 1, T + 2 ** 20, Number.NaN]) {
+      f.timeMs = t;
+      assert.equal(log.append(ref, f, T), -1, `${t} does not fit`);
+    }
+    // Before 2004 doubles are finer than the steps: a time between two steps is refused, a whole millisecond is not.
+    const early = new ConnectionLog(format());
+    f.timeMs = 1_000.1;
+    assert.equal(early.append(EMPTY_LOG_REF, f, 1_000), -1);
+    f.timeMs = 2_000;
+    assert.equal(loggedCount(early.append(EMPTY_LOG_REF, f, 1_000)), 1);
+    assert.equal(log.entries, 4);
+  });
+
+  void it('gives a long window fewer entries: the time takes the bits of its length, the link the rest', () => {
+    assert.equal(new LogFormat(3_600_000).maxEntries, 2 ** 19 - 1);
+    assert.equal(new LogFormat(86_400_000).maxEntries, 2 ** 14 - 1);
+    // Ten minutes leave 21 bits to the link; the log reference's bound is lower.
+    assert.equal(format().maxEntries, 2 ** 20);
+    assert.equal(new LogFormat(2 ** 41).maxEntries, 0);
+  });
+
+  void it('keeps seven bytes kinds apart, and refuses an eighth', () => {
+    const log = new ConnectionLog(format());
+    const f = new ConnectionFacts();
+    f.timeMs = T;
+    f.hasBytes = true;
+    const refs: number[] = [];
+    // Six kinds of one connection each, then 'mixed': a flow whose two connections differ.
+    for (const kind of ['acked', 'wire', undefined, 'payload', 'estimated', 'tls']) {
+      f.bytesKind = kind;
+      refs.push(log.append(EMPTY_LOG_REF, f, T));
+    }
+    f.bytesKind = 'acked';
+    const mixed = log.append(refs[1], f, T);
+    assert.deepEqual(
+      [...refs, mixed].map((ref) => log.bytesKind(ref)),
+      ['acked', 'wire', '', 'payload', 'estimated', 'tls', 'mixed'],
+    );
+    f.bytesKind = 'another';
+    assert.equal(log.append(EMPTY_LOG_REF, f, T), -1, 'an eighth kind');
+    f.hasBytes = false;
+    f.bytesKind = undefined;
+    const noBytes = log.append(EMPTY_LOG_REF, f, T);
+    assert.equal(log.bytesKind(noBytes), undefined, 'no connection with bytes yet');
+    assert.equal(
+      log.bytesKind(log.append(refs[0], f, T)),
+      'acked',
+      'a connection without bytes keeps the kind',
+    );
   });
 
   void it('holds what fits its numbers, exactly: not a destination that is text, nor bytes past 2^26 sent or 2^27 received', () => {
@@ -155,7 +231,7 @@ void describe('Flow', () => {
     due: false,
     flows: new Map(),
     overflow: undefined,
-    log: new ConnectionLog(),
+    log: new ConnectionLog(format()),
   };
   const resource = { attributes: {} } as unknown as Flow['resource'];
 
@@ -187,7 +263,11 @@ void describe('Flow', () => {
   void it("moves to a full aggregate, the same one, when its group's log is full", () => {
     const rnd = seeded(9);
     const bounds = BOUNDS[0];
-    const full: WindowGroup = { ...group, flows: new Map(), log: new ConnectionLog(10) };
+    const full: WindowGroup = {
+      ...group,
+      flows: new Map(),
+      log: new ConnectionLog(new LogFormat(600_000, 10)),
+    };
     const flows = ['/usr/bin/curl', '/usr/bin/wget', '/opt/agent/bin/agent'].map((id) => {
       const flow = new Flow(id, full, resource, { name: 'test' }, {});
       return { flow, direct: new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`)) };
