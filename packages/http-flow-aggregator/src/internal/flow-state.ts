@@ -16,15 +16,15 @@ import { ConnectionFacts } from './connection-facts.ts';
 import { EMPTY_LOG_REF, loggedCount, type ConnectionLog } from './connection-log.ts';
 import { hash32 } from './distinct-counter.ts';
 import { FlowAggregate, type FlowAggregateJSON, type FlowBounds } from './flow-aggregate.ts';
-import { isKeyText, processKey } from './flow-key.ts';
+import { isKeyText, processIdentity, processKey } from './flow-key.ts';
 
-/** One key in one window: its identity, what its record carries, and its connections or their aggregate. */
+/**
+ * One key in one window: what its record carries, and its connections or their aggregate. Its name in its group (see
+ * `flowId`) is the process identity its carried attributes give when the key is host and identity alone, as it is
+ * by default; a flow of any other key is a {@link NamedFlow}, which holds its name. The host is the group's, so the
+ * key text is held by neither.
+ */
 export class Flow {
-  /**
-   * The flow's name in its group: the process identity when the key is host and identity alone, else the key's
-   * JSON text (see `flowId`). The host is the group's, so the key text is not held twice per flow.
-   */
-  readonly id: string;
   readonly group: WindowGroup;
   /**
    * One more than {@link revision} times {@link REVISION_STEP}, plus {@link interims} times two, plus one while
@@ -40,18 +40,32 @@ export class Flow {
    */
   private data: number | FlowAggregate = EMPTY_LOG_REF;
 
-  constructor(
-    id: string,
+  protected constructor(
     group: WindowGroup,
     resource: RecordResource,
     scope: RecordScope,
     carried: RecordAttributes,
   ) {
-    this.id = id;
     this.group = group;
     this.resource = resource;
     this.scope = scope;
     this.carried = carried;
+  }
+
+  /**
+   * A new flow named `id` in `group`, carrying `carried`: a flow whose name its carried attributes give, else a
+   * {@link NamedFlow}.
+   */
+  static create(
+    id: string,
+    group: WindowGroup,
+    resource: RecordResource,
+    scope: RecordScope,
+    carried: RecordAttributes,
+  ): Flow {
+    return !isKeyText(id) && processIdentity(carried) === id
+      ? new Flow(group, resource, scope, carried)
+      : new NamedFlow(id, group, resource, scope, carried);
   }
 
   /** A restored flow: its aggregate as the snapshot has it. */
@@ -63,9 +77,14 @@ export class Flow {
     carried: RecordAttributes,
     aggregate: FlowAggregate,
   ): Flow {
-    const flow = new Flow(id, group, resource, scope, carried);
+    const flow = Flow.create(id, group, resource, scope, carried);
     flow.data = aggregate;
     return flow;
+  }
+
+  /** The flow's name in its group: its process identity (see `flowId`). */
+  get id(): string {
+    return processIdentity(this.carried);
   }
 
   /** The last revision emitted, -1 before the first emission. */
@@ -147,25 +166,21 @@ export class Flow {
   }
 
   /**
-   * Approximate bytes held: this object, its aggregate, its carried attributes and its own strings (its logged
+   * Approximate bytes held: this object, its aggregate, its carried attributes and their strings (its logged
    * connections are its group's log's).
    */
   get bytes(): number {
     const data = this.data;
     let bytes = FLOW_BYTES + (typeof data === 'number' ? 0 : data.bytes);
-    let ownId = true;
     let carried = 0;
     for (const name in this.carried) {
       const value = this.carried[name];
-      if (value === this.id) ownId = false;
       // Names are the schema's constants, shared; values are the first connection's, held by this flow.
       carried++;
       if (typeof value === 'string') bytes += stringBytes(value);
     }
     // The carried dictionary holds as many attributes inside as the first flows' did (see `carriedAttributes`).
-    bytes += 24 + 8 * carried;
-    if (ownId) bytes += stringBytes(this.id);
-    return bytes;
+    return bytes + 24 + 8 * carried;
   }
 
   /** The aggregate of the logged connections: the aggregate adding them as they came would have built. */
@@ -177,8 +192,33 @@ export class Flow {
   }
 }
 
-/** A flow object: 7 fields. */
-const FLOW_BYTES = 24 + 8 * 7;
+/** A flow object: 6 fields. */
+const FLOW_BYTES = 24 + 8 * 6;
+
+/** A flow whose name is not the process identity its carried attributes give: the key's JSON text, or an overflow key. */
+class NamedFlow extends Flow {
+  private readonly name: string;
+
+  constructor(
+    name: string,
+    group: WindowGroup,
+    resource: RecordResource,
+    scope: RecordScope,
+    carried: RecordAttributes,
+  ) {
+    super(group, resource, scope, carried);
+    this.name = name;
+  }
+
+  override get id(): string {
+    return this.name;
+  }
+
+  /** As a flow's, and its name: a field and its string. */
+  override get bytes(): number {
+    return super.bytes + 8 + stringBytes(this.name);
+  }
+}
 
 /** The revision's place in a flow's marks: past twice the most interim updates a window may have. */
 const REVISION_STEP = 2 ** 22;

@@ -115,7 +115,7 @@ export class HeldFlows {
     const existing = group.flows.get(id);
     if (existing) return existing;
     if (this.keyedFlows < this.options.max_keys) {
-      const flow = new Flow(
+      const flow = Flow.create(
         id,
         group,
         record.resource,
@@ -127,7 +127,7 @@ export class HeldFlows {
       return flow;
     }
     if (!group.overflow) {
-      group.overflow = new Flow(
+      group.overflow = Flow.create(
         overflowKey(hs.name),
         group,
         record.resource,

@@ -239,7 +239,7 @@ void describe('Flow', () => {
     const rnd = seeded(5);
     for (const bounds of BOUNDS) {
       for (let run = 0; run < 40; run++) {
-        const flow = new Flow('/usr/bin/curl', group, resource, { name: 'test' }, {});
+        const flow = Flow.create('/usr/bin/curl', group, resource, { name: 'test' }, {});
         // The seed a flow's byte sample has: its key's and its window's.
         const direct = new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`));
         const n = 1 + Math.floor(rnd() * 90);
@@ -269,7 +269,7 @@ void describe('Flow', () => {
       log: new ConnectionLog(new LogFormat(600_000, 10)),
     };
     const flows = ['/usr/bin/curl', '/usr/bin/wget', '/opt/agent/bin/agent'].map((id) => {
-      const flow = new Flow(id, full, resource, { name: 'test' }, {});
+      const flow = Flow.create(id, full, resource, { name: 'test' }, {});
       return { flow, direct: new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`)) };
     });
     for (let i = 0; i < 30; i++) {
@@ -285,10 +285,10 @@ void describe('Flow', () => {
 
   void it('writes its key as JSON from its host and identity, or holds the JSON text as its id', () => {
     assert.equal(
-      new Flow('/usr/bin/curl', group, resource, { name: 'test' }, {}).key,
+      Flow.create('/usr/bin/curl', group, resource, { name: 'test' }, {}).key,
       '{"host.name":"web-1","process":"/usr/bin/curl"}',
     );
     const text = '{"host.name":"web-1","process":"/usr/bin/curl","container.id":"c0ffee"}';
-    assert.equal(new Flow(text, group, resource, { name: 'test' }, {}).key, text);
+    assert.equal(Flow.create(text, group, resource, { name: 'test' }, {}).key, text);
   });
 });
