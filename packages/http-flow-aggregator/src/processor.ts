@@ -38,7 +38,7 @@ import { ConnectionFacts, httpEvidence, markInferred } from './internal/connecti
 import type { FlowBounds } from './internal/flow-aggregate.ts';
 import { flowId, type KeyOptions } from './internal/flow-key.ts';
 import { flowRecord, interimRecord, wantsInterim } from './internal/flow-record.ts';
-import type { Flow } from './internal/flow-state.ts';
+import type { Flow, WindowGroup } from './internal/flow-state.ts';
 import { HeldFlows } from './internal/held-flows.ts';
 import { readState, writeState } from './internal/snapshot.ts';
 import { httpFlowAggregatorState, type HttpFlowAggregatorState } from './internal/state.ts';
@@ -93,7 +93,7 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
   private readonly keyOptions: KeyOptions;
   private readonly bounds: FlowBounds;
   private readonly heldFlows: HeldFlows;
-  private readonly pendingCorrections = new Set<Flow>();
+  private readonly pendingCorrections = new Map<Flow, WindowGroup>();
   /** The facts of the connection being added, overwritten by the next. */
   private readonly facts = new ConnectionFacts();
   private readonly timer: NodeJS.Timeout | undefined;
@@ -226,7 +226,8 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
     const facts = this.facts.read(record, timeMs, http, this.classifier);
     let id: string | undefined;
     let added = 0;
-    let interims: Flow[] | undefined;
+    // The groups whose flow of this connection makes an interim update (an overflow flow makes none).
+    let interims: WindowGroup[] | undefined;
     const assigner = this.assigner;
     const last = assigner.lastStart(timeMs);
     for (let k = assigner.perInstant - 1; k >= 0; k--) {
@@ -238,31 +239,33 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
         continue;
       }
       id ??= flowId(record, host, facts, this.keyOptions);
-      const flow = this.heldFlows.flowFor(hs, start, id, record);
-      flow.add(facts, this.bounds);
+      const group = this.heldFlows.group(hs, start);
+      const flow = this.heldFlows.flowFor(group, id, record);
+      flow.add(facts, this.bounds, group);
       flow.dirty = true;
-      if (flow.group.due) this.pendingCorrections.add(flow);
-      else if (wantsInterim(flow, this.config.interim)) (interims ??= []).push(flow);
+      if (group.due) this.pendingCorrections.set(flow, group);
+      else if (wantsInterim(flow, group, this.config.interim)) (interims ??= []).push(group);
       added++;
     }
     if (this.config.connections === 'drop') this.stats.drop(added > 0 ? 'aggregated' : 'too_late');
     else out.push(record);
     // After the connection: a reader of the output sees the connection, then the window it changed.
-    if (interims) for (const flow of interims) out.push(this.emitInterim(flow, timeMs));
+    if (interims)
+      for (const group of interims) out.push(this.emitInterim(group.flows.get(id!)!, group, timeMs));
   }
 
   private emitCorrections(out: PipelineRecord[]): void {
-    for (const flow of this.pendingCorrections) if (flow.dirty) out.push(this.emit(flow));
+    for (const [flow, group] of this.pendingCorrections) if (flow.dirty) out.push(this.emit(flow, group));
     this.pendingCorrections.clear();
   }
 
-  private emit(flow: Flow): PipelineRecord {
-    return flowRecord(flow, this.context.now(), this.bounds);
+  private emit(flow: Flow, group: WindowGroup): PipelineRecord {
+    return flowRecord(flow, group, this.context.now(), this.bounds);
   }
 
-  private emitInterim(flow: Flow, triggerMs: number): PipelineRecord {
+  private emitInterim(flow: Flow, group: WindowGroup, triggerMs: number): PipelineRecord {
     this.stats.count('interim_updates');
-    return interimRecord(flow, triggerMs, this.context.now(), this.bounds);
+    return interimRecord(flow, group, triggerMs, this.context.now(), this.bounds);
   }
 
   /**
@@ -331,10 +334,10 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
       host: (name) => this.heldFlows.host(name, false),
       group: (hs, start) => this.heldFlows.group(hs, start),
     });
-    for (const flow of flows) {
-      if (flow.overflow) this.heldFlows.overflowFlows++;
+    for (const { flow, group } of flows) {
+      if (group.overflow === flow) this.heldFlows.overflowFlows++;
       else this.heldFlows.keyedFlows++;
-      if (flow.group.due && flow.dirty) this.pendingCorrections.add(flow);
+      if (group.due && flow.dirty) this.pendingCorrections.set(flow, group);
     }
   }
 }

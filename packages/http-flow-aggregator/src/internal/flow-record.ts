@@ -12,29 +12,35 @@ import {
 } from '@egressguard/schema';
 
 import type { FlowBounds } from './flow-aggregate.ts';
-import type { Flow } from './flow-state.ts';
+import type { Flow, WindowGroup } from './flow-state.ts';
 
 /** Whether a connection just added to an open window's keyed flow makes an interim update of it. */
 export function wantsInterim(
   flow: Flow,
+  group: WindowGroup,
   interim: { readonly enabled: boolean; readonly min_connections: number; readonly max_per_window: number },
 ): boolean {
   return (
     interim.enabled &&
     flow.interims < interim.max_per_window &&
     flow.connections >= interim.min_connections &&
-    !flow.overflow
+    group.overflow !== flow
   );
 }
 
-/** The window record of a flow's next revision; the flow is then clean. */
-export function flowRecord(flow: Flow, nowMs: number, bounds: FlowBounds): PipelineRecord {
+/** The window record of the next revision of a flow of `group`; the flow is then clean. */
+export function flowRecord(
+  flow: Flow,
+  group: WindowGroup,
+  nowMs: number,
+  bounds: FlowBounds,
+): PipelineRecord {
   flow.revision++;
   flow.dirty = false;
-  const attributes = windowAttributes(flow);
+  const attributes = windowAttributes(flow, group);
   attributes[FlowAttr.REVISION] = flow.revision;
-  attributes[FlowAttr.OVERFLOW] = flow.overflow;
-  return httpFlow(flow, nowMs, attributes, bounds, false);
+  attributes[FlowAttr.OVERFLOW] = group.overflow === flow;
+  return httpFlow(flow, group, nowMs, attributes, bounds, false);
 }
 
 /**
@@ -44,16 +50,17 @@ export function flowRecord(flow: Flow, nowMs: number, bounds: FlowBounds): Pipel
  */
 export function interimRecord(
   flow: Flow,
+  group: WindowGroup,
   triggerMs: number,
   nowMs: number,
   bounds: FlowBounds,
 ): PipelineRecord {
   flow.interims++;
-  const attributes = windowAttributes(flow);
+  const attributes = windowAttributes(flow, group);
   attributes[FlowAttr.OVERFLOW] = false;
   attributes[FlowAttr.INTERIM] = true;
   attributes[FlowAttr.INTERIM_TRIGGER] = Math.floor(triggerMs);
-  return httpFlow(flow, nowMs, attributes, bounds, true);
+  return httpFlow(flow, group, nowMs, attributes, bounds, true);
 }
 
 /**
@@ -68,28 +75,29 @@ const newFlowAttributes = attributeDictionaryMaker(64);
  * marks and the aggregates are written into, in this order; a name written twice keeps its first place and takes the
  * last value, as spreading the parts into one object would.
  */
-function windowAttributes(flow: Flow): RecordAttributes {
+function windowAttributes(flow: Flow, group: WindowGroup): RecordAttributes {
   const attributes = newFlowAttributes(flow.carried);
-  attributes[FlowAttr.KEY] = flow.key;
-  attributes[FlowAttr.WINDOW_START] = flow.group.start;
-  attributes[FlowAttr.WINDOW_END] = flow.group.end;
+  attributes[FlowAttr.KEY] = flow.keyIn(group);
+  attributes[FlowAttr.WINDOW_START] = group.start;
+  attributes[FlowAttr.WINDOW_END] = group.end;
   return attributes;
 }
 
 /**
- * A flow record of the window, dated at its start, observed when emitted: `attributes`, then the aggregates (kept
- * built by a flow that logs its connections when `keepAggregate`, see `Flow.writeAggregates`).
+ * A flow record of the window of `group`, dated at its start, observed when emitted: `attributes`, then the
+ * aggregates (kept built by a flow that logs its connections when `keepAggregate`, see `Flow.writeAggregates`).
  */
 function httpFlow(
   flow: Flow,
+  group: WindowGroup,
   nowMs: number,
   attributes: RecordAttributes,
   bounds: FlowBounds,
   keepAggregate: boolean,
 ): PipelineRecord {
-  flow.writeAggregates(attributes, bounds, keepAggregate);
+  flow.writeAggregates(attributes, bounds, keepAggregate, group);
   return new PipelineRecord({
-    hrTime: msToHrTime(flow.group.start),
+    hrTime: msToHrTime(group.start),
     hrTimeObserved: msToHrTime(nowMs),
     eventName: EventName.HTTP_FLOW,
     attributes,

@@ -22,10 +22,10 @@ import { isKeyText, processIdentity, processKey } from './flow-key.ts';
  * One key in one window: what its record carries, and its connections or their aggregate. Its name in its group (see
  * `flowId`) is the process identity its carried attributes give when the key is host and identity alone, as it is
  * by default; a flow of any other key is a {@link NamedFlow}, which holds its name. The host is the group's, so the
- * key text is held by neither.
+ * key text is held by neither. A flow does not hold its group either: what needs the group (its log, host, window)
+ * is given it, by the code that found the flow in that group.
  */
 export class Flow {
-  readonly group: WindowGroup;
   /**
    * One more than {@link revision} times {@link REVISION_STEP}, plus {@link interims} times two, plus one while
    * {@link dirty}: three small facts in one field.
@@ -40,44 +40,31 @@ export class Flow {
    */
   private data: number | FlowAggregate = EMPTY_LOG_REF;
 
-  protected constructor(
-    group: WindowGroup,
-    resource: RecordResource,
-    scope: RecordScope,
-    carried: RecordAttributes,
-  ) {
-    this.group = group;
+  protected constructor(resource: RecordResource, scope: RecordScope, carried: RecordAttributes) {
     this.resource = resource;
     this.scope = scope;
     this.carried = carried;
   }
 
   /**
-   * A new flow named `id` in `group`, carrying `carried`: a flow whose name its carried attributes give, else a
+   * A new flow named `id`, carrying `carried`: a flow whose name its carried attributes give, else a
    * {@link NamedFlow}.
    */
-  static create(
-    id: string,
-    group: WindowGroup,
-    resource: RecordResource,
-    scope: RecordScope,
-    carried: RecordAttributes,
-  ): Flow {
+  static create(id: string, resource: RecordResource, scope: RecordScope, carried: RecordAttributes): Flow {
     return !isKeyText(id) && processIdentity(carried) === id
-      ? new Flow(group, resource, scope, carried)
-      : new NamedFlow(id, group, resource, scope, carried);
+      ? new Flow(resource, scope, carried)
+      : new NamedFlow(id, resource, scope, carried);
   }
 
   /** A restored flow: its aggregate as the snapshot has it. */
   static restored(
     id: string,
-    group: WindowGroup,
     resource: RecordResource,
     scope: RecordScope,
     carried: RecordAttributes,
     aggregate: FlowAggregate,
   ): Flow {
-    const flow = Flow.create(id, group, resource, scope, carried);
+    const flow = Flow.create(id, resource, scope, carried);
     flow.data = aggregate;
     return flow;
   }
@@ -115,14 +102,10 @@ export class Flow {
     this.marks = marks - (marks % REVISION_STEP) + 2 * interims + (marks % 2);
   }
 
-  /** The overflow flow of its group (keys past `max_keys`), not a keyed flow. */
-  get overflow(): boolean {
-    return this.group.overflow === this;
-  }
-
-  /** The key as `egressguard.flow.key` writes it: compact JSON. */
-  get key(): string {
-    return isKeyText(this.id) ? this.id : processKey(this.group.host, this.id);
+  /** The key as `egressguard.flow.key` writes it, compact JSON, of this flow of `group`. */
+  keyIn(group: WindowGroup): string {
+    const id = this.id;
+    return isKeyText(id) ? id : processKey(group.host, id);
   }
 
   /** Connections added so far. */
@@ -131,38 +114,38 @@ export class Flow {
     return typeof data === 'number' ? loggedCount(data) : data.connections;
   }
 
-  /** Adds one HTTP connection. */
-  add(f: ConnectionFacts, bounds: FlowBounds): void {
+  /** Adds one HTTP connection to this flow of `group`. */
+  add(f: ConnectionFacts, bounds: FlowBounds, group: WindowGroup): void {
     let data = this.data;
     if (typeof data === 'number') {
-      const ref = this.group.log.append(data, f, this.group.start);
+      const ref = group.log.append(data, f, group.start);
       if (ref >= 0) {
         this.data = ref;
         return;
       }
-      this.data = data = this.replay(data, bounds);
+      this.data = data = this.replay(data, bounds, group);
     }
     data.add(f);
   }
 
   /**
-   * Writes the `egressguard.flow.*` aggregate attributes into `out`. A flow still logging builds its aggregate from
-   * the log for this; with `keep`, it keeps it and logs no more: interim updates come one per connection, and
-   * building the aggregate again for each would cost more than holding it.
+   * Writes the `egressguard.flow.*` aggregate attributes of this flow of `group` into `out`. A flow still logging
+   * builds its aggregate from the log for this; with `keep`, it keeps it and logs no more: interim updates come one
+   * per connection, and building the aggregate again for each would cost more than holding it.
    */
-  writeAggregates(out: RecordAttributes, bounds: FlowBounds, keep: boolean): void {
+  writeAggregates(out: RecordAttributes, bounds: FlowBounds, keep: boolean, group: WindowGroup): void {
     let data = this.data;
     if (typeof data === 'number') {
-      data = this.replay(data, bounds);
+      data = this.replay(data, bounds, group);
       if (keep) this.data = data;
     }
     data.writeAttributes(out);
   }
 
-  /** The aggregate as the snapshot carries it. */
-  aggregateJSON(bounds: FlowBounds): FlowAggregateJSON {
+  /** The aggregate of this flow of `group` as the snapshot carries it. */
+  aggregateJSON(bounds: FlowBounds, group: WindowGroup): FlowAggregateJSON {
     const data = this.data;
-    return (typeof data === 'number' ? this.replay(data, bounds) : data).toJSON();
+    return (typeof data === 'number' ? this.replay(data, bounds, group) : data).toJSON();
   }
 
   /**
@@ -184,29 +167,23 @@ export class Flow {
   }
 
   /** The aggregate of the logged connections: the aggregate adding them as they came would have built. */
-  private replay(ref: number, bounds: FlowBounds): FlowAggregate {
+  private replay(ref: number, bounds: FlowBounds, group: WindowGroup): FlowAggregate {
     // The byte sample's seed is the key's and the window's, whenever the aggregate is built.
-    const agg = new FlowAggregate(bounds, hash32(`${this.key}\u0000${this.group.start}`));
-    this.group.log.replay(ref, this.group.start, agg, new ConnectionFacts());
+    const agg = new FlowAggregate(bounds, hash32(`${this.keyIn(group)}\u0000${group.start}`));
+    group.log.replay(ref, group.start, agg, new ConnectionFacts());
     return agg;
   }
 }
 
-/** A flow object: 6 fields. */
-const FLOW_BYTES = 24 + 8 * 6;
+/** A flow object: 5 fields. */
+const FLOW_BYTES = 24 + 8 * 5;
 
 /** A flow whose name is not the process identity its carried attributes give: the key's JSON text, or an overflow key. */
 class NamedFlow extends Flow {
   private readonly name: string;
 
-  constructor(
-    name: string,
-    group: WindowGroup,
-    resource: RecordResource,
-    scope: RecordScope,
-    carried: RecordAttributes,
-  ) {
-    super(group, resource, scope, carried);
+  constructor(name: string, resource: RecordResource, scope: RecordScope, carried: RecordAttributes) {
+    super(resource, scope, carried);
     this.name = name;
   }
 

@@ -107,17 +107,15 @@ export class HeldFlows {
   }
 
   /**
-   * The flow named `id` (see `flowId`) in the host's window starting at `start`: created, or the overflow flow past
+   * The flow named `id` (see `flowId`) in `group` (see {@link group}): created, or the overflow flow past
    * `max_keys`.
    */
-  flowFor(hs: HostState, start: number, id: string, record: PipelineRecord): Flow {
-    const group = this.group(hs, start);
+  flowFor(group: WindowGroup, id: string, record: PipelineRecord): Flow {
     const existing = group.flows.get(id);
     if (existing) return existing;
     if (this.keyedFlows < this.options.max_keys) {
       const flow = Flow.create(
         id,
-        group,
         record.resource,
         record.instrumentationScope,
         carriedAttributes(record, this.options.keyOptions),
@@ -127,17 +125,11 @@ export class HeldFlows {
       return flow;
     }
     if (!group.overflow) {
-      group.overflow = Flow.create(
-        overflowKey(hs.name),
-        group,
-        record.resource,
-        record.instrumentationScope,
-        {},
-      );
+      group.overflow = Flow.create(overflowKey(group.host), record.resource, record.instrumentationScope, {});
       this.overflowFlows++;
       this.options.report(
         'keys_overflowed',
-        `host ${hs.name}, window starting ${new Date(start).toISOString()}: max_keys (${this.options.max_keys}) reached; new keys go to the overflow flow`,
+        `host ${group.host}, window starting ${new Date(group.start).toISOString()}: max_keys (${this.options.max_keys}) reached; new keys go to the overflow flow`,
       );
     } else {
       this.options.count('keys_overflowed');
@@ -177,7 +169,7 @@ export class HeldFlows {
   emitChanged(group: WindowGroup, out: PipelineRecord[]): void {
     const bounds = this.options.bounds;
     for (const flow of group.flows.values())
-      if (flow.dirty) out.push(flowRecord(flow, this.options.now(), bounds));
-    if (group.overflow?.dirty) out.push(flowRecord(group.overflow, this.options.now(), bounds));
+      if (flow.dirty) out.push(flowRecord(flow, group, this.options.now(), bounds));
+    if (group.overflow?.dirty) out.push(flowRecord(group.overflow, group, this.options.now(), bounds));
   }
 }

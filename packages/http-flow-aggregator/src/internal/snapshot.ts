@@ -39,8 +39,8 @@ export function writeState(
         flows.push({
           host: hs.name,
           start: group.start,
-          key: flow.key,
-          overflow: flow.overflow,
+          key: flow.keyIn(group),
+          overflow: group.overflow === flow,
           revision: flow.revision,
           interims: flow.interims,
           dirty: flow.dirty,
@@ -48,7 +48,7 @@ export function writeState(
           scope: indexOf(scopes, flow.scope),
           // As every snapshot carries attributes: a 64-bit integer (bigint) as its decimal string, bytes as base64.
           carried: attributesToState(flow.carried),
-          agg: flow.aggregateJSON(bounds),
+          agg: flow.aggregateJSON(bounds, group),
         });
       }
     }
@@ -76,7 +76,7 @@ export interface RestoreTarget {
 
 /**
  * Rebuilds the hosts (through `target`) and the flows of a validated snapshot; returns the flows, each already in
- * its group. Throws, naming `owner`, on a snapshot of another window shape or a flow referring to nothing.
+ * the group returned with it. Throws, naming `owner`, on a snapshot of another window shape or a flow referring to nothing.
  */
 export function readState(
   state: HttpFlowAggregatorState,
@@ -84,7 +84,7 @@ export function readState(
   assigner: WindowAssigner,
   bounds: FlowBounds,
   target: RestoreTarget,
-): Flow[] {
+): { readonly flow: Flow; readonly group: WindowGroup }[] {
   const where = `${owner}: cannot restore snapshot`;
   if (state.windowMs !== assigner.windowMs || state.hopMs !== assigner.hopMs) {
     throw new Error(
@@ -100,7 +100,7 @@ export function readState(
     hs.lastArrivalMs = h.lastArrivalMs;
     hosts.set(h.name, hs);
   }
-  const flows: Flow[] = [];
+  const flows: { flow: Flow; group: WindowGroup }[] = [];
   for (const f of state.flows) {
     const hs = hosts.get(f.host);
     const resource = resources[f.resource];
@@ -111,13 +111,13 @@ export function readState(
     if (!isKeyText(f.key)) throw new Error(`${where}: flow ${f.key} has a key that is not a key's JSON text`);
     const group = target.group(hs, f.start);
     const id = f.overflow ? f.key : flowIdOfKey(f.key, f.host);
-    const flow = Flow.restored(id, group, resource, scope, f.carried, FlowAggregate.fromJSON(f.agg, bounds));
+    const flow = Flow.restored(id, resource, scope, f.carried, FlowAggregate.fromJSON(f.agg, bounds));
     flow.revision = f.revision;
     flow.interims = f.interims ?? 0;
     flow.dirty = f.dirty;
     if (f.overflow) group.overflow = flow;
     else group.flows.set(id, flow);
-    flows.push(flow);
+    flows.push({ flow, group });
   }
   return flows;
 }

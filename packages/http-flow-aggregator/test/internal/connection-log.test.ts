@@ -239,22 +239,22 @@ void describe('Flow', () => {
     const rnd = seeded(5);
     for (const bounds of BOUNDS) {
       for (let run = 0; run < 40; run++) {
-        const flow = Flow.create('/usr/bin/curl', group, resource, { name: 'test' }, {});
+        const flow = Flow.create('/usr/bin/curl', resource, { name: 'test' }, {});
         // The seed a flow's byte sample has: its key's and its window's.
-        const direct = new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`));
+        const direct = new FlowAggregate(bounds, hash32(`${flow.keyIn(group)}\u0000${T}`));
         const n = 1 + Math.floor(rnd() * 90);
         const interimAt = rnd() < 0.3 ? Math.floor(rnd() * n) : -1;
         for (let i = 0; i < n; i++) {
           // Now and then a connection a log cannot hold, which moves the flow to a full aggregate.
           const f = randomFacts(rnd, rnd() < 0.97);
           direct.add(f);
-          flow.add(f, bounds);
+          flow.add(f, bounds, group);
           assert.equal(flow.connections, i + 1);
-          if (i === interimAt) flow.writeAggregates({}, bounds, true);
+          if (i === interimAt) flow.writeAggregates({}, bounds, true, group);
         }
-        assert.deepEqual(flow.aggregateJSON(bounds), direct.toJSON());
+        assert.deepEqual(flow.aggregateJSON(bounds, group), direct.toJSON());
         const out: RecordAttributes = {};
-        flow.writeAggregates(out, bounds, false);
+        flow.writeAggregates(out, bounds, false, group);
         assert.deepEqual(out, attributesOf(direct));
       }
     }
@@ -269,26 +269,45 @@ void describe('Flow', () => {
       log: new ConnectionLog(new LogFormat(600_000, 10)),
     };
     const flows = ['/usr/bin/curl', '/usr/bin/wget', '/opt/agent/bin/agent'].map((id) => {
-      const flow = Flow.create(id, full, resource, { name: 'test' }, {});
-      return { flow, direct: new FlowAggregate(bounds, hash32(`${flow.key}\u0000${T}`)) };
+      const flow = Flow.create(id, resource, { name: 'test' }, {});
+      return { flow, direct: new FlowAggregate(bounds, hash32(`${flow.keyIn(full)}\u0000${T}`)) };
     });
     for (let i = 0; i < 30; i++) {
       const { flow, direct } = flows[i % flows.length];
       const f = randomFacts(rnd, true);
       direct.add(f);
-      flow.add(f, bounds);
+      flow.add(f, bounds, full);
       assert.equal(flow.connections, Math.floor(i / flows.length) + 1);
     }
     assert.equal(full.log.entries, 10, 'the log took connections up to its bound, and no more');
-    for (const { flow, direct } of flows) assert.deepEqual(flow.aggregateJSON(bounds), direct.toJSON());
+    for (const { flow, direct } of flows) assert.deepEqual(flow.aggregateJSON(bounds, full), direct.toJSON());
   });
 
   void it('writes its key as JSON from its host and identity, or holds the JSON text as its id', () => {
     assert.equal(
-      Flow.create('/usr/bin/curl', group, resource, { name: 'test' }, {}).key,
+      Flow.create('/usr/bin/curl', resource, { name: 'test' }, {}).keyIn(group),
       '{"host.name":"web-1","process":"/usr/bin/curl"}',
     );
     const text = '{"host.name":"web-1","process":"/usr/bin/curl","container.id":"c0ffee"}';
-    assert.equal(Flow.create(text, group, resource, { name: 'test' }, {}).key, text);
+    assert.equal(Flow.create(text, resource, { name: 'test' }, {}).keyIn(group), text);
+  });
+
+  void it('is named by the identity its carried attributes give, or holds its name when they give another', () => {
+    const scope = { name: 'test' };
+    const cases: [string, RecordAttributes][] = [
+      ['/usr/bin/curl', { 'process.executable.path': '/usr/bin/curl', 'process.command_line': 'curl -s' }],
+      ['curl', { 'process.executable.name': 'curl' }],
+      ['pid:4242', { 'process.pid': 4242 }],
+      ['unattributed', {}],
+    ];
+    for (const [id, carried] of cases) {
+      const named = Flow.create(id, resource, scope, carried);
+      const other = Flow.create(`${id}-other`, resource, scope, carried);
+      assert.equal(named.id, id);
+      assert.equal(other.id, `${id}-other`);
+      assert.equal(named.keyIn(group), `{"host.name":"web-1","process":${JSON.stringify(id)}}`);
+      // The one holding its name costs its field and its string more.
+      assert.ok(other.bytes > named.bytes, `${id}: ${other.bytes} > ${named.bytes}`);
+    }
   });
 });
