@@ -45,7 +45,7 @@ const EXACT_BITS = 53;
 
 /**
  * Connections a flow logs before it moves to a full aggregate. Up to here the log is the smaller of the two (a full
- * aggregate of 20 connections holds over 2 KiB, 64 logged connections 2 KiB), and building the aggregate from it
+ * aggregate of 20 connections holds over 2 KiB, 64 logged connections 1.5 KiB), and building the aggregate from it
  * when the window is emitted costs a few microseconds.
  */
 export const MAX_LOGGED_CONNECTIONS = 64;

@@ -4,7 +4,7 @@
  * snapshot code.
  *
  * A flow is the one object a key costs in a window. While it has few connections it logs them in its group's log
- * (`connection-log.ts`, 32 bytes each) and builds its aggregate from the log when it is emitted or saved; past
+ * (`connection-log.ts`, 24 bytes each) and builds its aggregate from the log when it is emitted or saved; past
  * that, at a connection the log cannot hold, or at its first interim update, it builds its {@link FlowAggregate}
  * once, replaying the log into it, and keeps it. Both ways give the same aggregate, to the bit: the log keeps every
  * fact the aggregate reads, in order.
