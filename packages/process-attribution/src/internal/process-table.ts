@@ -3,7 +3,7 @@
  * a pid the kernel hands out again never attributes a connection to the previous owner of that pid.
  */
 import type { AnyValue } from '@opentelemetry/api';
-import type { RecordAttributes } from '@egressguard/schema';
+import { attributeDictionaryMaker, type RecordAttributes } from '@egressguard/schema';
 import { entryBound } from '@egressguard/core';
 import { LRUCache } from 'lru-cache';
 
@@ -281,12 +281,18 @@ function nearestStart(
   return best;
 }
 
+/**
+ * The dictionaries of {@link processAttributesOf}: held by the table and the join buffer, a dozen attributes at most,
+ * sized by V8 to what the first held (a literal `{}` has room for four, and the rest go to an array of their own).
+ */
+const newProcessAttributes = attributeDictionaryMaker();
+
 /** The attributes a process record contributes to the table (and a table entry to a connection record). */
 export function processAttributesOf(
   attributes: Readonly<Record<string, AnyValue>>,
   keys: readonly string[],
 ): RecordAttributes {
-  const out: RecordAttributes = {};
+  const out = newProcessAttributes();
   for (const key of keys) {
     const value = attributes[key];
     if (value !== undefined && value !== null && value !== '') out[key] = value;
