@@ -8,10 +8,10 @@ import type { PipelineRecord } from '@egressguard/schema';
 import type { ContractSide, StateDefinition } from './define-processor.ts';
 import { reportError } from './errors.ts';
 
-/** How far along a component is, as the OpenTelemetry Collector labels its components. */
 /** `T` with its fields writable: an object a stage builds in place, or reuses for every record instead of making one. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** How far along a component is, as the OpenTelemetry Collector labels its components. */
 export type Stability = 'development' | 'alpha' | 'beta' | 'stable';
 
 /** What a processor is and does; drives `egressguard list`/`describe`, the docs and the conformance suite. */

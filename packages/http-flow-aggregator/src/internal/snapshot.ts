@@ -76,7 +76,8 @@ export interface RestoreTarget {
 
 /**
  * Rebuilds the hosts (through `target`) and the flows of a validated snapshot; returns the flows, each already in
- * the group returned with it. Throws, naming `owner`, on a snapshot of another window shape or a flow referring to nothing.
+ * the group returned with it. Throws, naming `owner`, on a snapshot of another window shape or a flow referring to
+ * nothing.
  */
 export function readState(
   state: HttpFlowAggregatorState,
