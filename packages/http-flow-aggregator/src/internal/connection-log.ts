@@ -100,6 +100,16 @@ export function loggedCount(ref: number): number {
   return ref % COUNT_SPAN;
 }
 
+/** The code of the bytes kind of the flow of log reference `ref` (see {@link LogFormat.kindOf}). */
+function kindCodeOf(ref: number): number {
+  return Math.floor(ref / COUNT_SPAN) % KIND_CODES;
+}
+
+/** The index of the last entry of the flow of log reference `ref` (meaningless while it has none). */
+function lastEntryOf(ref: number): number {
+  return Math.floor(ref / ENTRY_SPAN);
+}
+
 /** Whether the connection can be logged (else its flow needs a full aggregate). */
 export function fitsLog(f: ConnectionFacts): boolean {
   if (f.hasBytes && (f.sent >= SENT_LIMIT || f.received >= RECEIVED_SPAN)) return false;
@@ -186,7 +196,7 @@ export class ConnectionLog {
       startMs + steps / TIME_STEPS !== f.timeMs
     )
       return -1;
-    let kindCode = Math.floor(ref / COUNT_SPAN) % KIND_CODES;
+    let kindCode = kindCodeOf(ref);
     if (f.hasBytes) {
       const kind = format.kindOf(kindCode);
       const next = nextBytesKind(kind, f.bytesKind);
@@ -202,7 +212,7 @@ export class ConnectionLog {
     const block = this.blockFor(index);
     const at = (index & (BLOCK - 1)) * ENTRY;
     // The link is one more than the index of the flow's entry before, 0 for its first.
-    block[at] = steps * format.linkSpan + (count === 0 ? 0 : Math.floor(ref / ENTRY_SPAN) + 1);
+    block[at] = steps * format.linkSpan + (count === 0 ? 0 : lastEntryOf(ref) + 1);
     block[at + 1] = f.hasBytes ? f.sent * RECEIVED_SPAN + f.received : -1;
     block[at + 2] = f.destination < 0 ? -1 - flags : f.destination * FLAG_SPAN + flags;
     this.size = index + 1;
@@ -214,7 +224,7 @@ export class ConnectionLog {
    * `nextBytesKind` folds them: one kind, or mixed); `undefined` before the first.
    */
   bytesKind(ref: number): string | undefined {
-    return this.format.kindOf(Math.floor(ref / COUNT_SPAN) % KIND_CODES);
+    return this.format.kindOf(kindCodeOf(ref));
   }
 
   /**
@@ -225,7 +235,7 @@ export class ConnectionLog {
     const count = loggedCount(ref);
     const bytesKind = this.bytesKind(ref);
     const linkSpan = this.format.linkSpan;
-    let index = Math.floor(ref / ENTRY_SPAN);
+    let index = lastEntryOf(ref);
     for (let k = count - 1; k >= 0; k--) {
       chain[k] = index;
       index = (this.block(index)[(index & (BLOCK - 1)) * ENTRY] % linkSpan) - 1;
