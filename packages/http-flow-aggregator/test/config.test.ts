@@ -58,6 +58,11 @@ void describe('configuration', () => {
     ['unknown key option', { key: { destination: true } }, /key\.destination: unknown key/],
     ['negative lateness', { allowed_lateness_ms: -1 }, /allowed_lateness_ms/],
     ['zero max_keys', { max_keys: 0 }, /max_keys/],
+    [
+      'more interim updates a window than a flow can count',
+      { interim: { enabled: true, max_per_window: 1_000_001 } },
+      /interim\.max_per_window/,
+    ],
   ];
   for (const [name, raw, message] of rejected) {
     void it(`rejects ${name}`, () => {

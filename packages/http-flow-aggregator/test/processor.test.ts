@@ -111,6 +111,34 @@ void describe('snapshot and restore', () => {
     assert.ok((uninterrupted.counters().events.late_dropped ?? 0) > 0, 'some records were too late');
   });
 
+  void it('a flow whose key is more than host and identity is restored under that key, to the same output', async () => {
+    // Flows keyed by destination and user id hold their key text (the others are named by their carried attributes).
+    const keyed = { ...config, key: { include_destination: true, attributes: [ProcessAttr.USER_ID] } };
+    // Each run its own records: the aggregator marks those it reads.
+    const records = () =>
+      stream(3_000).map((r, i) => {
+        if (i % 3 === 0) r.attributes[ProcessAttr.USER_ID] = 1000 + (i % 2);
+        return r;
+      });
+    const uninterrupted = create(keyed);
+    const expected = [...(await run(uninterrupted, records(), 50)), ...(await uninterrupted.shutdown())];
+    const input = records();
+    const first = create(keyed);
+    const before = await run(first, input.slice(0, 1_350), 50);
+    const second = create(keyed);
+    second.restore(
+      JSON.parse(JSON.stringify(first.snapshot())) as NonNullable<ReturnType<Processor['snapshot']>>,
+    );
+    const after = [...(await run(second, input.slice(1_350), 50)), ...(await second.shutdown())];
+    assert.deepEqual(comparable([...before, ...after]), comparable(expected));
+    const keys = new Set(flowsOf(expected).map((f) => f.attributes[FlowAttr.KEY] as string));
+    assert.ok(
+      [...keys].some(
+        (k) => k.includes('"destination":"203.0.113.') && k.includes('"process.user.id":"1000"'),
+      ),
+    );
+  });
+
   void it('restores the watermark: a record too late before the snapshot is too late after it', async () => {
     const settings = {
       windowing: { type: 'tumbling', window_ms: 60_000 },

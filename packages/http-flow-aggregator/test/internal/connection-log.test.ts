@@ -283,6 +283,18 @@ void describe('Flow', () => {
     for (const { flow, direct } of flows) assert.deepEqual(flow.aggregateJSON(bounds, full), direct.toJSON());
   });
 
+  void it('keeps its revision, interim updates and changed flag apart, up to the most interim updates a window may have', () => {
+    const flow = Flow.create('/usr/bin/curl', resource, { name: 'test' }, {});
+    assert.deepEqual([flow.revision, flow.interims, flow.dirty], [-1, 0, true], 'a new flow');
+    flow.interims = 1_000_000;
+    flow.dirty = false;
+    for (let revision = 0; revision < 600; revision++) flow.revision++;
+    assert.deepEqual([flow.revision, flow.interims, flow.dirty], [599, 1_000_000, false]);
+    flow.dirty = true;
+    flow.interims--;
+    assert.deepEqual([flow.revision, flow.interims, flow.dirty], [599, 999_999, true]);
+  });
+
   void it('writes its key as JSON from its host and identity, or holds the JSON text as its id', () => {
     assert.equal(
       Flow.create('/usr/bin/curl', resource, { name: 'test' }, {}).keyIn(group),
