@@ -21,7 +21,8 @@
  * its flow moves to a full aggregate first. Event times are Unix milliseconds, which doubles space 2^-12 ms apart
  * from 2004 to 2039 and wider after, so any time a sensor gives in that span is a whole number of steps; the bits
  * the time takes are those of the window's length, and the rest are the link's, which bounds the entries of the log
- * of a long window (2^19 for an hour, 2^14 for a day; up to 17 minutes, the log reference's bound of 2^20 is lower).
+ * of a long window (2^19 − 1 for an hour, 2^14 − 1 for a day; up to 17 minutes, the log reference's bound of 2^20
+ * is lower).
  *
  * The blocks are plain arrays of numbers (V8 keeps them unboxed, 8 bytes each, behind a 48-byte header), not typed
  * arrays: a typed array and its buffer cost several hundred bytes before their first number, and an aggregator
