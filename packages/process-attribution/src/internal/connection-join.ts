@@ -5,6 +5,7 @@
  * destination and the time can be compared: that weaker match is reported as such, and when it leaves more than one
  * process in the running the join says "ambiguous" instead of picking one.
  */
+import type { Mutable } from '@egressguard/core';
 import type { RecordAttributes } from '@egressguard/schema';
 
 /** A connection record that carried a pid, reduced to what the join compares and copies. */
@@ -65,13 +66,30 @@ export class ConnectionJoinBuffer {
   private readonly options: ConnectionJoinOptions;
   private readonly byTuple = new Map<string, Set<JoinCandidate>>();
   private readonly byDestination = new Map<string, Set<JoinCandidate>>();
-  private queue: JoinCandidate[] = [];
-  private head = 0;
-  /**
-   * Candidates before this position of the queue are in the indexes. Indexing waits for the first match after an
-   * add: a fleet whose sensors all see the process never asks, and then a candidate costs one push and one shift.
+  /*
+   * The candidates, oldest first, as a ring of columns: the k-th oldest is at slot `(first + k) % capacity`. A
+   * candidate stays for `bufferMs` of event time (a minute by default), through many young-generation collections:
+   * as an object of its own (and its time, a boxed number) each would be copied by every one of them until promoted,
+   * and then be old garbage. In columns a candidate adds no object, and what it keeps (its host, address forms and
+   * process attributes) is what the join rule shares among the candidates of one process. The columns grow by
+   * doubling, up to `maxBuffered`.
    */
-  private indexed = 0;
+  private capacity = 0;
+  private first = 0;
+  private count = 0;
+  /** Four per slot: event time, pid, destination port, source port (NaN: the sensor gave none). */
+  private numbers = new Float64Array(0);
+  private hosts: (string | undefined)[] = [];
+  private destinationAddresses: (string | undefined)[] = [];
+  private sourceAddresses: (string | undefined)[] = [];
+  private attributes: (RecordAttributes | undefined)[] = [];
+  /**
+   * The oldest `indexedCount` candidates are in the indexes, as the objects at their slots here. Indexing waits for
+   * the first match after an add: a fleet whose sensors all see the process never asks, and then a candidate costs
+   * a few stores into the columns.
+   */
+  private indexedCount = 0;
+  private indexedObjects: (JoinCandidate | undefined)[] = [];
   private readonly watermarks = new Map<string, number>();
   /** Candidates pushed out by the size bound before their time was up. */
   evictions = 0;
@@ -82,7 +100,7 @@ export class ConnectionJoinBuffer {
 
   /** Candidates held. */
   get size(): number {
-    return this.queue.length - this.head;
+    return this.count;
   }
 
   /** Notes an event time of a host; candidates expire against the largest one. */
@@ -96,19 +114,84 @@ export class ConnectionJoinBuffer {
     return this.watermarks.get(host) ?? Number.NEGATIVE_INFINITY;
   }
 
-  /** Adds a candidate, evicting the oldest when the bound is reached. */
+  /** Adds a candidate, evicting the oldest when the bound is reached. The candidate object itself is not kept. */
   add(candidate: JoinCandidate): void {
-    while (this.size >= this.options.maxBuffered) {
+    while (this.count >= this.options.maxBuffered) {
       this.removeHead();
       this.evictions += 1;
     }
-    this.queue.push(candidate);
+    if (this.count === this.capacity) this.grow();
+    const s = this.slot(this.count);
+    const n = s * 4;
+    this.numbers[n] = candidate.timeMs;
+    this.numbers[n + 1] = candidate.pid;
+    this.numbers[n + 2] = candidate.destinationPort;
+    this.numbers[n + 3] = candidate.sourcePort ?? Number.NaN;
+    this.hosts[s] = candidate.host;
+    this.destinationAddresses[s] = candidate.destinationAddress;
+    this.sourceAddresses[s] = candidate.sourceAddress;
+    this.attributes[s] = candidate.attributes;
+    this.count += 1;
+  }
+
+  /** The slot of the k-th oldest candidate. */
+  private slot(k: number): number {
+    const s = this.first + k;
+    return s < this.capacity ? s : s - this.capacity;
+  }
+
+  /** Doubles the columns (up to the bound), the oldest candidate moving to slot 0. */
+  private grow(): void {
+    const capacity = Math.min(Math.max(this.capacity * 2, 256), this.options.maxBuffered);
+    const numbers = new Float64Array(capacity * 4);
+    const hosts = new Array<string | undefined>(capacity);
+    const destinationAddresses = new Array<string | undefined>(capacity);
+    const sourceAddresses = new Array<string | undefined>(capacity);
+    const attributes = new Array<RecordAttributes | undefined>(capacity);
+    const indexedObjects = new Array<JoinCandidate | undefined>(capacity);
+    for (let k = 0; k < this.count; k++) {
+      const s = this.slot(k);
+      numbers.set(this.numbers.subarray(s * 4, s * 4 + 4), k * 4);
+      hosts[k] = this.hosts[s];
+      destinationAddresses[k] = this.destinationAddresses[s];
+      sourceAddresses[k] = this.sourceAddresses[s];
+      attributes[k] = this.attributes[s];
+      indexedObjects[k] = this.indexedObjects[s];
+    }
+    this.capacity = capacity;
+    this.first = 0;
+    this.numbers = numbers;
+    this.hosts = hosts;
+    this.destinationAddresses = destinationAddresses;
+    this.sourceAddresses = sourceAddresses;
+    this.attributes = attributes;
+    this.indexedObjects = indexedObjects;
+  }
+
+  /** The candidate at a slot, as an object (for the indexes and the snapshot). */
+  private candidateAt(s: number): JoinCandidate {
+    const n = s * 4;
+    const candidate: Mutable<JoinCandidate> = {
+      host: this.hosts[s]!,
+      timeMs: this.numbers[n],
+      destinationAddress: this.destinationAddresses[s]!,
+      destinationPort: this.numbers[n + 2],
+      pid: this.numbers[n + 1],
+      attributes: this.attributes[s]!,
+    };
+    const sourceAddress = this.sourceAddresses[s];
+    if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
+    const sourcePort = this.numbers[n + 3];
+    if (!Number.isNaN(sourcePort)) candidate.sourcePort = sourcePort;
+    return candidate;
   }
 
   /** Puts the candidates added since the last match into the indexes. */
   private index(): void {
-    for (let i = Math.max(this.indexed, this.head); i < this.queue.length; i++) {
-      const candidate = this.queue[i];
+    for (let k = this.indexedCount; k < this.count; k++) {
+      const s = this.slot(k);
+      const candidate = this.candidateAt(s);
+      this.indexedObjects[s] = candidate;
       if (candidate.sourceAddress !== undefined && candidate.sourcePort !== undefined) {
         addTo(
           this.byTuple,
@@ -118,16 +201,16 @@ export class ConnectionJoinBuffer {
       }
       addTo(this.byDestination, destinationKey(candidate.host, candidate), candidate);
     }
-    this.indexed = this.queue.length;
+    this.indexedCount = this.count;
   }
 
   /** Removes candidates older than the buffer time. Returns how many went. */
   expire(): number {
     let removed = 0;
-    while (this.head < this.queue.length) {
-      const c = this.queue[this.head];
-      const watermark = this.watermarks.get(c.host) ?? Number.NEGATIVE_INFINITY;
-      if (c.timeMs + this.options.bufferMs >= watermark) break;
+    while (this.count > 0) {
+      const s = this.first;
+      const watermark = this.watermarks.get(this.hosts[s]!) ?? Number.NEGATIVE_INFINITY;
+      if (this.numbers[s * 4] + this.options.bufferMs >= watermark) break;
       this.removeHead();
       removed += 1;
     }
@@ -166,16 +249,25 @@ export class ConnectionJoinBuffer {
 
   /** The buffer as plain JSON. */
   toJSON(): { candidates: JoinCandidate[]; watermarks: [string, number][] } {
-    return { candidates: this.queue.slice(this.head), watermarks: [...this.watermarks] };
+    const candidates: JoinCandidate[] = [];
+    for (let k = 0; k < this.count; k++) candidates.push(this.candidateAt(this.slot(k)));
+    return { candidates, watermarks: [...this.watermarks] };
   }
 
   /** Replaces the content with a snapshot written by {@link toJSON}. */
   restore(state: { candidates: JoinCandidate[]; watermarks: [string, number][] }): void {
     this.byTuple.clear();
     this.byDestination.clear();
-    this.queue = [];
-    this.head = 0;
-    this.indexed = 0;
+    this.capacity = 0;
+    this.first = 0;
+    this.count = 0;
+    this.numbers = new Float64Array(0);
+    this.hosts = [];
+    this.destinationAddresses = [];
+    this.sourceAddresses = [];
+    this.attributes = [];
+    this.indexedCount = 0;
+    this.indexedObjects = [];
     this.watermarks.clear();
     for (const [host, ms] of state.watermarks) this.watermarks.set(host, ms);
     for (const c of state.candidates) this.add(c);
@@ -191,23 +283,25 @@ export class ConnectionJoinBuffer {
     return `${scope}${SEP}${sourceAddress}|${sourcePort}|${d.destinationAddress}|${d.destinationPort}`;
   }
 
+  /** Removes the oldest candidate (from the indexes too, when it is in them) and lets go of what it held. */
   private removeHead(): void {
-    const c = this.queue[this.head];
-    if (!c) return;
-    const wasIndexed = this.head < this.indexed;
-    this.head += 1;
-    if (wasIndexed) {
+    if (this.count === 0) return;
+    const s = this.first;
+    if (this.indexedCount > 0) {
+      const c = this.indexedObjects[s]!;
       if (c.sourceAddress !== undefined && c.sourcePort !== undefined) {
         removeFrom(this.byTuple, this.tupleKey(c.host, c.sourceAddress, c.sourcePort, c), c);
       }
       removeFrom(this.byDestination, destinationKey(c.host, c), c);
+      this.indexedObjects[s] = undefined;
+      this.indexedCount -= 1;
     }
-    // Compact now and then so the array does not grow without bound.
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.indexed = Math.max(0, this.indexed - this.head);
-      this.head = 0;
-    }
+    this.hosts[s] = undefined;
+    this.destinationAddresses[s] = undefined;
+    this.sourceAddresses[s] = undefined;
+    this.attributes[s] = undefined;
+    this.first = s + 1 === this.capacity ? 0 : s + 1;
+    this.count -= 1;
   }
 }
 

@@ -5,7 +5,7 @@
  * yet may wait for one (`join.wait_ms` > 0).
  */
 import type { Mutable } from '@egressguard/core';
-import type { PipelineRecord } from '@egressguard/schema';
+import type { PipelineRecord, RecordAttributes } from '@egressguard/schema';
 import {
   AttributionAttr,
   AttributionMethod,
@@ -35,9 +35,16 @@ export class JoinRule implements Rule {
   private readonly join: ConnectionJoinBuffer;
   private readonly table: ProcessTable;
   private readonly waits: boolean;
-  /** The last source address {@link canonicalSource} was asked about, and its canonical form. */
-  private lastSource: string | undefined;
-  private lastSourceCanonical: string | undefined;
+  /**
+   * Canonical forms of the addresses remembered candidates had, by the text records gave (`''`: not an address).
+   * Candidates are kept for a minute of event time, and what they hold lives as long: the forms held here make the
+   * candidates of one address share a string instead of each keeping one of its record's. At most
+   * {@link MAX_SHARED} entries, then it starts again (what was shared stays shared).
+   */
+  private readonly forms = new Map<string, string>();
+  /** The process attributes of the last candidate of each process, by host and pid: shared by its next ones. */
+  private readonly processes = new Map<string, Map<number, RecordAttributes>>();
+  private processCount = 0;
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -49,10 +56,10 @@ export class JoinRule implements Rule {
   remember(record: PipelineRecord, host: string, timeMs: number, pid: number): void {
     const attrs = record.attributes;
     if (attrs[AttributionAttr.METHOD] !== undefined) return;
-    const destinationAddress = canonical(getString(attrs, NetworkAttr.DESTINATION_ADDRESS));
+    const destinationAddress = this.canonicalForm(getString(attrs, NetworkAttr.DESTINATION_ADDRESS));
     const destinationPort = getInt(attrs, NetworkAttr.DESTINATION_PORT);
     if (destinationAddress === undefined || destinationPort === undefined) return;
-    const sourceAddress = this.canonicalSource(getString(attrs, NetworkAttr.SOURCE_ADDRESS));
+    const sourceAddress = this.canonicalForm(getString(attrs, NetworkAttr.SOURCE_ADDRESS));
     const sourcePort = getInt(attrs, NetworkAttr.SOURCE_PORT);
     // Built in place rather than by spreading: the same keys in the same order (the snapshot writes them so).
     const candidate: Mutable<JoinCandidate> = {
@@ -61,24 +68,48 @@ export class JoinRule implements Rule {
       destinationAddress,
       destinationPort,
       pid,
-      attributes: processAttributesOf(attrs, PROCESS_KEYS),
+      attributes: this.processAttributes(attrs, host, pid),
     };
     if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
     if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
     this.join.add(candidate);
   }
 
-  /**
-   * The canonical form of a source address, remembering the last one: a host's connections mostly leave from the
-   * same few addresses, and the form of an address never changes.
-   */
-  private canonicalSource(address: string | undefined): string | undefined {
+  /** The canonical form of an address a candidate keeps (see {@link forms}). */
+  private canonicalForm(address: string | undefined): string | undefined {
     if (address === undefined) return undefined;
-    if (address !== this.lastSource) {
-      this.lastSource = address;
-      this.lastSourceCanonical = canonicalAddress(address);
+    let form = this.forms.get(address);
+    if (form === undefined) {
+      if (this.forms.size >= MAX_SHARED) this.forms.clear();
+      form = canonicalAddress(address) ?? '';
+      this.forms.set(address, form);
     }
-    return this.lastSourceCanonical;
+    return form === '' ? undefined : form;
+  }
+
+  /**
+   * The process attributes a candidate keeps: those of the process's last candidate when the record carries the
+   * same ones (a process makes many connections, and its candidates then share one dictionary and its strings
+   * instead of each holding its own), else a new dictionary that the next ones share. At most {@link MAX_SHARED}
+   * processes across hosts, then it starts again.
+   */
+  private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
+    let byPid = this.processes.get(host);
+    const last = byPid?.get(pid);
+    if (last !== undefined && sameProcessAttributes(attrs, last)) return last;
+    const made = processAttributesOf(attrs, PROCESS_KEYS);
+    if (last === undefined && this.processCount >= MAX_SHARED) {
+      this.processes.clear();
+      this.processCount = 0;
+      byPid = undefined;
+    }
+    if (byPid === undefined) {
+      byPid = new Map();
+      this.processes.set(host, byPid);
+    }
+    if (!byPid.has(pid)) this.processCount++;
+    byPid.set(pid, made);
+    return made;
   }
 
   attribute(q: RuleQuery, attempt: Attempt): Attribution | undefined {
@@ -121,6 +152,19 @@ export class JoinRule implements Rule {
       : ATTRIBUTION_CONFIDENCE.JOIN_DESTINATION;
     return { method: AttributionMethod.JOIN, confidence };
   }
+}
+
+/** Addresses and processes {@link JoinRule} keeps shared forms of, each. */
+const MAX_SHARED = 4096;
+
+/** Whether a record carries exactly the process attributes of a dictionary `processAttributesOf` made. */
+function sameProcessAttributes(attrs: RecordAttributes, made: RecordAttributes): boolean {
+  for (const key of PROCESS_KEYS) {
+    const value = attrs[key];
+    const kept = value === null || value === '' ? undefined : value;
+    if (kept !== made[key]) return false;
+  }
+  return true;
 }
 
 function canonical(address: string | undefined): string | undefined {

@@ -124,6 +124,69 @@ void describe('attribution rules', () => {
     );
   });
 
+  void it('join: candidates of one process share its attributes and address forms, and keep their own values', () => {
+    const buffer = new ConnectionJoinBuffer({
+      toleranceMs: 2_000,
+      bufferMs: 600_000,
+      maxBuffered: 10_000,
+      scope: 'host',
+    });
+    const rule = new JoinRule(buffer, table(), 0);
+    const connect = (pid: number, ms: number, command: string, address = '::ffff:198.51.100.20') => {
+      const attributes = {
+        [NetworkAttr.DESTINATION_ADDRESS]: address,
+        [NetworkAttr.DESTINATION_PORT]: 443,
+        // Each record its own string, as a decoder makes them.
+        [NetworkAttr.SOURCE_ADDRESS]: ['10.0.0.5'].join(''),
+        [NetworkAttr.SOURCE_PORT]: 40_000 + ms,
+        [ProcessAttr.PID]: pid,
+        [ProcessAttr.EXECUTABLE_PATH]: ['/usr/bin/', 'curl'].join(''),
+        [ProcessAttr.COMMAND_LINE]: command,
+        [ProcessAttr.OWNER]: '',
+      };
+      rule.remember(makeConnection(attributes, { timeMs: T0 + ms, host: HOST }), HOST, T0 + ms, pid);
+    };
+    connect(42, 1, 'curl -s a');
+    connect(42, 2, 'curl -s a');
+    connect(42, 3, 'curl -s b', '198.51.100.21');
+    connect(43, 4, 'curl -s a');
+    // More processes than the rule keeps shared forms of: it starts again, and values stay each one's own.
+    for (let pid = 1_000; pid < 6_000; pid++)
+      connect(pid, 5, `worker ${pid}`, `198.51.${pid % 256}.${pid >> 8}`);
+    connect(42, 6, 'curl -s b', '198.51.100.21');
+    const c = buffer.toJSON().candidates;
+    assert.equal(c.length, 5_005);
+    assert.equal(c[0].attributes, c[1].attributes, 'one dictionary for the same process attributes');
+    assert.deepEqual(c[0].attributes, {
+      [ProcessAttr.PID]: 42,
+      [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl',
+      [ProcessAttr.COMMAND_LINE]: 'curl -s a',
+    });
+    assert.notEqual(c[1].attributes, c[2].attributes, 'another command line: a dictionary of its own');
+    assert.equal(c[2].attributes[ProcessAttr.COMMAND_LINE], 'curl -s b');
+    assert.notEqual(c[0].attributes, c[3].attributes, 'another pid');
+    assert.equal(c[3].attributes[ProcessAttr.PID], 43);
+    assert.deepEqual(
+      c.slice(4, 5_004).map((x) => [x.pid, x.attributes[ProcessAttr.COMMAND_LINE], x.destinationAddress]),
+      Array.from({ length: 5_000 }, (_, i) => [
+        1_000 + i,
+        `worker ${1_000 + i}`,
+        `198.51.${(1_000 + i) % 256}.${(1_000 + i) >> 8}`,
+      ]),
+    );
+    assert.deepEqual(
+      c[5_004].attributes,
+      c[2].attributes,
+      'the same values after the shared forms started again',
+    );
+    assert.deepEqual(
+      c.map((x) => x.destinationAddress).slice(0, 4),
+      ['198.51.100.20', '198.51.100.20', '198.51.100.21', '198.51.100.20'],
+      'canonical forms',
+    );
+    assert.equal(c[0].sourceAddress, '10.0.0.5');
+  });
+
   void it('event: a record naming its process is attributed at once, or waits for the exec of a bare comm', () => {
     const rule = new EventRule(table(), undefined, 1_000, true);
     const named = query({ [ProcessAttr.PID]: 42, [ProcessAttr.EXECUTABLE_NAME]: 'curl' }, 5_000);
