@@ -36,14 +36,14 @@ export class JoinRule implements Rule {
   private readonly table: ProcessTable;
   private readonly waits: boolean;
   /**
-   * Canonical forms of the addresses remembered candidates had, by the text records gave (`''`: not an address).
-   * Candidates are kept for a minute of event time, and what they hold lives as long: the forms held here make the
-   * candidates of one address share a string instead of each keeping one of its record's. At most
-   * {@link MAX_SHARED} entries, then it starts again (what was shared stays shared).
+   * Candidates are kept for a minute of event time, and what they hold lives as long: what is kept here lets the
+   * candidates of one process share its attributes and the canonical forms of its addresses, instead of each keeping
+   * its record's own. Canonical forms by the text records gave (`''`: not an address), and the last candidate's of
+   * each process, by host and pid; at most {@link MAX_SHARED} of each, then it starts again (what was shared stays
+   * shared).
    */
   private readonly forms = new Map<string, string>();
-  /** The process attributes of the last candidate of each process, by host and pid: shared by its next ones. */
-  private readonly processes = new Map<string, Map<number, RecordAttributes>>();
+  private readonly processes = new Map<string, Map<number, LastCandidate>>();
   private processCount = 0;
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
@@ -56,10 +56,24 @@ export class JoinRule implements Rule {
   remember(record: PipelineRecord, host: string, timeMs: number, pid: number): void {
     const attrs = record.attributes;
     if (attrs[AttributionAttr.METHOD] !== undefined) return;
-    const destinationAddress = this.canonicalForm(getString(attrs, NetworkAttr.DESTINATION_ADDRESS));
+    const destinationText = getString(attrs, NetworkAttr.DESTINATION_ADDRESS);
     const destinationPort = getInt(attrs, NetworkAttr.DESTINATION_PORT);
-    if (destinationAddress === undefined || destinationPort === undefined) return;
-    const sourceAddress = this.canonicalForm(getString(attrs, NetworkAttr.SOURCE_ADDRESS));
+    if (destinationText === undefined || destinationPort === undefined) return;
+    const last = this.lastCandidate(host, pid);
+    // A process mostly connects to the address of its last connection, from the same local address.
+    if (destinationText !== last.destinationText) {
+      last.destinationText = destinationText;
+      last.destination = this.canonicalForm(destinationText);
+    }
+    const destinationAddress = last.destination;
+    if (destinationAddress === undefined) return;
+    const sourceText = getString(attrs, NetworkAttr.SOURCE_ADDRESS);
+    if (sourceText !== last.sourceText) {
+      last.sourceText = sourceText;
+      last.source = sourceText === undefined ? undefined : this.canonicalForm(sourceText);
+    }
+    if (last.attributes === undefined || !sameProcessAttributes(attrs, last.attributes))
+      last.attributes = processAttributesOf(attrs, PROCESS_KEYS);
     const sourcePort = getInt(attrs, NetworkAttr.SOURCE_PORT);
     // Built in place rather than by spreading: the same keys in the same order (the snapshot writes them so).
     const candidate: Mutable<JoinCandidate> = {
@@ -68,16 +82,15 @@ export class JoinRule implements Rule {
       destinationAddress,
       destinationPort,
       pid,
-      attributes: this.processAttributes(attrs, host, pid),
+      attributes: last.attributes,
     };
-    if (sourceAddress !== undefined) candidate.sourceAddress = sourceAddress;
+    if (last.source !== undefined) candidate.sourceAddress = last.source;
     if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
     this.join.add(candidate);
   }
 
   /** The canonical form of an address a candidate keeps (see {@link forms}). */
-  private canonicalForm(address: string | undefined): string | undefined {
-    if (address === undefined) return undefined;
+  private canonicalForm(address: string): string | undefined {
     let form = this.forms.get(address);
     if (form === undefined) {
       if (this.forms.size >= MAX_SHARED) this.forms.clear();
@@ -87,18 +100,12 @@ export class JoinRule implements Rule {
     return form === '' ? undefined : form;
   }
 
-  /**
-   * The process attributes a candidate keeps: those of the process's last candidate when the record carries the
-   * same ones (a process makes many connections, and its candidates then share one dictionary and its strings
-   * instead of each holding its own), else a new dictionary that the next ones share. At most {@link MAX_SHARED}
-   * processes across hosts, then it starts again.
-   */
-  private processAttributes(attrs: RecordAttributes, host: string, pid: number): RecordAttributes {
+  /** What the last candidate of a process kept (see {@link processes}), made empty for a process not kept. */
+  private lastCandidate(host: string, pid: number): LastCandidate {
     let byPid = this.processes.get(host);
     const last = byPid?.get(pid);
-    if (last !== undefined && sameProcessAttributes(attrs, last)) return last;
-    const made = processAttributesOf(attrs, PROCESS_KEYS);
-    if (last === undefined && this.processCount >= MAX_SHARED) {
+    if (last !== undefined) return last;
+    if (this.processCount >= MAX_SHARED) {
       this.processes.clear();
       this.processCount = 0;
       byPid = undefined;
@@ -107,8 +114,15 @@ export class JoinRule implements Rule {
       byPid = new Map();
       this.processes.set(host, byPid);
     }
-    if (!byPid.has(pid)) this.processCount++;
+    const made: LastCandidate = {
+      attributes: undefined,
+      destinationText: undefined,
+      destination: undefined,
+      sourceText: undefined,
+      source: undefined,
+    };
     byPid.set(pid, made);
+    this.processCount++;
     return made;
   }
 
@@ -157,14 +171,39 @@ export class JoinRule implements Rule {
 /** Addresses and processes {@link JoinRule} keeps shared forms of, each. */
 const MAX_SHARED = 4096;
 
-/** Whether a record carries exactly the process attributes of a dictionary `processAttributesOf` made. */
+/** What the last candidate of a process kept: its attributes, and its addresses as records gave them and canonical. */
+interface LastCandidate {
+  attributes: RecordAttributes | undefined;
+  destinationText: string | undefined;
+  destination: string | undefined;
+  sourceText: string | undefined;
+  source: string | undefined;
+}
+
+/**
+ * Whether a record carries exactly the process attributes of a dictionary `processAttributesOf` made: every name of
+ * `PROCESS_KEYS`, spelled out (a loop over the list reads each attribute by a computed key, a third slower here, for
+ * every connection); a test checks each name of the list against it.
+ */
 function sameProcessAttributes(attrs: RecordAttributes, made: RecordAttributes): boolean {
-  for (const key of PROCESS_KEYS) {
-    const value = attrs[key];
-    const kept = value === null || value === '' ? undefined : value;
-    if (kept !== made[key]) return false;
-  }
-  return true;
+  return (
+    kept(attrs[ProcessAttr.PID]) === made[ProcessAttr.PID] &&
+    kept(attrs[ProcessAttr.PARENT_PID]) === made[ProcessAttr.PARENT_PID] &&
+    kept(attrs[ProcessAttr.EXECUTABLE_PATH]) === made[ProcessAttr.EXECUTABLE_PATH] &&
+    kept(attrs[ProcessAttr.EXECUTABLE_NAME]) === made[ProcessAttr.EXECUTABLE_NAME] &&
+    kept(attrs[ProcessAttr.COMMAND_LINE]) === made[ProcessAttr.COMMAND_LINE] &&
+    kept(attrs[ProcessAttr.OWNER]) === made[ProcessAttr.OWNER] &&
+    kept(attrs[ProcessAttr.USER_ID]) === made[ProcessAttr.USER_ID] &&
+    kept(attrs[ProcessAttr.CREATION_TIME]) === made[ProcessAttr.CREATION_TIME] &&
+    kept(attrs[ProcessAttr.CONTAINER_ID]) === made[ProcessAttr.CONTAINER_ID] &&
+    kept(attrs[ProcessAttr.EXECUTABLE_SHA256]) === made[ProcessAttr.EXECUTABLE_SHA256] &&
+    kept(attrs[ProcessAttr.EXECUTABLE_DELETED]) === made[ProcessAttr.EXECUTABLE_DELETED]
+  );
+}
+
+/** A record's value as `processAttributesOf` keeps it (an empty one is not kept). */
+function kept(value: RecordAttributes[string]): RecordAttributes[string] {
+  return value === null || value === '' ? undefined : value;
 }
 
 function canonical(address: string | undefined): string | undefined {

@@ -9,7 +9,11 @@ import { after, describe, it } from 'node:test';
 import { makeConnection } from '@egressguard/core/testing';
 import { AttributionMethod, NetworkAttr, ProcessAttr, type RecordAttributes } from '@egressguard/schema';
 
-import { ATTRIBUTION_CONFIDENCE, AttributionReason } from '../../../src/internal/attribution.ts';
+import {
+  ATTRIBUTION_CONFIDENCE,
+  AttributionReason,
+  PROCESS_KEYS,
+} from '../../../src/internal/attribution.ts';
 import { ConnectionJoinBuffer } from '../../../src/internal/connection-join.ts';
 import { ProcessTable } from '../../../src/internal/process-table.ts';
 import { ProcfsReader } from '../../../src/internal/procfs-reader.ts';
@@ -185,6 +189,52 @@ void describe('attribution rules', () => {
       'canonical forms',
     );
     assert.equal(c[0].sourceAddress, '10.0.0.5');
+  });
+
+  void it("join: a candidate shares the last one's process attributes only when every one of them is the same", () => {
+    const buffer = new ConnectionJoinBuffer({
+      toleranceMs: 2_000,
+      bufferMs: 600_000,
+      maxBuffered: 100,
+      scope: 'host',
+    });
+    const rule = new JoinRule(buffer, table(), 0);
+    const base: RecordAttributes = {
+      [ProcessAttr.PID]: 42,
+      [ProcessAttr.PARENT_PID]: 1,
+      [ProcessAttr.EXECUTABLE_PATH]: '/usr/bin/curl',
+      [ProcessAttr.EXECUTABLE_NAME]: 'curl',
+      [ProcessAttr.COMMAND_LINE]: 'curl -s a',
+      [ProcessAttr.OWNER]: 'www-data',
+      [ProcessAttr.USER_ID]: 33,
+      [ProcessAttr.CREATION_TIME]: new Date(T0).toISOString(),
+      [ProcessAttr.CONTAINER_ID]: 'c0ffee',
+      [ProcessAttr.EXECUTABLE_SHA256]: 'ab'.repeat(32),
+      [ProcessAttr.EXECUTABLE_DELETED]: false,
+    };
+    assert.deepEqual(
+      Object.keys(base).sort(),
+      [...PROCESS_KEYS].sort(),
+      'the test covers every process attribute',
+    );
+    let ms = 0;
+    const remember = (attributes: RecordAttributes) => {
+      ms++;
+      const record = makeConnection({ ...DESTINATION, ...attributes }, { timeMs: T0 + ms, host: HOST });
+      rule.remember(record, HOST, T0 + ms, 42);
+      return buffer.toJSON().candidates.at(-1)!.attributes;
+    };
+    for (const key of PROCESS_KEYS) {
+      const before = remember(base);
+      assert.equal(remember({ ...base }), before, `${key}: the same values share`);
+      const changed = typeof base[key] === 'number' ? 7 : typeof base[key] === 'boolean' ? true : 'other';
+      const after = remember({ ...base, [key]: changed });
+      assert.notEqual(after, before, `${key}: another value, another dictionary`);
+      assert.equal(after[key], changed);
+      const without = remember({ ...base, [key]: '' });
+      assert.equal(without[key], undefined, `${key}: an empty value is not kept`);
+      assert.notEqual(without, after);
+    }
   });
 
   void it('event: a record naming its process is attributed at once, or waits for the exec of a bare comm', () => {
