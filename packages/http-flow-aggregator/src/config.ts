@@ -181,7 +181,7 @@ export const httpFlowAggregatorSchema = z.strictObject({
         .min(1)
         .default(5)
         .describe(
-          'Connections a window needs before its first interim update; fewer are too few for any default rule. Default: 5.',
+          "Connections a window needs before its first interim update; an update of fewer is of no use to its consumer (the default chain sets 10, the ratio detector's least min_connections). Default: 5.",
         ),
       max_per_window: z
         .number()
