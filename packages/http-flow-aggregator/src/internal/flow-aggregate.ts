@@ -101,8 +101,13 @@ export class FlowAggregate {
   /** The sums of bytes, the counters from {@link BYTE_SUMS} on. */
   private b: number[] = COUNTER_NAMES.slice(BYTE_SUMS).map(() => 0);
   private bytesKind: string | undefined;
-  private firstSeen: number | undefined;
-  private lastSeen: number | undefined;
+  /**
+   * The first and last connection times; +/-Infinity before the first. Numbers from the start, so that V8 keeps each
+   * as a double it updates in place: a field that may hold `undefined` takes a new heap number at every update (one
+   * per connection here), which a young-generation collection copies when the flow outlives it, as flows do.
+   */
+  private firstSeen = Number.POSITIVE_INFINITY;
+  private lastSeen = Number.NEGATIVE_INFINITY;
   private destinations: DistinctCounter;
   private samples: ByteSample;
   private intervals: IntervalStats;
@@ -148,8 +153,8 @@ export class FlowAggregate {
     }
     if (f.destination >= 0) this.destinations.add(f.destination);
     else if (f.unpackedDestination !== undefined) this.destinations.add(f.unpackedDestination);
-    if (this.firstSeen === undefined || f.timeMs < this.firstSeen) this.firstSeen = f.timeMs;
-    if (this.lastSeen === undefined || f.timeMs > this.lastSeen) this.lastSeen = f.timeMs;
+    if (f.timeMs < this.firstSeen) this.firstSeen = f.timeMs;
+    if (f.timeMs > this.lastSeen) this.lastSeen = f.timeMs;
     this.intervals.add(f.timeMs);
   }
 
@@ -194,8 +199,8 @@ export class FlowAggregate {
     out[FlowAttr.DESTINATIONS] = this.destinations.count;
     out[FlowAttr.DESTINATIONS_ESTIMATED] = this.destinations.estimated;
     // The schema types these as int milliseconds; sensors date connections to the micro- or nanosecond.
-    if (this.firstSeen !== undefined) out[FlowAttr.FIRST_SEEN] = Math.floor(this.firstSeen);
-    if (this.lastSeen !== undefined) out[FlowAttr.LAST_SEEN] = Math.floor(this.lastSeen);
+    if (this.firstSeen !== Number.POSITIVE_INFINITY) out[FlowAttr.FIRST_SEEN] = Math.floor(this.firstSeen);
+    if (this.lastSeen !== Number.NEGATIVE_INFINITY) out[FlowAttr.LAST_SEEN] = Math.floor(this.lastSeen);
     const intervals = this.intervals.result();
     if (intervals.meanMs !== undefined) out[FlowAttr.INTERVAL_MEAN_MS] = intervals.meanMs;
     if (intervals.cv !== undefined) out[FlowAttr.INTERVAL_CV] = intervals.cv;
@@ -210,8 +215,8 @@ export class FlowAggregate {
     return {
       counters: this.c.concat(this.b),
       bytesKind: this.bytesKind ?? null,
-      firstSeen: this.firstSeen ?? null,
-      lastSeen: this.lastSeen ?? null,
+      firstSeen: this.firstSeen === Number.POSITIVE_INFINITY ? null : this.firstSeen,
+      lastSeen: this.lastSeen === Number.NEGATIVE_INFINITY ? null : this.lastSeen,
       destinations: this.destinations.toJSON(),
       samples: this.samples.toJSON(),
       intervals: this.intervals.toJSON(),
@@ -229,8 +234,8 @@ export class FlowAggregate {
     agg.c = json.counters.slice(0, BYTE_SUMS);
     agg.b = json.counters.slice(BYTE_SUMS);
     agg.bytesKind = json.bytesKind ?? undefined;
-    agg.firstSeen = json.firstSeen ?? undefined;
-    agg.lastSeen = json.lastSeen ?? undefined;
+    agg.firstSeen = json.firstSeen ?? Number.POSITIVE_INFINITY;
+    agg.lastSeen = json.lastSeen ?? Number.NEGATIVE_INFINITY;
     agg.destinations = DistinctCounter.fromJSON(json.destinations, bounds.maxExactDestinations);
     agg.samples = ByteSample.fromJSON(json.samples, bounds.maxByteSamples);
     agg.intervals = IntervalStats.fromJSON(json.intervals, bounds.maxStartTimes);
