@@ -72,7 +72,7 @@ export class ConnectionJoinBuffer {
    * as an object of its own (and its time, a boxed number) each would be copied by every one of them until promoted,
    * and then be old garbage. In columns a candidate adds no object, and what it keeps (its host, address forms and
    * process attributes) is what the join rule shares among the candidates of one process. The columns grow by
-   * doubling, up to `maxBuffered`.
+   * doubling, up to `maxBuffered`, and keep their size (72 bytes a slot).
    */
   private capacity = 0;
   private first = 0;
