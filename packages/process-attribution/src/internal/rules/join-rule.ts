@@ -45,6 +45,17 @@ export class JoinRule implements Rule {
   private readonly forms = new Map<string, string>();
   private readonly processes = new Map<string, Map<number, LastCandidate>>();
   private processCount = 0;
+  /** The candidate {@link remember} fills for each record; the buffer copies it into its columns. */
+  private readonly candidate: Mutable<JoinCandidate> = {
+    host: '',
+    timeMs: 0,
+    destinationAddress: '',
+    destinationPort: 0,
+    pid: 0,
+    attributes: {},
+    sourceAddress: undefined,
+    sourcePort: undefined,
+  };
 
   constructor(join: ConnectionJoinBuffer, table: ProcessTable, waitMs: number) {
     this.join = join;
@@ -75,17 +86,15 @@ export class JoinRule implements Rule {
     if (last.attributes === undefined || !sameProcessAttributes(attrs, last.attributes))
       last.attributes = processAttributesOf(attrs, PROCESS_KEYS);
     const sourcePort = getInt(attrs, NetworkAttr.SOURCE_PORT);
-    // Built in place rather than by spreading: the same keys in the same order (the snapshot writes them so).
-    const candidate: Mutable<JoinCandidate> = {
-      host,
-      timeMs,
-      destinationAddress,
-      destinationPort,
-      pid,
-      attributes: last.attributes,
-    };
-    if (last.source !== undefined) candidate.sourceAddress = last.source;
-    if (sourcePort !== undefined && sourcePort !== 0) candidate.sourcePort = sourcePort;
+    const candidate = this.candidate;
+    candidate.host = host;
+    candidate.timeMs = timeMs;
+    candidate.destinationAddress = destinationAddress;
+    candidate.destinationPort = destinationPort;
+    candidate.pid = pid;
+    candidate.attributes = last.attributes;
+    candidate.sourceAddress = last.source;
+    candidate.sourcePort = sourcePort !== 0 ? sourcePort : undefined;
     this.join.add(candidate);
   }
 
