@@ -37,8 +37,8 @@ const table = () => {
   });
   return t;
 };
-const joinBuffer = () =>
-  new ConnectionJoinBuffer({ toleranceMs: 2_000, bufferMs: 60_000, maxBuffered: 100, scope: 'host' });
+const joinBuffer = (maxBuffered = 100) =>
+  new ConnectionJoinBuffer({ toleranceMs: 2_000, bufferMs: 60_000, maxBuffered, scope: 'host' });
 
 const DESTINATION: RecordAttributes = {
   [NetworkAttr.DESTINATION_ADDRESS]: '198.51.100.20',
@@ -129,12 +129,7 @@ void describe('attribution rules', () => {
   });
 
   void it('join: candidates of one process share its attributes and address forms, and keep their own values', () => {
-    const buffer = new ConnectionJoinBuffer({
-      toleranceMs: 2_000,
-      bufferMs: 600_000,
-      maxBuffered: 10_000,
-      scope: 'host',
-    });
+    const buffer = joinBuffer(10_000);
     const rule = new JoinRule(buffer, table(), 0);
     const connect = (pid: number, ms: number, command: string, address = '::ffff:198.51.100.20') => {
       const attributes = {
@@ -192,12 +187,7 @@ void describe('attribution rules', () => {
   });
 
   void it("join: a candidate shares the last one's process attributes only when every one of them is the same", () => {
-    const buffer = new ConnectionJoinBuffer({
-      toleranceMs: 2_000,
-      bufferMs: 600_000,
-      maxBuffered: 100,
-      scope: 'host',
-    });
+    const buffer = joinBuffer();
     const rule = new JoinRule(buffer, table(), 0);
     const base: RecordAttributes = {
       [ProcessAttr.PID]: 42,
