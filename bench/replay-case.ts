@@ -1,8 +1,8 @@
 /**
  * One case of the root benchmark's replay comparison, run in its own process so that its peak memory is its own:
  *
- * - `codec`: the OTLP/JSON codec alone. Reads the file line by line exactly as the replay does (a read stream and
- *   `readline`), decodes each line with `decodeLogsJson`, encodes the records again with `encodeLogsJson` and writes
+ * - `codec`: the OTLP/JSON codec alone. Reads the file line by line exactly as the replay does (a read stream split
+ *   into lines by `boundedLines`, with the replay's default bound), decodes each line with `decodeLogsJson`, encodes the records again with `encodeLogsJson` and writes
  *   the line to `/dev/null`. No processors.
  * - `chain`: the CLI's replay (`replay()` from `@egressguard/cli`, the function behind `egressguard replay`) with the
  *   default configuration (`defaultConfigYaml`), no state directory, output to `/dev/null`: decode, the whole
@@ -16,10 +16,9 @@
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 
-import { replay } from '@egressguard/cli';
-import { setErrorHandler, type StageTiming } from '@egressguard/core';
+import { OTLP_JSON_MAX_LINE_BYTES, replay } from '@egressguard/cli';
+import { boundedLines, setErrorHandler, type StageTiming } from '@egressguard/core';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { ProcessAttr, getString, hostName } from '@egressguard/schema';
 
@@ -65,7 +64,9 @@ async function codec(): Promise<Counts> {
   const stream = createReadStream(file);
   await once(stream, 'open');
   let records = 0;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+  for await (const read of boundedLines(stream, OTLP_JSON_MAX_LINE_BYTES)) {
+    if (!('text' in read)) throw new Error(`a line of ${read.tooLongBytes} bytes is past the replay's bound`);
+    const line = read.text;
     if (line.trim() === '') continue;
     const decoded = decodeLogsJson(line);
     records += decoded.records.length;

@@ -38,7 +38,7 @@ export type {
 } from './config/components.ts';
 export { Service } from './runtime/service.ts';
 export type { BoundReceiver, ServiceOptions } from './runtime/service.ts';
-export { OTLP_JSON_FORMAT, replay } from './runtime/replay.ts';
+export { OTLP_JSON_FORMAT, OTLP_JSON_MAX_LINE_BYTES, replay } from './runtime/replay.ts';
 export type { InputProblem, ReplayOptions, ReplayProgress, ReplayResult } from './runtime/replay.ts';
 export {
   buildPipeline,

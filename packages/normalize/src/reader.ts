@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 
-import { openInputFile } from '@egressguard/core';
+import { boundedLines, openInputFile } from '@egressguard/core';
 import {
   ProvenanceAttr,
   ResourceAttr,
@@ -20,7 +20,6 @@ import {
 
 import type { ParseError, ParserOptions, SensorFormat, SensorParser } from './format.ts';
 import { SENSOR_FORMAT_LIST, getFormat, recognizeFormat } from './formats/index.ts';
-import { boundedLines } from './internal/bounded-lines.ts';
 import { JsonFramer, type FramingError } from './internal/json-framer.ts';
 import { UnreadableTally, unreadableSourceFormat } from './internal/unreadable.ts';
 

@@ -5,10 +5,10 @@
  */
 import { statSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
 import {
+  boundedLines,
   openInputFile,
   type ProcessorCounters,
   type StageBalance,
@@ -58,7 +58,18 @@ export interface ReplayOptions {
   readonly keepRecords?: number;
   /** Sensor input lines per batch handed to the chain (smaller: closer to a live feed). Default 1000. */
   readonly batchLines?: number;
+  /**
+   * Longest OTLP JSON line read, in bytes; a longer line is skipped without being held whole and counted as
+   * `line_too_long`. Default {@link OTLP_JSON_MAX_LINE_BYTES}. (Sensor lines have the sensor reader's own bound.)
+   */
+  readonly maxLineBytes?: number;
 }
+
+/**
+ * The default longest OTLP JSON input line: 64 MiB. A line is one export request; the largest request an OTLP
+ * receiver takes by default (the Collector's and egressguard's, 20 MiB of protobuf) is about 40 MiB as JSON.
+ */
+export const OTLP_JSON_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** A problem with one input line or record. */
 export interface InputProblem {
@@ -116,6 +127,9 @@ type Reject = (file: string, line: number, reason: string, detail: string, n?: n
 /** Runs the inputs through every configured pipeline and writes what leaves them. */
 export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const keep = options.keepRecords ?? 10_000;
+  const maxLineBytes = options.maxLineBytes ?? OTLP_JSON_MAX_LINE_BYTES;
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1)
+    throw new Error(`egressguard: maxLineBytes must be a positive integer, got ${String(maxLineBytes)}`);
   const rejected: Record<string, number> = {};
   const problems: InputProblem[] = [];
   const detections: PipelineRecord[] = [];
@@ -184,7 +198,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const size = sizes.get(file)!;
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
-      await readOtlpJsonLines(file, options.stdin, run, reject, report);
+      await readOtlpJsonLines(file, options.stdin, maxLineBytes, run, reject, report);
     else await readSensor(file, options.format, options.host, options.batchLines, run, reject);
     doneBefore += size;
     report(0);
@@ -235,6 +249,7 @@ function inputSize(file: string): number {
 async function readOtlpJsonLines(
   file: string,
   stdin: Readable | undefined,
+  maxLineBytes: number,
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
   report: (bytes: number) => void,
@@ -244,13 +259,22 @@ async function readOtlpJsonLines(
   const opened = file === '-' ? undefined : openInputFile(file);
   const stream = opened?.stream ?? stdin ?? process.stdin;
   if (opened) await once(opened.file, 'open');
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let n = 0;
-  for await (const read of lines) {
+  // Lines are split as bytes, each decoded once; a UTF-8 byte order mark (a file saved by a Windows editor) and the
+  // CR of CRLF line ends are removed. A line past the bound is never held whole: one hostile line of gigabytes does
+  // not end the replay, nor does the rest of the file go unread.
+  for await (const read of boundedLines(stream, maxLineBytes)) {
     n++;
-    // A file saved by a Windows editor starts with a UTF-8 byte order mark; JSON.parse would refuse the first line.
-    // (CRLF line ends need nothing: readline splits on them.)
-    const line = n === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
+    if (!('text' in read)) {
+      reject(
+        file,
+        n,
+        'line_too_long',
+        `line of ${read.tooLongBytes} bytes is longer than ${maxLineBytes} bytes (maxLineBytes): skipped`,
+      );
+      continue;
+    }
+    const line = read.text;
     if (line.trim() === '') continue;
     let decoded: ReturnType<typeof decodeLogsJson>;
     try {

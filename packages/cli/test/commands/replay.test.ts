@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { decodeLogsJson } from '@egressguard/otlp';
 import { DetectionAttr, EventName, type PipelineRecord } from '@egressguard/schema';
 
+import { OTLP_JSON_MAX_LINE_BYTES } from '../../src/index.ts';
 import { runCli } from '../support/cli.ts';
 import { connectionRequest, kv, nanos } from '../support/otlp-json.ts';
 
@@ -180,6 +181,23 @@ describe('egressguard replay', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /unreadable/, 'the first line is read despite the byte order mark');
     assert.deepEqual(decodeLines(r.stdout).map(comparable), decodeLines(INPUT.join('\n')).map(comparable));
+  });
+
+  it('skips a line longer than 64 MiB without holding it, counted as line_too_long, and reads the lines around it', async () => {
+    const input = join(dir, 'long-line.jsonl');
+    // One byte past the default bound, and no JSON: held whole, it would be read and then refused as unreadable.
+    const long = Buffer.alloc(OTLP_JSON_MAX_LINE_BYTES + 1, 0x61);
+    writeFileSync(input, Buffer.concat([Buffer.from(`${INPUT[1]}\n`), long, Buffer.from(`\n${INPUT[1]}\n`)]));
+    const r = await runCli(['replay', '-c', join(dir, 'empty.yaml'), input]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(decodeLines(r.stdout).length, 2, 'the lines before and after it are read');
+    assert.match(r.stderr, /1 unreadable \(line_too_long 1\)/);
+    assert.ok(
+      r.stderr.includes(
+        `${input}:2: line of ${OTLP_JSON_MAX_LINE_BYTES + 1} bytes is longer than ${OTLP_JSON_MAX_LINE_BYTES} bytes`,
+      ),
+      r.stderr,
+    );
   });
 
   it('reads an empty file as no records', async () => {
