@@ -12,6 +12,7 @@
 import {
   BaseProcessor,
   ConfigError,
+  noteInterimSource,
   type ProcessorContext,
   type ProcessorDescription,
   type StateSize,
@@ -265,7 +266,9 @@ export class HttpFlowAggregator extends BaseProcessor<HttpFlowAggregatorState> {
 
   private emitInterim(flow: Flow, group: WindowGroup, triggerMs: number): PipelineRecord {
     this.stats.count('interim_updates');
-    return interimRecord(flow, group, triggerMs, this.context.now(), this.bounds);
+    const record = interimRecord(flow, group, triggerMs, this.context.now(), this.bounds);
+    noteInterimSource(record, flow);
+    return record;
   }
 
   /**

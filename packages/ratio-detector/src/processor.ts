@@ -7,6 +7,7 @@
 import {
   BaseProcessor,
   ConfigError,
+  declineInterims,
   type ProcessorContext,
   type ProcessorDescription,
 } from '@egressguard/core';
@@ -160,7 +161,14 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     // An interim update of a process that does not qualify can fire nothing (its window record is judged, and
     // checked, when it closes): most updates are of such processes, so they cost no more than this.
     const qualification = qualify(record.attributes, this.config.qualify);
-    if (interim && !qualification.qualifies) return NO_DETECTIONS;
+    if (interim && !qualification.qualifies) {
+      // An allowlisted process stays so for the whole window (the allowlist matches its executable, which every
+      // update of the window carries alike): the aggregator is told to make no more updates of it that this detector
+      // would consume unjudged. Not while updates are passed on: who reads them downstream gets them all.
+      if (qualification.allowlisted && this.config.interim_flows === 'consume' && declineInterims(record))
+        this.stats.count('interim_windows_declined');
+      return NO_DETECTIONS;
+    }
     const problems = validateRecord(record, FLOW_RECORD);
     if (problems.length > 0) {
       this.report(

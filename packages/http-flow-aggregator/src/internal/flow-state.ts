@@ -102,6 +102,14 @@ export class Flow {
     this.marks = marks - (marks % REVISION_STEP) + 2 * interims + (marks % 2);
   }
 
+  /**
+   * No more interim updates of this window: its consumer said they can fire nothing (see `declineInterims` of
+   * `@egressguard/core`). The count is set past any `interim.max_per_window`, so the window makes no more.
+   */
+  declineInterims(): void {
+    this.interims = INTERIMS_DECLINED;
+  }
+
   /** The key as `egressguard.flow.key` writes it, compact JSON, of this flow of `group`. */
   keyIn(group: WindowGroup): string {
     const id = this.id;
@@ -199,6 +207,9 @@ class NamedFlow extends Flow {
 
 /** The revision's place in a flow's marks: past twice the most interim updates a window may have. */
 const REVISION_STEP = 2 ** 22;
+
+/** A declined flow's interim count: the largest the marks hold, past `interim.max_per_window`'s bound (1,000,000). */
+const INTERIMS_DECLINED = REVISION_STEP / 2 - 1;
 
 /** Approximate bytes of a string held on its own (one byte a character, as V8 keeps Latin-1 text). */
 function stringBytes(text: string): number {
