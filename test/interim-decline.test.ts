@@ -162,6 +162,27 @@ describe('interim updates declined by their consumer', () => {
     assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
   });
 
+  it('declines a window once: updates made in the same batch before the decline are consumed as before', async () => {
+    const chain = Pipeline.of([aggregator(), ...judges({ during_learning: true })]);
+    // Every request in one batch: the aggregator makes all its updates before the detector sees the first.
+    const out = [...(await chain.process(requests())), ...(await chain.shutdown())];
+    assertRecordsConserved(chain, 'one batch');
+    const counters = chain.counters();
+    assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 2 * UPDATES);
+    assert.equal(
+      counters['ratio_detector#2'].events.interim_windows_declined,
+      1,
+      'one window, declined once',
+    );
+    assert.equal(counters['ratio_detector#2'].dropped.interim_flow, 2 * UPDATES, 'every update consumed');
+    assert.deepEqual(
+      out
+        .filter((r) => r.eventName === EventName.DETECTION)
+        .map((d) => d.attributes[ProcessAttr.EXECUTABLE_PATH]),
+      [POLLER, POLLER],
+    );
+  });
+
   it('declines nothing of a process that may yet qualify, nor while updates are passed on', async () => {
     // Default qualification: nothing is judged while the baseline learns, but learning may end within the window.
     const learning = Pipeline.of([aggregator(), ...judges({})]);

@@ -39,9 +39,9 @@ export type { Lateness, WatermarkOptions } from './watermark.ts';
 export { FileStateStore } from './state-store.ts';
 export { isGzipFile, openInputFile } from './input-file.ts';
 export { boundedLines } from './bounded-lines.ts';
+export type { BoundedLine } from './bounded-lines.ts';
 export { declineInterims, noteInterimSource } from './interim-feedback.ts';
 export type { InterimSource } from './interim-feedback.ts';
-export type { BoundedLine } from './bounded-lines.ts';
 export type { InputFile } from './input-file.ts';
 export { WriteAheadLog } from './write-ahead-log.ts';
 export type {

@@ -9,9 +9,12 @@
  */
 import type { ReadonlyPipelineRecord } from '@egressguard/schema';
 
-/** What made an interim update: it stops making updates of the same key and window when declined. */
+/**
+ * What made an interim update: it stops making updates of the same key and window when declined, and says whether
+ * it was still making them (updates made before the decline reached it may be declined again).
+ */
 export interface InterimSource {
-  declineInterims(): void;
+  declineInterims(): boolean;
 }
 
 const sources = new WeakMap<ReadonlyPipelineRecord, InterimSource>();
@@ -23,11 +26,9 @@ export function noteInterimSource(record: ReadonlyPipelineRecord, source: Interi
 
 /**
  * Tells the source of `record` (an interim update) that the rest of its window's updates are of no use; `true` when
- * a source was told, `false` when the record has none (made in another process, or copied).
+ * that stopped updates still being made, `false` when they were already declined or the record has no source (made
+ * in another process, or copied).
  */
 export function declineInterims(record: ReadonlyPipelineRecord): boolean {
-  const source = sources.get(record);
-  if (source === undefined) return false;
-  source.declineInterims();
-  return true;
+  return sources.get(record)?.declineInterims() ?? false;
 }

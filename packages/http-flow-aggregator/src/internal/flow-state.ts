@@ -104,10 +104,13 @@ export class Flow {
 
   /**
    * No more interim updates of this window: its consumer said they can fire nothing (see `declineInterims` of
-   * `@egressguard/core`). The count is set past any `interim.max_per_window`, so the window makes no more.
+   * `@egressguard/core`). The count is set past any `interim.max_per_window`, so the window makes no more. `false`
+   * when it was declined already.
    */
-  declineInterims(): void {
+  declineInterims(): boolean {
+    if (this.interims === INTERIMS_DECLINED) return false;
     this.interims = INTERIMS_DECLINED;
+    return true;
   }
 
   /** The key as `egressguard.flow.key` writes it, compact JSON, of this flow of `group`. */
