@@ -8,20 +8,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Pipeline } from '@egressguard/core';
-import { makeConnection } from '@egressguard/core/testing';
 import { httpFlowAggregatorFactory } from '@egressguard/http-flow-aggregator';
 import { noveltyFilterFactory } from '@egressguard/novelty-filter';
 import { ratioDetectorFactory } from '@egressguard/ratio-detector';
 import {
-  ConnectionAttr,
   DetectionAttr,
   EventName,
-  NetworkAttr,
   NoveltyAttr,
   ProcessAttr,
   hrTimeToMs,
   type PipelineRecord,
 } from '@egressguard/schema';
+
+import { httpRequest } from './support/http-request.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -59,23 +58,6 @@ function chain(scale: number): Pipeline {
   return Pipeline.of([aggregator, novelty, detector]);
 }
 
-/** One HTTP request of a process: a short connection with a tiny answer, to an external address. */
-function request(path: string, timeMs: number): PipelineRecord {
-  return makeConnection(
-    {
-      [ProcessAttr.PID]: path.length,
-      [ProcessAttr.EXECUTABLE_PATH]: path,
-      [ProcessAttr.USER_ID]: 0,
-      [NetworkAttr.DESTINATION_ADDRESS]: '198.51.100.20',
-      [NetworkAttr.DESTINATION_PORT]: 80,
-      [ConnectionAttr.OUTCOME]: 'completed',
-      [ConnectionAttr.BYTES_SENT]: 180,
-      [ConnectionAttr.BYTES_RECEIVED]: 120,
-    },
-    { timeMs: Math.round(timeMs), host: 'web-1' },
-  );
-}
-
 /** Feeds connections in event-time order, a batch per connection, and collects what leaves the chain. */
 async function feed(pipeline: Pipeline, connections: PipelineRecord[]): Promise<PipelineRecord[]> {
   const sorted = connections.sort((a, b) => hrTimeToMs(a.hrTime) - hrTimeToMs(b.hrTime));
@@ -98,7 +80,7 @@ for (const scale of [1, 100]) {
       // From the first minute of learning to two hours after it: one request a minute, tiny answers. After
       // learning that is 10 a window, AN0145's count, from a program the baseline saw all day.
       const polls = Array.from({ length: (DAY + 2 * HOUR) / MINUTE }, (_, i) =>
-        request(POLLER, T0 + (i * MINUTE + 7_000) / scale),
+        httpRequest(POLLER, T0 + (i * MINUTE + 7_000) / scale),
       );
       const out = await feed(pipeline, polls);
       const detections = out.filter((r) => r.eventName === EventName.DETECTION);
@@ -118,15 +100,15 @@ for (const scale of [1, 100]) {
     it('the implant first seen seconds before learning ends is detected when it floods afterwards', async () => {
       const pipeline = chain(scale);
       // The baseline's learning starts with another program at T0.
-      const start = [request('/usr/bin/curl', T0 + 1_000 / scale)];
+      const start = [httpRequest('/usr/bin/curl', T0 + 1_000 / scale)];
       // Twelve requests in the last 12 seconds of learning: more sightings (connections and flows count) than
       // rare_min_count, so a rule on counts alone would call it known.
       const early = Array.from({ length: 12 }, (_, i) =>
-        request(IMPLANT, learningEnd - (12_000 - i * 1_000) / scale),
+        httpRequest(IMPLANT, learningEnd - (12_000 - i * 1_000) / scale),
       );
       // Then a flood five minutes after learning ended: 40 requests two seconds apart.
       const flood = Array.from({ length: 40 }, (_, i) =>
-        request(IMPLANT, learningEnd + (5 * MINUTE + i * 2_000) / scale),
+        httpRequest(IMPLANT, learningEnd + (5 * MINUTE + i * 2_000) / scale),
       );
       const out = await feed(pipeline, [...start, ...early, ...flood]);
       const detections = out.filter(

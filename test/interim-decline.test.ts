@@ -9,21 +9,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Pipeline } from '@egressguard/core';
-import { assertRecordsConserved, makeConnection } from '@egressguard/core/testing';
+import { assertRecordsConserved } from '@egressguard/core/testing';
 import { httpFlowAggregatorFactory } from '@egressguard/http-flow-aggregator';
 import { noveltyFilterFactory } from '@egressguard/novelty-filter';
 import { ratioDetectorFactory } from '@egressguard/ratio-detector';
 import {
-  ConnectionAttr,
   DetectionAttr,
   EventName,
   FlowAttr,
-  NetworkAttr,
   NoveltyAttr,
   ProcessAttr,
   cloneRecord,
   type PipelineRecord,
 } from '@egressguard/schema';
+
+import { httpRequest } from './support/http-request.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const UPDATER = '/opt/vendor/bin/updater';
@@ -63,28 +63,11 @@ function judges(qualify: Record<string, unknown>, interimFlows: 'consume' | 'pas
   ];
 }
 
-/** A request of `path` with a tiny answer, to an external address. */
-function request(path: string, timeMs: number): PipelineRecord {
-  return makeConnection(
-    {
-      [ProcessAttr.PID]: path.length,
-      [ProcessAttr.EXECUTABLE_PATH]: path,
-      [ProcessAttr.USER_ID]: 0,
-      [NetworkAttr.DESTINATION_ADDRESS]: '198.51.100.20',
-      [NetworkAttr.DESTINATION_PORT]: 80,
-      [ConnectionAttr.OUTCOME]: 'completed',
-      [ConnectionAttr.BYTES_SENT]: 180,
-      [ConnectionAttr.BYTES_RECEIVED]: 120,
-    },
-    { timeMs, host: 'web-1' },
-  );
-}
-
 /** Both processes, interleaved, one request each every 5 s, in one window. */
 function requests(): PipelineRecord[] {
   return Array.from({ length: CONNECTIONS }, (_, i) => [
-    request(UPDATER, T0 + i * 5_000),
-    request(POLLER, T0 + i * 5_000 + 1_000),
+    httpRequest(UPDATER, T0 + i * 5_000),
+    httpRequest(POLLER, T0 + i * 5_000 + 1_000),
   ]).flat();
 }
 
