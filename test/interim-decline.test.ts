@@ -71,13 +71,13 @@ function requests(): PipelineRecord[] {
   ]).flat();
 }
 
-/** Feeds the requests a batch each and returns what leaves; `pipeline` is flushed at the end. */
+/** Feeds the requests to `step` a batch each, then calls `flush`, and returns what left. */
 async function feed(
-  process: (batch: PipelineRecord[]) => Promise<PipelineRecord[]>,
+  step: (batch: PipelineRecord[]) => Promise<PipelineRecord[]>,
   flush: () => Promise<PipelineRecord[]>,
 ) {
   const out: PipelineRecord[] = [];
-  for (const r of requests()) out.push(...(await process([r])));
+  for (const r of requests()) out.push(...(await step([r])));
   out.push(...(await flush()));
   return out;
 }
