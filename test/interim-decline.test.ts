@@ -44,8 +44,15 @@ function aggregator() {
   );
 }
 
-/** The novelty filter and the detector; the updater is allowlisted, and `qualify` is the detector's. */
-function judges(qualify: Record<string, unknown>, interimFlows: 'consume' | 'pass' = 'consume') {
+/**
+ * The novelty filter and the detector; the updater is allowlisted, `qualify` is the detector's, `novelty` more of the
+ * filter's options.
+ */
+function judges(
+  qualify: Record<string, unknown>,
+  interimFlows: 'consume' | 'pass' = 'consume',
+  novelty: Record<string, unknown> = {},
+) {
   return [
     noveltyFilterFactory.create(
       noveltyFilterFactory.config.parse({
@@ -53,6 +60,7 @@ function judges(qualify: Record<string, unknown>, interimFlows: 'consume' | 'pas
         check_local_files: false,
         max_clock_skew_ms: 0,
         allowlist: [{ id: 'vendor-updater', paths: [UPDATER] }],
+        ...novelty,
       }),
       context('novelty_filter'),
     ),
@@ -71,15 +79,42 @@ function requests(): PipelineRecord[] {
   ]).flat();
 }
 
-/** Feeds the requests to `step` a batch each, then calls `flush`, and returns what left. */
+/** Feeds `records` (the requests by default) to `step` a batch each, then calls `flush`, and returns what left. */
 async function feed(
   step: (batch: PipelineRecord[]) => Promise<PipelineRecord[]>,
   flush: () => Promise<PipelineRecord[]>,
+  records = requests(),
 ) {
   const out: PipelineRecord[] = [];
-  for (const r of requests()) out.push(...(await step([r])));
+  for (const r of records) out.push(...(await step([r])));
   out.push(...(await flush()));
   return out;
+}
+
+/**
+ * `records` through the aggregator and the judges of `makeJudges` run apart: the updates reach the judges as copies,
+ * as they do when the stages run in different processes, so nothing can be declined. Conservation is checked on both.
+ */
+async function runApart(makeJudges: () => ReturnType<typeof judges>, records = requests()) {
+  const makes = Pipeline.of([aggregator()]);
+  const judged = Pipeline.of(makeJudges());
+  const made: PipelineRecord[] = [];
+  const out = await feed(
+    async (b) => {
+      const batch = await makes.process(b);
+      made.push(...batch);
+      return judged.process(batch.map(cloneRecord));
+    },
+    async () => {
+      const batch = await makes.shutdown();
+      made.push(...batch);
+      return [...(await judged.process(batch.map(cloneRecord))), ...(await judged.shutdown())];
+    },
+    records,
+  );
+  assertRecordsConserved(makes, 'aggregator apart');
+  assertRecordsConserved(judged, 'judges apart');
+  return { out, made, judged };
 }
 
 /** What leaves the chain, comparable between runs: event names and attributes, in order. */
@@ -123,25 +158,62 @@ describe('interim updates declined by their consumer', () => {
 
     // The same records through stages that cannot decline: the updates are copies when they reach the judges, as
     // they are when the stages run in different processes.
-    const makes = Pipeline.of([aggregator()]);
-    const judged = Pipeline.of(judges(qualify));
-    const made: PipelineRecord[] = [];
-    const apart = await feed(
-      async (b) => {
-        const records = await makes.process(b);
-        made.push(...records);
-        return judged.process(records.map(cloneRecord));
-      },
-      async () => {
-        const records = await makes.shutdown();
-        made.push(...records);
-        return [...(await judged.process(records.map(cloneRecord))), ...(await judged.shutdown())];
-      },
-    );
-    assertRecordsConserved(makes, 'aggregator apart');
-    assertRecordsConserved(judged, 'judges apart');
+    const { out: apart, made, judged } = await runApart(() => judges(qualify));
     assert.equal(updatesOf(made, UPDATER), UPDATES, 'apart, every update of the updater is made');
     assert.equal(judged.counters()['ratio_detector#1'].events.interim_windows_declined, undefined);
+    assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
+  });
+
+  it('stops an established (known) process’s updates after learning, and a new implant still fires', async () => {
+    // A baseline that learns for 5 minutes and calls an identity known after 3 sightings over 4 minutes in 3 intervals
+    // of 10 s: the poller, seen once a minute from 8 minutes before the window, is known in it; the implant is new,
+    // then rare (its 150 s of requests are too short a span to become known).
+    const novelty = {
+      learning_period_ms: 5 * 60_000,
+      rare_min_count: 3,
+      mature_span_ms: 4 * 60_000,
+      mature_interval_ms: 10_000,
+      mature_min_intervals: 3,
+    };
+    const IMPLANT = '/dev/shm/.x/implant';
+    const records = [
+      ...Array.from({ length: 6 }, (_, i) => httpRequest(POLLER, T0 - 8 * 60_000 + i * 60_000)),
+      ...requests(),
+      ...Array.from({ length: CONNECTIONS }, (_, i) => httpRequest(IMPLANT, T0 + i * 5_000 + 2_000)),
+    ].sort((a, b) => a.hrTime[0] - b.hrTime[0] || a.hrTime[1] - b.hrTime[1]);
+    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', novelty)]);
+    const out = await feed(
+      (b) => chain.process(b),
+      () => chain.shutdown(),
+      records,
+    );
+    assertRecordsConserved(chain, 'after learning');
+    const counters = chain.counters();
+    assert.equal(
+      counters['ratio_detector#2'].events.interim_windows_declined,
+      2,
+      'the updater’s and the poller’s',
+    );
+    assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + 1 + UPDATES);
+    const window = out.find(
+      (r) =>
+        r.eventName === EventName.HTTP_FLOW &&
+        r.attributes[ProcessAttr.EXECUTABLE_PATH] === POLLER &&
+        r.attributes[FlowAttr.WINDOW_START] === T0,
+    );
+    assert.equal(window?.attributes[NoveltyAttr.STATUS], 'known', 'the poller is established in the window');
+    assert.equal(window?.attributes[NoveltyAttr.LEARNING], false);
+    assert.deepEqual(
+      out
+        .filter((r) => r.eventName === EventName.DETECTION)
+        .map((d) => [d.attributes[ProcessAttr.EXECUTABLE_PATH], d.attributes[DetectionAttr.REVISION]]),
+      [
+        [IMPLANT, 0],
+        [IMPLANT, 1],
+      ],
+    );
+    const { out: apart, made } = await runApart(() => judges({}, 'consume', novelty), records);
+    assert.equal(updatesOf(made, POLLER), UPDATES, 'apart, every update of the poller is made');
     assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
   });
 

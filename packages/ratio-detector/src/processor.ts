@@ -37,7 +37,7 @@ import type { RuleInput, RuleOutcome } from './internal/finding.ts';
 import { readFlowFacts } from './internal/flow-facts.ts';
 import { judgeLongSession } from './internal/rules/long-session-rule.ts';
 import { overflowFinding } from './internal/overflow-finding.ts';
-import { qualify } from './internal/qualification.ts';
+import { qualify, staysUnqualified } from './internal/qualification.ts';
 import { RoleResolver } from './internal/roles.ts';
 import { DetectionRevisions } from './internal/revisions.ts';
 import { ratioDetectorState, type RatioDetectorState } from './internal/state.ts';
@@ -162,10 +162,14 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     // checked, when it closes): most updates are of such processes, so they cost no more than this.
     const qualification = qualify(record.attributes, this.config.qualify);
     if (interim && !qualification.qualifies) {
-      // An allowlisted process stays so for the whole window (the allowlist matches its executable, which every
-      // update of the window carries alike): the aggregator is told to make no more updates of it that this detector
-      // would consume unjudged. Not while updates are passed on: who reads them downstream gets them all.
-      if (qualification.allowlisted && this.config.interim_flows === 'consume' && declineInterims(record))
+      // A process that stays unqualified for the rest of the window (allowlisted, or established): the aggregator is
+      // told to make no more updates of it that this detector would consume unjudged. Not while updates are passed
+      // on: who reads them downstream gets them all.
+      if (
+        this.config.interim_flows === 'consume' &&
+        staysUnqualified(qualification, this.config.qualify) &&
+        declineInterims(record)
+      )
         this.stats.count('interim_windows_declined');
       return NO_DETECTIONS;
     }

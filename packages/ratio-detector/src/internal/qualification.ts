@@ -49,6 +49,25 @@ export function qualify(
   };
 }
 
+/**
+ * Whether a process that does not qualify stays so for the rest of its window, whatever comes: the updates of its
+ * window can then fire nothing, and their maker may stop making them. Allowlisted: the allowlist matches the
+ * executable, which every update of a window carries alike. Known (established): the baseline's counts only grow,
+ * so a known identity stays known, and known does not qualify unless it is listed or a custom executable may qualify
+ * when known (whether it is custom rests on package databases that can change). The one way back is the baseline
+ * evicting the identity when full (`baseline_full`, reported): it would then look new again and its detection would
+ * come at the window's close instead of at the crossing connection. Rare, new and learning can all change.
+ */
+export function staysUnqualified(q: Qualification, config: RatioDetectorConfig['qualify']): boolean {
+  if (q.qualifies) return false;
+  if (q.allowlisted) return true;
+  return (
+    q.status === NoveltyStatus.KNOWN &&
+    !(config.statuses as readonly string[]).includes(NoveltyStatus.KNOWN) &&
+    !(config.custom && config.custom_known)
+  );
+}
+
 /** `status <status>` of the novelty filter's statuses, named once rather than at every flow. */
 const STATUS_WHY: ReadonlyMap<string, string> = new Map(
   Object.values(NoveltyStatus).map((status) => [status, `status ${status}`]),
