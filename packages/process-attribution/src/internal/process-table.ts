@@ -294,8 +294,13 @@ export function processAttributesOf(
 ): RecordAttributes {
   const out = newProcessAttributes();
   for (const key of keys) {
-    const value = attributes[key];
-    if (value !== undefined && value !== null && value !== '') out[key] = value;
+    const value = keptValue(attributes[key]);
+    if (value !== undefined) out[key] = value;
   }
   return out;
+}
+
+/** A record's value as {@link processAttributesOf} keeps it: an empty one (null, '') is not kept. */
+export function keptValue(value: AnyValue): AnyValue {
+  return value === null || value === '' ? undefined : value;
 }

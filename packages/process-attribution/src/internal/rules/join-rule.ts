@@ -27,7 +27,7 @@ import {
   isoMs,
 } from '../attribution.ts';
 import type { ConnectionJoinBuffer, JoinCandidate } from '../connection-join.ts';
-import { processAttributesOf, type ProcessTable } from '../process-table.ts';
+import { keptValue, processAttributesOf, type ProcessTable } from '../process-table.ts';
 import type { Attempt, Attribution, Rule, RuleQuery } from './rule.ts';
 
 export class JoinRule implements Rule {
@@ -197,23 +197,18 @@ interface LastCandidate {
  */
 function sameProcessAttributes(attrs: RecordAttributes, made: RecordAttributes): boolean {
   return (
-    kept(attrs[ProcessAttr.PID]) === made[ProcessAttr.PID] &&
-    kept(attrs[ProcessAttr.PARENT_PID]) === made[ProcessAttr.PARENT_PID] &&
-    kept(attrs[ProcessAttr.EXECUTABLE_PATH]) === made[ProcessAttr.EXECUTABLE_PATH] &&
-    kept(attrs[ProcessAttr.EXECUTABLE_NAME]) === made[ProcessAttr.EXECUTABLE_NAME] &&
-    kept(attrs[ProcessAttr.COMMAND_LINE]) === made[ProcessAttr.COMMAND_LINE] &&
-    kept(attrs[ProcessAttr.OWNER]) === made[ProcessAttr.OWNER] &&
-    kept(attrs[ProcessAttr.USER_ID]) === made[ProcessAttr.USER_ID] &&
-    kept(attrs[ProcessAttr.CREATION_TIME]) === made[ProcessAttr.CREATION_TIME] &&
-    kept(attrs[ProcessAttr.CONTAINER_ID]) === made[ProcessAttr.CONTAINER_ID] &&
-    kept(attrs[ProcessAttr.EXECUTABLE_SHA256]) === made[ProcessAttr.EXECUTABLE_SHA256] &&
-    kept(attrs[ProcessAttr.EXECUTABLE_DELETED]) === made[ProcessAttr.EXECUTABLE_DELETED]
+    keptValue(attrs[ProcessAttr.PID]) === made[ProcessAttr.PID] &&
+    keptValue(attrs[ProcessAttr.PARENT_PID]) === made[ProcessAttr.PARENT_PID] &&
+    keptValue(attrs[ProcessAttr.EXECUTABLE_PATH]) === made[ProcessAttr.EXECUTABLE_PATH] &&
+    keptValue(attrs[ProcessAttr.EXECUTABLE_NAME]) === made[ProcessAttr.EXECUTABLE_NAME] &&
+    keptValue(attrs[ProcessAttr.COMMAND_LINE]) === made[ProcessAttr.COMMAND_LINE] &&
+    keptValue(attrs[ProcessAttr.OWNER]) === made[ProcessAttr.OWNER] &&
+    keptValue(attrs[ProcessAttr.USER_ID]) === made[ProcessAttr.USER_ID] &&
+    keptValue(attrs[ProcessAttr.CREATION_TIME]) === made[ProcessAttr.CREATION_TIME] &&
+    keptValue(attrs[ProcessAttr.CONTAINER_ID]) === made[ProcessAttr.CONTAINER_ID] &&
+    keptValue(attrs[ProcessAttr.EXECUTABLE_SHA256]) === made[ProcessAttr.EXECUTABLE_SHA256] &&
+    keptValue(attrs[ProcessAttr.EXECUTABLE_DELETED]) === made[ProcessAttr.EXECUTABLE_DELETED]
   );
-}
-
-/** A record's value as `processAttributesOf` keeps it (an empty one is not kept). */
-function kept(value: RecordAttributes[string]): RecordAttributes[string] {
-  return value === null || value === '' ? undefined : value;
 }
 
 function canonical(address: string | undefined): string | undefined {
