@@ -1,6 +1,7 @@
 /**
  * `replay` reads gzip-compressed inputs, recognised by their magic bytes whatever their name, sensor formats and
- * OTLP JSON lines alike, streamed; a truncated one fails naming the file.
+ * OTLP JSON lines alike, streamed; a truncated one fails naming the file. OTLP JSON lines are bounded as they
+ * decompress (`maxLineBytes`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ const FLOOD = join(REPO_ROOT, 'test', 'scenarios', 'flood');
 const scratch = mkdtempSync(join(tmpdir(), 'replay-gzip-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function replayFiles(inputs: string[], format = 'auto') {
+async function replayFiles(inputs: string[], format = 'auto', maxLineBytes?: number) {
   const registry = createProcessorRegistry();
   const config = parseConfigText(defaultConfigYaml({}), { registry, env: {}, requireEnds: false });
   const lines: string[] = [];
@@ -28,6 +29,7 @@ async function replayFiles(inputs: string[], format = 'auto') {
     inputs,
     format,
     host: 'vm',
+    ...(maxLineBytes !== undefined ? { maxLineBytes } : {}),
     output: new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         lines.push(chunk.toString('utf8'));
@@ -70,6 +72,35 @@ describe('replay of gzip-compressed inputs', () => {
     assert.ok(plain.result.recordsIn > 0);
     assert.equal(packed.result.recordsIn, plain.result.recordsIn);
     assert.equal(packed.result.recordsOut, plain.result.recordsOut);
+  });
+
+  it('bounds OTLP JSON lines as they decompress: a line past maxLineBytes is skipped, the others read', async () => {
+    const first = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const lines = first.text.split('\n').filter((l) => l.length > 0);
+    const longest = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    const shorter = lines.filter((l) => Buffer.byteLength(l) < longest);
+    assert.ok(shorter.length > 0 && shorter.length < lines.length);
+    const otlp = join(scratch, 'bounded.jsonl');
+    writeFileSync(otlp, `${lines.join('\n')}\n`);
+    const packed = gzipCopy(otlp, 'bounded.jsonl.gz');
+    const bounded = await replayFiles([packed], 'otlp-json', longest - 1);
+    const skipped = lines.length - shorter.length;
+    assert.deepEqual(bounded.result.rejected, { line_too_long: skipped });
+    assert.match(
+      bounded.result.problems[0].detail,
+      new RegExp(`line of ${longest} bytes is longer than ${longest - 1}`),
+    );
+    const whole = await replayFiles([packed], 'otlp-json', longest);
+    assert.deepEqual(whole.result.rejected, {}, 'a line of exactly the bound is read');
+    assert.ok(bounded.result.recordsIn < whole.result.recordsIn);
+  });
+
+  it('refuses a maxLineBytes that is not a positive integer, naming it', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      await assert.rejects(
+        replayFiles([join(FLOOD, 'tcplife.csv')], 'auto', bad),
+        /maxLineBytes must be a positive integer/,
+      );
   });
 
   it('fails on a truncated file, naming it', async () => {
