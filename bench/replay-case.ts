@@ -10,14 +10,15 @@
  *
  * Prints one line `BENCH_CASE {json}` on stdout: records in and out, wall and CPU time of the measured part, the
  * resident set size before it, the peak resident set size of the process (`maxRSS`, which includes Node's own), the
- * heap allocated during the measured part (`bench/allocation.ts`) and, for the chain, each stage's time.
+ * heap allocated during the measured part (`bench/allocation.ts`), the time in the codec's decode and encode calls and,
+ * for the chain, each stage's time.
  *
  *   node --experimental-strip-types --conditions=egressguard-source bench/replay-case.ts codec|chain FILE
  */
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 
-import { OTLP_JSON_MAX_LINE_BYTES, replay } from '@egressguard/cli';
+import { type CodecTimings, OTLP_JSON_MAX_LINE_BYTES, replay } from '@egressguard/cli';
 import { boundedLines, setErrorHandler, type StageTiming } from '@egressguard/core';
 import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
 import { ProcessAttr, getString, hostName } from '@egressguard/schema';
@@ -44,6 +45,8 @@ export interface ReplayCaseResult {
   readonly allocation: Allocation;
   /** The chain's stages (empty for the codec): each one's time, in chain order. */
   readonly stages: Readonly<Record<string, StageTiming>>;
+  /** Time in `decodeLogsJson` and `encodeLogsJson` (wall clock of the calls), as `replay()` reports it. */
+  readonly codecTimings: CodecTimings;
 }
 
 const [mode, file] = process.argv.slice(2);
@@ -58,22 +61,38 @@ setErrorHandler(() => {
   reports++;
 });
 
-type Counts = Pick<ReplayCaseResult, 'recordsIn' | 'recordsOut' | 'detections' | 'detected' | 'stages'>;
+type Counts = Pick<
+  ReplayCaseResult,
+  'recordsIn' | 'recordsOut' | 'detections' | 'detected' | 'stages' | 'codecTimings'
+>;
 
 async function codec(): Promise<Counts> {
   const stream = createReadStream(file);
   await once(stream, 'open');
   let records = 0;
+  let decodeMs = 0;
+  let encodeMs = 0;
   for await (const read of boundedLines(stream, OTLP_JSON_MAX_LINE_BYTES)) {
     if (!('text' in read)) throw new Error(`a line of ${read.tooLongBytes} bytes is past the replay's bound`);
     const line = read.text;
     if (line.trim() === '') continue;
+    const decodeStart = performance.now();
     const decoded = decodeLogsJson(line);
+    decodeMs += performance.now() - decodeStart;
     records += decoded.records.length;
+    const encodeStart = performance.now();
     const encoded = encodeLogsJson(decoded.records);
+    encodeMs += performance.now() - encodeStart;
     if (!output.write(encoded.endsWith('\n') ? encoded : `${encoded}\n`)) await once(output, 'drain');
   }
-  return { recordsIn: records, recordsOut: records, detections: 0, detected: {}, stages: {} };
+  return {
+    recordsIn: records,
+    recordsOut: records,
+    detections: 0,
+    detected: {},
+    stages: {},
+    codecTimings: { decodeMs, encodeMs },
+  };
 }
 
 // Parsed before timing: configuration loading is start-up, not throughput.
@@ -92,6 +111,7 @@ async function chain(): Promise<Counts> {
     detections: result.detectionCount,
     detected,
     stages: Object.values(result.timings)[0] ?? {},
+    codecTimings: result.codecTimings,
   };
 }
 

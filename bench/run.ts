@@ -188,6 +188,10 @@ const codec: ReplayCaseResult = {
   cpuMs: mean(codecBefore.cpuMs, codecAfter.cpuMs),
   rssStartBytes: mean(codecBefore.rssStartBytes, codecAfter.rssStartBytes),
   peakRssBytes: mean(codecBefore.peakRssBytes, codecAfter.peakRssBytes),
+  codecTimings: {
+    decodeMs: mean(codecBefore.codecTimings.decodeMs, codecAfter.codecTimings.decodeMs),
+    encodeMs: mean(codecBefore.codecTimings.encodeMs, codecAfter.codecTimings.encodeMs),
+  },
 };
 
 // 2b. With --cpu-prof, the chain's replay once more under V8's CPU profiler (slower, so timed apart from the rest).
@@ -378,6 +382,56 @@ console.log(
     `${((codec.wallMs * 1000) / codec.recordsIn).toFixed(2)} µs per record)`,
 );
 console.log(table(stageRows(chain.stages, chain.wallMs, chain.recordsIn)));
+// The chain's replay against the codec's, part by part: what the chain's time adds, and where.
+const parts = (c: ReplayCaseResult) => {
+  const stagesMs = Object.values(c.stages).reduce((n, t) => n + t.ms, 0);
+  const { decodeMs, encodeMs } = c.codecTimings;
+  return {
+    decodeMs,
+    stagesMs,
+    encodeMs,
+    restMs: c.wallMs - decodeMs - stagesMs - encodeMs,
+    wallMs: c.wallMs,
+  };
+};
+const codecParts = parts(codec);
+const chainParts = parts(chain);
+const partRow = (name: string, key: keyof typeof codecParts) => {
+  const extra = chainParts[key] - codecParts[key];
+  return [
+    name,
+    `${(codecParts[key] / 1000).toFixed(2)} s`,
+    `${(chainParts[key] / 1000).toFixed(2)} s`,
+    `${extra >= 0 ? '+' : ''}${(extra / 1000).toFixed(2)} s`,
+    `${extra >= 0 ? '+' : ''}${((extra * 1000) / chain.recordsIn).toFixed(2)}`,
+  ];
+};
+const replayParts = {
+  codec: codecParts,
+  chain: chainParts,
+  // The chain's time at which the replay would run at 0.8x the codec's throughput (the issue's goal).
+  chainMsAt0_8: codec.wallMs / 0.8,
+};
+console.log('');
+console.log(
+  `The chain's replay against the codec's, part by part (decode and encode: wall clock of the codec's calls; the rest: ` +
+    'reading, splitting lines, writing and the work between)',
+);
+console.log(
+  table([
+    ['PART', 'CODEC (MEAN)', 'CHAIN', 'CHAIN - CODEC', 'µs PER RECORD READ'],
+    partRow('decode (decodeLogsJson)', 'decodeMs'),
+    partRow('stages', 'stagesMs'),
+    partRow('encode (encodeLogsJson)', 'encodeMs'),
+    partRow('the rest', 'restMs'),
+    partRow('wall', 'wallMs'),
+  ]),
+);
+console.log(
+  `at 0.80x the codec's throughput the chain would take ${(replayParts.chainMsAt0_8 / 1000).toFixed(2)} s: ` +
+    `${((replayParts.chainMsAt0_8 - codec.wallMs) / 1000).toFixed(2)} s more than the codec, against ` +
+    `${((chain.wallMs - codec.wallMs) / 1000).toFixed(2)} s now`,
+);
 const perRecord = (c: ReplayCaseResult) => c.allocation.bytes / c.recordsIn;
 console.log(
   `heap allocated per record read: codec ${fmt(perRecord(codecBefore))} B / ${fmt(perRecord(codecAfter))} B, ` +
@@ -532,6 +586,7 @@ console.log(
       codec: { ...codec, recordsPerSecond: rate(codec), recordsPerCpuSecond: cpuRate(codec) },
       chain: { ...chain, recordsPerSecond: rate(chain), recordsPerCpuSecond: cpuRate(chain) },
       chainOverCodec: replayRatios,
+      parts: replayParts,
     },
     batch: {
       ...batch,

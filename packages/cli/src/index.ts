@@ -39,7 +39,13 @@ export type {
 export { Service } from './runtime/service.ts';
 export type { BoundReceiver, ServiceOptions } from './runtime/service.ts';
 export { OTLP_JSON_FORMAT, OTLP_JSON_MAX_LINE_BYTES, replay } from './runtime/replay.ts';
-export type { InputProblem, ReplayOptions, ReplayProgress, ReplayResult } from './runtime/replay.ts';
+export type {
+  CodecTimings,
+  InputProblem,
+  ReplayOptions,
+  ReplayProgress,
+  ReplayResult,
+} from './runtime/replay.ts';
 export {
   buildPipeline,
   checkConstruction,

@@ -99,6 +99,12 @@ export interface ReplayResult {
   readonly balance: Readonly<Record<string, Readonly<Record<string, StageBalance>>>>;
   /** How long each stage took (wall clock of the pipeline's calls into it), by pipeline id then stage id. */
   readonly timings: Readonly<Record<string, Readonly<Record<string, StageTiming>>>>;
+  /**
+   * How long the OTLP JSON codec took (wall clock of its calls): decoding input lines (0 for sensor input, which
+   * normalize's readers parse) and encoding output lines. With {@link timings}, what is left of the replay's time is
+   * reading, writing and the work between.
+   */
+  readonly codecTimings: CodecTimings;
   /** Records some stage lost (neither passed on, dropped with a counted reason nor held): 0 unless a stage is broken. */
   readonly recordsLost: number;
   /** Detection records that left the chain (at most `keepRecords`), revisions included. */
@@ -118,6 +124,12 @@ export interface ReplayResult {
    * sensor lines included (the reader hands them to the chain as `egressguard.unreadable_input` records).
    */
   readonly coverage: readonly PipelineRecord[];
+}
+
+/** Time spent in the OTLP JSON codec during a replay, ms. */
+export interface CodecTimings {
+  readonly decodeMs: number;
+  readonly encodeMs: number;
 }
 
 const MAX_PROBLEMS = 20;
@@ -141,6 +153,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   let detectionCount = 0;
   let revisionCount = 0;
   let writing: Promise<void> = Promise.resolve();
+  const codecTimings = { decodeMs: 0, encodeMs: 0 };
 
   const reject: Reject = (file, line, reason, detail, n = 1) => {
     rejected[reason] = (rejected[reason] ?? 0) + n;
@@ -159,7 +172,9 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
         }
       } else if (r.eventName === EventName.COVERAGE && coverage.length < keep) coverage.push(r);
     }
+    const encodeStart = performance.now();
     const line = encodeLogsJson(records);
+    codecTimings.encodeMs += performance.now() - encodeStart;
     const text = line.endsWith('\n') ? line : `${line}\n`;
     // Writes are chained so that lines keep their order whichever path (a batch or a timer) produced them.
     writing = writing.then(async () => {
@@ -198,7 +213,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     const size = sizes.get(file)!;
     const report = (bytes: number) => options.progress?.update(doneBefore + bytes, total, recordsIn);
     if (options.format === OTLP_JSON_FORMAT)
-      await readOtlpJsonLines(file, options.stdin, maxLineBytes, run, reject, report);
+      await readOtlpJsonLines(file, options.stdin, maxLineBytes, run, reject, report, codecTimings);
     else await readSensor(file, options.format, options.host, options.batchLines, run, reject);
     doneBefore += size;
     report(0);
@@ -217,6 +232,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     stages: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.counters()])),
     balance: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.balance()])),
     timings: Object.fromEntries(pipelines.map((p) => [p.config.id, p.pipeline.timings()])),
+    codecTimings,
     recordsLost: pipelines.reduce((n, p) => n + p.pipeline.recordsLost(), 0),
     detections,
     detectionStreamMs,
@@ -253,6 +269,7 @@ async function readOtlpJsonLines(
   run: (batch: PipelineRecord[]) => Promise<void>,
   reject: Reject,
   report: (bytes: number) => void,
+  timings: { decodeMs: number },
 ): Promise<void> {
   // A gzip-compressed file (recognised by its magic bytes) is decompressed as it is read; progress counts the
   // compressed bytes, which is what the file's size says.
@@ -277,6 +294,7 @@ async function readOtlpJsonLines(
     const line = read.text;
     if (line.trim() === '') continue;
     let decoded: ReturnType<typeof decodeLogsJson>;
+    const decodeStart = performance.now();
     try {
       decoded = decodeLogsJson(line);
     } catch (error) {
@@ -288,6 +306,8 @@ async function readOtlpJsonLines(
         `not an OTLP JSON ExportLogsServiceRequest: ${(error as Error).message}`,
       );
       continue;
+    } finally {
+      timings.decodeMs += performance.now() - decodeStart;
     }
     for (const r of decoded.rejected)
       reject(file, n, 'rejected_record', `log record ${r.index}: ${r.reason}`);
