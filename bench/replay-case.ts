@@ -2,8 +2,9 @@
  * One case of the root benchmark's replay comparison, run in its own process so that its peak memory is its own:
  *
  * - `codec`: the OTLP/JSON codec alone. Reads the file line by line exactly as the replay does (a read stream split
- *   into lines by `boundedLines`, with the replay's default bound), decodes each line with `decodeLogsJson`, encodes the records again with `encodeLogsJson` and writes
- *   the line to `/dev/null`. No processors.
+ *   into lines by `boundedLines`, with the replay's default bound), decodes each line with `decodeLogsJson`, encodes
+ *   the records again with `encodeLogsJsonLine` and writes the bytes to `/dev/null`, as the replay writes its lines.
+ *   No processors.
  * - `chain`: the CLI's replay (`replay()` from `@egressguard/cli`, the function behind `egressguard replay`) with the
  *   default configuration (`defaultConfigYaml`), no state directory, output to `/dev/null`: decode, the whole
  *   default chain, encode of everything that leaves it. Called as a library, so CLI start-up is not timed.
@@ -20,7 +21,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 
 import { type CodecTimings, OTLP_JSON_MAX_LINE_BYTES, replay } from '@egressguard/cli';
 import { boundedLines, setErrorHandler, type StageTiming } from '@egressguard/core';
-import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
+import { decodeLogsJson, encodeLogsJsonLine } from '@egressguard/otlp';
 import { ProcessAttr, getString, hostName } from '@egressguard/schema';
 
 import { type Allocation, AllocationMeter } from './allocation.ts';
@@ -45,7 +46,7 @@ export interface ReplayCaseResult {
   readonly allocation: Allocation;
   /** The chain's stages (empty for the codec): each one's time, in chain order. */
   readonly stages: Readonly<Record<string, StageTiming>>;
-  /** Time in `decodeLogsJson` and `encodeLogsJson` (wall clock of the calls), as `replay()` reports it. */
+  /** Time in `decodeLogsJson` and `encodeLogsJsonLine` (wall clock of the calls), as `replay()` reports it. */
   readonly codecTimings: CodecTimings;
 }
 
@@ -81,9 +82,9 @@ async function codec(): Promise<Counts> {
     decodeMs += performance.now() - decodeStart;
     records += decoded.records.length;
     const encodeStart = performance.now();
-    const encoded = encodeLogsJson(decoded.records);
+    const encoded = encodeLogsJsonLine(decoded.records);
     encodeMs += performance.now() - encodeStart;
-    if (!output.write(encoded.endsWith('\n') ? encoded : `${encoded}\n`)) await once(output, 'drain');
+    if (!output.write(encoded)) await once(output, 'drain');
   }
   return {
     recordsIn: records,

@@ -422,7 +422,7 @@ console.log(
     ['PART', 'CODEC (MEAN)', 'CHAIN', 'CHAIN - CODEC', 'µs PER RECORD READ'],
     partRow('decode (decodeLogsJson)', 'decodeMs'),
     partRow('stages', 'stagesMs'),
-    partRow('encode (encodeLogsJson)', 'encodeMs'),
+    partRow('encode (encodeLogsJsonLine)', 'encodeMs'),
     partRow('the rest', 'restMs'),
     partRow('wall', 'wallMs'),
   ]),

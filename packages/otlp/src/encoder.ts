@@ -19,12 +19,36 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 
 const text = new TextDecoder();
 
+/** The request of no records (the serializer gives no bytes for it). */
+const EMPTY_REQUEST = '{"resourceLogs":[]}';
+
+/**
+ * Encodes records as one OTLP/JSON `ExportLogsServiceRequest`, UTF-8, on a single line (no trailing newline): the
+ * serializer's own bytes, for whoever writes or sends bytes (an OTLP/HTTP body), without making them a string and
+ * back.
+ */
+export function encodeLogsJsonBytes(records: readonly PipelineRecord[]): Uint8Array {
+  return (
+    JsonLogsSerializer.serializeRequest(records as readonly ReadableLogRecord[] as ReadableLogRecord[]) ??
+    new TextEncoder().encode(EMPTY_REQUEST)
+  );
+}
+
+/**
+ * One OTLP/JSON line of a JSON lines file (the Collector's file exporter's format): {@link encodeLogsJsonBytes} and a
+ * newline, in one buffer. JSON escapes every newline within strings, so the request is one line.
+ */
+export function encodeLogsJsonLine(records: readonly PipelineRecord[]): Uint8Array {
+  const bytes = encodeLogsJsonBytes(records);
+  const line = new Uint8Array(bytes.length + 1);
+  line.set(bytes);
+  line[bytes.length] = 0x0a;
+  return line;
+}
+
 /** Encodes records as one OTLP/JSON `ExportLogsServiceRequest` on a single line (no trailing newline). */
 export function encodeLogsJson(records: readonly PipelineRecord[]): string {
-  const bytes = JsonLogsSerializer.serializeRequest(
-    records as readonly ReadableLogRecord[] as ReadableLogRecord[],
-  );
-  return bytes ? text.decode(bytes) : '{"resourceLogs":[]}';
+  return text.decode(encodeLogsJsonBytes(records));
 }
 
 /** Encodes records as one OTLP/protobuf `ExportLogsServiceRequest`. */

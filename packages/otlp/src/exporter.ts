@@ -3,7 +3,7 @@
  */
 import type { PipelineRecord } from '@egressguard/schema';
 
-import { encodeLogsJson } from './encoder.ts';
+import { encodeLogsJsonLine } from './encoder.ts';
 import { OtlpHttpExporter } from './otlp-http-exporter.ts';
 
 /** Something records can be exported to. */
@@ -88,7 +88,7 @@ export class JsonLinesExporter implements RecordExporter {
   export(records: PipelineRecord[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('JSON lines exporter is shut down'));
     if (records.length === 0) return Promise.resolve();
-    const line = `${encodeLogsJson(records)}\n`;
+    const line = encodeLogsJsonLine(records);
     const written = this.#pending.then(() => this.#write(line));
     // The chain goes on after a failed write; the failure is reported through this export's promise.
     this.#pending = written.catch(() => undefined);
@@ -104,7 +104,7 @@ export class JsonLinesExporter implements RecordExporter {
     await this.#pending;
   }
 
-  #write(line: string): Promise<void> {
+  #write(line: Uint8Array): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#out.write(line, (error?: Error | null) => {
         if (error) reject(error);

@@ -7,7 +7,7 @@ export { OtlpDecodeError } from './decoded-logs.ts';
 export type { DecodedLogs, RejectedRecord } from './decoded-logs.ts';
 export { decodeLogsProto, MAX_VALUE_DEPTH } from './proto-decoder.ts';
 export { decodeLogsJson } from './json-decoder.ts';
-export { encodeLogsJson, encodeLogsProto } from './encoder.ts';
+export { encodeLogsJson, encodeLogsJsonBytes, encodeLogsJsonLine, encodeLogsProto } from './encoder.ts';
 export { OtlpHttpReceiver, SaturatedError } from './receiver.ts';
 export type { OtlpHttpReceiverOptions } from './receiver.ts';
 export { OtlpGrpcReceiver } from './grpc-receiver.ts';

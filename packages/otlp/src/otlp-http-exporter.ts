@@ -26,7 +26,7 @@ import type { PipelineRecord } from '@egressguard/schema';
 import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 
-import { encodeLogsJson, encodeLogsProto } from './encoder.ts';
+import { encodeLogsJsonBytes, encodeLogsProto } from './encoder.ts';
 import { ExportError } from './export-error.ts';
 import type { RecordExporter } from './exporter.ts';
 
@@ -158,7 +158,7 @@ export class OtlpHttpExporter implements RecordExporter {
 
   async #send(records: PipelineRecord[]): Promise<void> {
     const { url, timeoutMs, compression } = this.#config;
-    const encoded = this.#json ? Buffer.from(encodeLogsJson(records)) : encodeLogsProto(records);
+    const encoded = this.#json ? encodeLogsJsonBytes(records) : encodeLogsProto(records);
     const body = compression === 'gzip' ? await gzipAsync(encoded) : encoded;
     const headers: Record<string, string> = {
       ...(await this.#config.headers()),

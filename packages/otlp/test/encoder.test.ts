@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { decodeLogsJson, decodeLogsProto, encodeLogsJson, encodeLogsProto } from '../src/index.ts';
+import {
+  decodeLogsJson,
+  decodeLogsProto,
+  encodeLogsJson,
+  encodeLogsJsonBytes,
+  encodeLogsJsonLine,
+  encodeLogsProto,
+} from '../src/index.ts';
 import { RESOURCE_A, SCOPE_SENSOR, sampleRecords } from './support/sample-records.ts';
 
 interface JsonRequest {
@@ -51,6 +58,29 @@ describe('encodeLogsJson', () => {
     assert.equal(sensor.scope.name, SCOPE_SENSOR.name);
     assert.equal(sensor.schemaUrl, SCOPE_SENSOR.schemaUrl);
     assert.equal(sensor.scope.attributes!.length, 2);
+  });
+});
+
+describe('encodeLogsJsonBytes and encodeLogsJsonLine', () => {
+  it('are the UTF-8 bytes of encodeLogsJson, the line with one newline at its end', () => {
+    const records = sampleRecords(8);
+    // Text beyond ASCII, and a newline inside a value, which JSON escapes: the line stays one line.
+    records[0].attributes['egressguard.test.text'] = 'naïve “quoted” 日本語 🚀\nsecond line';
+    const text = encodeLogsJson(records);
+    assert.deepEqual(Buffer.from(encodeLogsJsonBytes(records)), Buffer.from(text, 'utf8'));
+    const line = Buffer.from(encodeLogsJsonLine(records));
+    assert.deepEqual(line, Buffer.from(`${text}\n`, 'utf8'));
+    assert.equal(line.indexOf(0x0a), line.length - 1);
+    assert.equal(
+      decodeLogsJson(line.toString('utf8')).records[0].attributes['egressguard.test.text'],
+      'naïve “quoted” 日本語 🚀\nsecond line',
+    );
+  });
+
+  it('encode no records as an empty request', () => {
+    assert.equal(Buffer.from(encodeLogsJsonBytes([])).toString('utf8'), '{"resourceLogs":[]}');
+    assert.equal(Buffer.from(encodeLogsJsonLine([])).toString('utf8'), '{"resourceLogs":[]}\n');
+    assert.equal(encodeLogsJson([]), '{"resourceLogs":[]}');
   });
 });
 

@@ -15,7 +15,7 @@ import {
   type StageTiming,
 } from '@egressguard/core';
 import { readSensorFile } from '@egressguard/normalize';
-import { decodeLogsJson, encodeLogsJson } from '@egressguard/otlp';
+import { decodeLogsJson, encodeLogsJsonLine } from '@egressguard/otlp';
 import {
   DetectionAttr,
   EventName,
@@ -173,12 +173,12 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       } else if (r.eventName === EventName.COVERAGE && coverage.length < keep) coverage.push(r);
     }
     const encodeStart = performance.now();
-    const line = encodeLogsJson(records);
+    // Bytes, as the serializer makes them: never turned into a string and back.
+    const line = encodeLogsJsonLine(records);
     codecTimings.encodeMs += performance.now() - encodeStart;
-    const text = line.endsWith('\n') ? line : `${line}\n`;
     // Writes are chained so that lines keep their order whichever path (a batch or a timer) produced them.
     writing = writing.then(async () => {
-      if (!options.output.write(text)) await once(options.output, 'drain');
+      if (!options.output.write(line)) await once(options.output, 'drain');
     });
     return writing;
   };
