@@ -1,8 +1,9 @@
 /**
  * Interim updates' way back: a stage that makes interim updates of open windows (the HTTP-flow aggregator) notes
- * where each came from, and a stage that consumes them (the ratio detector) can tell that source that the rest of the
- * window's updates can fire nothing, so that they are not made. In one process only: a record that crossed a process
- * boundary (OTLP) or was copied has no source, and declining it does nothing.
+ * where each came from, and a stage that consumes them (the ratio detector) can tell that source that the window's
+ * next updates can fire nothing, so that they are not made: all the rest of them, or those before an event time. In
+ * one process only: a record that crossed a process boundary (OTLP) or was copied has no source, and declining it
+ * does nothing.
  *
  * The note is kept beside the record (a weak map), not on it: nothing is exported, and a record that is let go takes
  * its note with it.
@@ -14,7 +15,11 @@ import type { ReadonlyPipelineRecord } from '@egressguard/schema';
  * it was still making them (updates made before the decline reached it may be declined again).
  */
 export interface InterimSource {
-  declineInterims(): boolean;
+  /**
+   * No more updates of this window, or (`untilMs` finite) none whose window's last connection is before `untilMs`
+   * (event time, ms): the updates made once a connection at or past it is added are made again.
+   */
+  declineInterims(untilMs: number): boolean;
 }
 
 const sources = new WeakMap<ReadonlyPipelineRecord, InterimSource>();
@@ -25,10 +30,11 @@ export function noteInterimSource(record: ReadonlyPipelineRecord, source: Interi
 }
 
 /**
- * Tells the source of `record` (an interim update) that the rest of its window's updates are of no use; `true` when
- * that stopped updates still being made, `false` when they were already declined or the record has no source (made
- * in another process, or copied).
+ * Tells the source of `record` (an interim update) that its window's updates are of no use: all the rest of them
+ * (`untilMs` infinite, the default) or those whose window's last connection is before `untilMs`. `true` when that
+ * stopped updates still being made, `false` when they were already declined or the record has no source (made in
+ * another process, or copied).
  */
-export function declineInterims(record: ReadonlyPipelineRecord): boolean {
-  return sources.get(record)?.declineInterims() ?? false;
+export function declineInterims(record: ReadonlyPipelineRecord, untilMs = Number.POSITIVE_INFINITY): boolean {
+  return sources.get(record)?.declineInterims(untilMs) ?? false;
 }

@@ -118,6 +118,11 @@ export class FlowAggregate {
     this.intervals = new IntervalStats(bounds.maxStartTimes);
   }
 
+  /** The time of the last connection added (the latest), ms; -Infinity before the first. */
+  get lastSeenMs(): number {
+    return this.lastSeen;
+  }
+
   /** Adds one HTTP connection. */
   add(f: ConnectionFacts): void {
     const c = this.c;

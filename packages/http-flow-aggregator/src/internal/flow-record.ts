@@ -22,9 +22,9 @@ export function wantsInterim(
 ): boolean {
   return (
     interim.enabled &&
-    flow.interims < interim.max_per_window &&
     flow.connections >= interim.min_connections &&
-    group.overflow !== flow
+    group.overflow !== flow &&
+    flow.mayUpdate(interim.max_per_window)
   );
 }
 

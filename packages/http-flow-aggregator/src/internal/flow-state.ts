@@ -92,7 +92,10 @@ export class Flow {
     this.marks = this.marks - (this.marks % 2) + (dirty ? 1 : 0);
   }
 
-  /** Interim updates emitted while the window was open (fewer than 2^21: `interim.max_per_window` is bounded). */
+  /**
+   * Interim updates emitted while the window was open (fewer than 2^20: `interim.max_per_window` is bounded); past
+   * that, a declined window's marks (see {@link declineInterims}).
+   */
   get interims(): number {
     return Math.floor((this.marks % REVISION_STEP) / 2);
   }
@@ -103,14 +106,45 @@ export class Flow {
   }
 
   /**
-   * No more interim updates of this window: its consumer said they can fire nothing (see `declineInterims` of
-   * `@egressguard/core`). The count is set past any `interim.max_per_window`, so the window makes no more. `false`
-   * when it was declined already.
+   * Fewer interim updates of this window: its consumer said they can fire nothing (see `declineInterims` of
+   * `@egressguard/core`). For good (`untilMs` infinite): the count is set past any `interim.max_per_window`, so the
+   * window makes no more. Until an event time: the count is kept, moved past the bound, and the window makes updates
+   * again once a connection at or past `untilMs` is added (see {@link mayUpdate}); not declined when its last
+   * connection is there already. `false` when nothing more was declined.
    */
-  declineInterims(): boolean {
-    if (this.interims === INTERIMS_DECLINED) return false;
-    this.interims = INTERIMS_DECLINED;
+  declineInterims(untilMs: number): boolean {
+    const interims = this.interims;
+    if (interims === INTERIMS_DECLINED) return false;
+    if (untilMs === Number.POSITIVE_INFINITY) {
+      declinedUntil.delete(this);
+      this.interims = INTERIMS_DECLINED;
+      return true;
+    }
+    const data = this.data;
+    // Declined until a time already, or its last connection is past it: the next update may be of use.
+    if (interims >= INTERIMS_DECLINED_UNTIL || typeof data === 'number' || data.lastSeenMs >= untilMs)
+      return false;
+    declinedUntil.set(this, untilMs);
+    this.interims = INTERIMS_DECLINED_UNTIL + interims;
     return true;
+  }
+
+  /**
+   * Whether this window may make another interim update, at most `max` (`interim.max_per_window`) of them: not when
+   * declined for good; when declined until an event time, again once its last connection is at or past it (the
+   * decline ends then, and the count goes on from where it was). A restored window declined until a time, whose time
+   * the snapshot does not keep, makes updates again.
+   */
+  mayUpdate(max: number): boolean {
+    const interims = this.interims;
+    if (interims < max) return true;
+    if (interims < INTERIMS_DECLINED_UNTIL || interims === INTERIMS_DECLINED) return false;
+    const until = declinedUntil.get(this);
+    const data = this.data;
+    if (until !== undefined && typeof data !== 'number' && data.lastSeenMs < until) return false;
+    declinedUntil.delete(this);
+    this.interims = interims - INTERIMS_DECLINED_UNTIL;
+    return this.interims < max;
   }
 
   /** The key as `egressguard.flow.key` writes it, compact JSON, of this flow of `group`. */
@@ -211,8 +245,17 @@ class NamedFlow extends Flow {
 /** The revision's place in a flow's marks: past twice the most interim updates a window may have. */
 const REVISION_STEP = 2 ** 22;
 
-/** A declined flow's interim count: the largest the marks hold, past `interim.max_per_window`'s bound (1,000,000). */
+/** A flow's interim count when declined for good: the largest the marks hold, past `interim.max_per_window`'s bound (1,000,000). */
 const INTERIMS_DECLINED = REVISION_STEP / 2 - 1;
+
+/**
+ * Added to a flow's interim count while it is declined until an event time: past `interim.max_per_window`'s bound
+ * (1,000,000), and with the count added, still below {@link INTERIMS_DECLINED}.
+ */
+const INTERIMS_DECLINED_UNTIL = 2 ** 20;
+
+/** The event time each flow declined until a time is declined until; few flows have one at a time. */
+const declinedUntil = new WeakMap<Flow, number>();
 
 /** Approximate bytes of a string held on its own (one byte a character, as V8 keeps Latin-1 text). */
 function stringBytes(text: string): number {
