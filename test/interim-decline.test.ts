@@ -1,9 +1,9 @@
 /**
  * Interim updates declined through the chain that makes and consumes them (aggregator → novelty filter → ratio
- * detector, in one process): the detector declines the rest of a window's updates of an allowlisted process, and the
- * aggregator makes no more of them; updates of a process that may still come to qualify are all made; and what
- * leaves the chain is the same as when nothing can be declined (the updates copied between the stages, as across
- * processes).
+ * detector, in one process): the detector declines the rest of a window's updates of an allowlisted or established
+ * process, and the aggregator makes no more of them; those of a process that only learning keeps from qualifying, until
+ * learning ends; updates of a process that may still come to qualify are all made; and what leaves the chain is the
+ * same as when nothing can be declined (the updates copied between the stages, as across processes).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -20,6 +20,7 @@ import {
   NoveltyAttr,
   ProcessAttr,
   cloneRecord,
+  eventTimeMs,
   type PipelineRecord,
 } from '@egressguard/schema';
 
@@ -238,40 +239,91 @@ describe('interim updates declined by their consumer', () => {
     );
   });
 
-  it('declines nothing of a process that may yet qualify, nor while updates are passed on', async () => {
-    // Default qualification: nothing is judged while the baseline learns, but learning may end within the window.
+  it('declines a learning process’s updates until learning ends, and nothing while updates are passed on', async () => {
+    // Default qualification: nothing but custom executables is judged while the baseline learns (a day, by default),
+    // and the poller is not custom, which its path alone decides here (no local files are read).
     const learning = Pipeline.of([aggregator(), ...judges({})]);
-    await feed(
+    const out = await feed(
       (b) => learning.process(b),
       () => learning.shutdown(),
     );
     assertRecordsConserved(learning, 'learning');
+    const counters = learning.counters();
+    assert.equal(counters['ratio_detector#2'].events.not_qualified_learning_period, 1, 'the poller');
     assert.equal(
-      learning.counters()['ratio_detector#2'].events.not_qualified_learning_period,
-      1,
-      'the poller',
+      counters['ratio_detector#2'].events.interim_windows_declined,
+      2,
+      'the updater’s for good, the poller’s until learning ends',
     );
-    assert.equal(
-      learning.counters()['ratio_detector#2'].events.interim_windows_declined,
-      1,
-      'the updater alone',
-    );
-    assert.equal(learning.counters()['http_flow_aggregator#0'].events.interim_updates, 1 + UPDATES);
+    assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + 1);
+    const { out: apart, made } = await runApart(() => judges({}));
+    assert.equal(updatesOf(made, POLLER), UPDATES, 'apart, every update of the poller is made');
+    assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
 
     // Passed on, every update reaches the output, the updater's included.
-    const passing = Pipeline.of([aggregator(), ...judges({ during_learning: true }, 'pass')]);
-    const out = await feed(
+    const passing = Pipeline.of([aggregator(), ...judges({}, 'pass')]);
+    const passed = await feed(
       (b) => passing.process(b),
       () => passing.shutdown(),
     );
     assertRecordsConserved(passing, 'passing');
     assert.equal(passing.counters()['ratio_detector#2'].events.interim_windows_declined, undefined);
-    assert.equal(updatesOf(out, UPDATER), UPDATES);
-    assert.equal(updatesOf(out, POLLER), UPDATES);
-    const updaterFlows = out.filter(
+    assert.equal(updatesOf(passed, UPDATER), UPDATES);
+    assert.equal(updatesOf(passed, POLLER), UPDATES);
+    const updaterFlows = passed.filter(
       (r) => r.eventName === EventName.HTTP_FLOW && r.attributes[ProcessAttr.EXECUTABLE_PATH] === UPDATER,
     );
     assert.equal(updaterFlows.length, UPDATES + 1, 'its updates and its window record');
     for (const flow of updaterFlows) assert.equal(flow.attributes[NoveltyAttr.STATUS], 'allowlisted');
+  });
+
+  it('makes a learning process’s updates again once a connection is past the end of learning: it fires there', async () => {
+    // Learning ends 100 s after the first record (T0), within the window: the poller's updates from its 10th
+    // connection (T0 + 46 s) are declined until then, and its 21st (T0 + 101 s) makes an update again, no longer
+    // learning, rare: it fires on it, as it does when every update is made.
+    const novelty = { learning_period_ms: 100_000 };
+    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', novelty)]);
+    const out = await feed(
+      (b) => chain.process(b),
+      () => chain.shutdown(),
+    );
+    assertRecordsConserved(chain, 'learning ends');
+    const counters = chain.counters();
+    assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 2);
+    // The updater's first; the poller's 10th connection's, then one for each connection from its 21st on.
+    assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + 1 + (CONNECTIONS - 20));
+    const detections = out.filter((r) => r.eventName === EventName.DETECTION);
+    assert.deepEqual(
+      detections.map((d) => [
+        d.attributes[ProcessAttr.EXECUTABLE_PATH],
+        d.attributes[DetectionAttr.REVISION],
+      ]),
+      [
+        [POLLER, 0],
+        [POLLER, 1],
+      ],
+    );
+    const fired = detections[0];
+    assert.equal(fired.attributes[NoveltyAttr.LEARNING], false);
+    assert.equal(
+      eventTimeMs(fired),
+      T0 + 20 * 5_000 + 1_000,
+      'at the poller’s first connection past the end of learning',
+    );
+    const { out: apart, made } = await runApart(() => judges({}, 'consume', novelty));
+    assert.equal(updatesOf(made, POLLER), UPDATES, 'apart, every update of the poller is made');
+    assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
+  });
+
+  it('declines no learning updates when the custom verdict reads this machine’s files, which can change', async () => {
+    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', { check_local_files: true })]);
+    await feed(
+      (b) => chain.process(b),
+      () => chain.shutdown(),
+    );
+    assertRecordsConserved(chain, 'local files');
+    const counters = chain.counters();
+    assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 1, 'the updater alone');
+    assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + UPDATES);
   });
 });

@@ -40,7 +40,7 @@ export { FileStateStore } from './state-store.ts';
 export { isGzipFile, openInputFile } from './input-file.ts';
 export { boundedLines } from './bounded-lines.ts';
 export type { BoundedLine } from './bounded-lines.ts';
-export { declineInterims, noteInterimSource } from './interim-feedback.ts';
+export { declineInterims, learningEndOf, noteInterimSource, noteLearningEnd } from './interim-feedback.ts';
 export type { InterimSource } from './interim-feedback.ts';
 export type { InputFile } from './input-file.ts';
 export { WriteAheadLog } from './write-ahead-log.ts';

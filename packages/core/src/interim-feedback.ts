@@ -5,8 +5,11 @@
  * one process only: a record that crossed a process boundary (OTLP) or was copied has no source, and declining it
  * does nothing.
  *
- * The note is kept beside the record (a weak map), not on it: nothing is exported, and a record that is let go takes
- * its note with it.
+ * A stage between them that knows until when its answer for the update's process holds (the novelty filter, of its
+ * learning period) notes that beside the update too, for the consumer to decline until then.
+ *
+ * The notes are kept beside the record (weak maps), not on it: nothing is exported, and a record that is let go takes
+ * its notes with it.
  */
 import type { ReadonlyPipelineRecord } from '@egressguard/schema';
 
@@ -23,6 +26,7 @@ export interface InterimSource {
 }
 
 const sources = new WeakMap<ReadonlyPipelineRecord, InterimSource>();
+const learningEnds = new WeakMap<ReadonlyPipelineRecord, number>();
 
 /** Notes that `record`, an interim update, was made by `source`. */
 export function noteInterimSource(record: ReadonlyPipelineRecord, source: InterimSource): void {
@@ -37,4 +41,18 @@ export function noteInterimSource(record: ReadonlyPipelineRecord, source: Interi
  */
 export function declineInterims(record: ReadonlyPipelineRecord, untilMs = Number.POSITIVE_INFINITY): boolean {
   return sources.get(record)?.declineInterims(untilMs) ?? false;
+}
+
+/**
+ * Notes, beside a flow record marked as within the learning period, the event time (ms) the period ends, when the
+ * rest of the noting stage's answer for the record's process (its custom verdict, its allowlisting) cannot change
+ * for the updates of the same window before then. The first note stands, as the first annotation does.
+ */
+export function noteLearningEnd(record: ReadonlyPipelineRecord, endMs: number): void {
+  if (!learningEnds.has(record)) learningEnds.set(record, endMs);
+}
+
+/** The learning period's end noted beside `record` ({@link noteLearningEnd}), or `undefined`. */
+export function learningEndOf(record: ReadonlyPipelineRecord): number | undefined {
+  return learningEnds.get(record);
 }

@@ -11,6 +11,7 @@ import { delimiter, join } from 'node:path';
 import {
   BaseProcessor,
   ConfigError,
+  noteLearningEnd,
   type Mutable,
   type ProcessorContext,
   type ProcessorDescription,
@@ -395,6 +396,14 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     setIfAbsent(record, NoveltyAttr.CUSTOM, result.custom);
     if (result.reasons.length > 0) setIfAbsent(record, NoveltyAttr.CUSTOM_REASONS, [...result.reasons]);
     if (allow !== undefined) setIfAbsent(record, NoveltyAttr.ALLOWLIST_ENTRY, allow.id);
+    // Until the learning period ends, the rest of this answer holds for the window's later records when the custom
+    // verdict read none of this machine's files (package database, directory modes, which can change): it rests on
+    // the path, digest and deleted mark the window's records all carry alike, and on the inventory and allowlist,
+    // read once. A consumer of interim updates may decline them until then (`noteLearningEnd`).
+    if (sighting.learning && !local) {
+      const endMs = this.baseline.learningEndMs;
+      if (endMs !== undefined) noteLearningEnd(record, endMs);
+    }
     return { status, custom: result.custom };
   }
 

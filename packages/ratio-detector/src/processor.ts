@@ -8,6 +8,7 @@ import {
   BaseProcessor,
   ConfigError,
   declineInterims,
+  learningEndOf,
   type ProcessorContext,
   type ProcessorDescription,
 } from '@egressguard/core';
@@ -37,7 +38,7 @@ import type { RuleInput, RuleOutcome } from './internal/finding.ts';
 import { readFlowFacts } from './internal/flow-facts.ts';
 import { judgeLongSession } from './internal/rules/long-session-rule.ts';
 import { overflowFinding } from './internal/overflow-finding.ts';
-import { qualify, staysUnqualified } from './internal/qualification.ts';
+import { qualify, unqualifiedUntil } from './internal/qualification.ts';
 import { RoleResolver } from './internal/roles.ts';
 import { DetectionRevisions } from './internal/revisions.ts';
 import { ratioDetectorState, type RatioDetectorState } from './internal/state.ts';
@@ -162,15 +163,14 @@ export class RatioDetectorProcessor extends BaseProcessor<RatioDetectorState> {
     // checked, when it closes): most updates are of such processes, so they cost no more than this.
     const qualification = qualify(record.attributes, this.config.qualify);
     if (interim && !qualification.qualifies) {
-      // A process that stays unqualified for the rest of the window (allowlisted, or established): the aggregator is
-      // told to make no more updates of it that this detector would consume unjudged. Not while updates are passed
-      // on: who reads them downstream gets them all.
-      if (
-        this.config.interim_flows === 'consume' &&
-        staysUnqualified(qualification, this.config.qualify) &&
-        declineInterims(record)
-      )
-        this.stats.count('interim_windows_declined');
+      // A process that stays unqualified for the rest of the window (allowlisted, or established), or until the
+      // learning period ends: the aggregator is told to make no more updates of it, or none before then, that this
+      // detector would consume unjudged. Not while updates are passed on: who reads them downstream gets them all.
+      if (this.config.interim_flows === 'consume') {
+        const until = unqualifiedUntil(qualification, this.config.qualify, learningEndOf(record));
+        if (until !== undefined && declineInterims(record, until))
+          this.stats.count('interim_windows_declined');
+      }
       return NO_DETECTIONS;
     }
     const problems = validateRecord(record, FLOW_RECORD);

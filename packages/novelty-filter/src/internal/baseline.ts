@@ -215,6 +215,11 @@ export class Baseline {
     return this.startMs;
   }
 
+  /** Event time the learning period ends (see {@link isLearning}), once the baseline has seen a record. */
+  get learningEndMs(): number | undefined {
+    return this.startMs === undefined ? undefined : this.startMs + this.options.learningPeriodMs;
+  }
+
   /** Largest event time seen. */
   get watermarkMs(): number | undefined {
     return this.maxEventMs;

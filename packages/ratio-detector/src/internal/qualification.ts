@@ -13,6 +13,8 @@ export interface Qualification {
   readonly status: string | undefined;
   readonly custom: boolean;
   readonly allowlisted: boolean;
+  /** It does not qualify because the baseline is still learning (and `during_learning` is off). */
+  readonly learning: boolean;
   /** Why, in a few words (`custom`, `status new`, `allowlisted`, `status known`, `no novelty status`). */
   readonly why: string;
 }
@@ -26,18 +28,33 @@ export function qualify(
   const custom = get(attrs, NoveltyAttr.CUSTOM) === true;
   const allowlisted = status === NoveltyStatus.ALLOWLISTED;
   // Allowlisted wins over custom: an operator who allowlisted a home-built agent has said what it is.
-  if (allowlisted) return { qualifies: config.allowlisted, status, custom, allowlisted, why: 'allowlisted' };
+  if (allowlisted)
+    return {
+      qualifies: config.allowlisted,
+      status,
+      custom,
+      allowlisted,
+      learning: false,
+      why: 'allowlisted',
+    };
   // A custom executable the baseline has established (seen over its maturity span) is the site's own software: the
   // user process baseline, AN0145's tuning knob, has accepted it. Elastic's "suspicious executable" rules likewise
   // judge only what is unusual by new-terms history.
   if (custom && config.custom && (status !== NoveltyStatus.KNOWN || config.custom_known))
-    return { qualifies: true, status, custom, allowlisted, why: 'custom' };
+    return { qualifies: true, status, custom, allowlisted, learning: false, why: 'custom' };
   if (status === undefined)
-    return { qualifies: config.missing_status, status, custom, allowlisted, why: 'no novelty status' };
+    return {
+      qualifies: config.missing_status,
+      status,
+      custom,
+      allowlisted,
+      learning: false,
+      why: 'no novelty status',
+    };
   // While the baseline learns, "rare" only means "not seen often yet": judging it would flag every program the
   // first day after installation.
   if (get(attrs, NoveltyAttr.LEARNING) === true && !config.during_learning) {
-    return { qualifies: false, status, custom, allowlisted, why: 'learning period' };
+    return { qualifies: false, status, custom, allowlisted, learning: true, why: 'learning period' };
   }
   const listed = (config.statuses as readonly string[]).includes(status);
   return {
@@ -45,6 +62,7 @@ export function qualify(
     status,
     custom,
     allowlisted,
+    learning: false,
     why: STATUS_WHY.get(status) ?? `status ${status}`,
   };
 }
@@ -66,6 +84,23 @@ export function staysUnqualified(q: Qualification, config: RatioDetectorConfig['
     !(config.statuses as readonly string[]).includes(NoveltyStatus.KNOWN) &&
     !(config.custom && config.custom_known)
   );
+}
+
+/**
+ * Until when the updates of a window whose update did not qualify can fire nothing, event time in ms:
+ * `Infinity` when it stays unqualified ({@link staysUnqualified}); the end of the learning period when it did not
+ * qualify for learning alone and the novelty filter said, beside the update, when that ends and that the rest of its
+ * answer holds until then (`learningEndMs`: its custom verdict read none of this machine's files); else `undefined`,
+ * nothing can be declined. While learning, status does not count, and with the custom verdict fixed, nothing can make
+ * the window qualify before the period ends; from then on its updates are judged by status again.
+ */
+export function unqualifiedUntil(
+  q: Qualification,
+  config: RatioDetectorConfig['qualify'],
+  learningEndMs: number | undefined,
+): number | undefined {
+  if (staysUnqualified(q, config)) return Number.POSITIVE_INFINITY;
+  return q.learning ? learningEndMs : undefined;
 }
 
 /** `status <status>` of the novelty filter's statuses, named once rather than at every flow. */
