@@ -121,6 +121,12 @@ async function runApart(makeJudges: () => ReturnType<typeof judges>, records = r
 /** What leaves the chain, comparable between runs: event names and attributes, in order. */
 const comparable = (records: PipelineRecord[]) => records.map((r) => [r.eventName, r.attributes]);
 
+/** The detections among `records`, as the executable each is of and its revision. */
+const detectionsOf = (records: PipelineRecord[]) =>
+  records
+    .filter((r) => r.eventName === EventName.DETECTION)
+    .map((d) => [d.attributes[ProcessAttr.EXECUTABLE_PATH], d.attributes[DetectionAttr.REVISION]]);
+
 const updatesOf = (records: PipelineRecord[], path: string) =>
   records.filter(
     (r) => r.attributes[FlowAttr.INTERIM] === true && r.attributes[ProcessAttr.EXECUTABLE_PATH] === path,
@@ -144,12 +150,8 @@ describe('interim updates declined by their consumer', () => {
       1 + UPDATES,
       'one update of the updater (the one declined), every update of the poller',
     );
-    const detections = out.filter((r) => r.eventName === EventName.DETECTION);
     assert.deepEqual(
-      detections.map((d) => [
-        d.attributes[ProcessAttr.EXECUTABLE_PATH],
-        d.attributes[DetectionAttr.REVISION],
-      ]),
+      detectionsOf(out),
       [
         [POLLER, 0],
         [POLLER, 1],
@@ -204,15 +206,10 @@ describe('interim updates declined by their consumer', () => {
     );
     assert.equal(window?.attributes[NoveltyAttr.STATUS], 'known', 'the poller is established in the window');
     assert.equal(window?.attributes[NoveltyAttr.LEARNING], false);
-    assert.deepEqual(
-      out
-        .filter((r) => r.eventName === EventName.DETECTION)
-        .map((d) => [d.attributes[ProcessAttr.EXECUTABLE_PATH], d.attributes[DetectionAttr.REVISION]]),
-      [
-        [IMPLANT, 0],
-        [IMPLANT, 1],
-      ],
-    );
+    assert.deepEqual(detectionsOf(out), [
+      [IMPLANT, 0],
+      [IMPLANT, 1],
+    ]);
     const { out: apart, made } = await runApart(() => judges({}, 'consume', novelty), records);
     assert.equal(updatesOf(made, POLLER), UPDATES, 'apart, every update of the poller is made');
     assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
@@ -292,18 +289,11 @@ describe('interim updates declined by their consumer', () => {
     assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 2);
     // The updater's first; the poller's 10th connection's, then one for each connection from its 21st on.
     assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + 1 + (CONNECTIONS - 20));
-    const detections = out.filter((r) => r.eventName === EventName.DETECTION);
-    assert.deepEqual(
-      detections.map((d) => [
-        d.attributes[ProcessAttr.EXECUTABLE_PATH],
-        d.attributes[DetectionAttr.REVISION],
-      ]),
-      [
-        [POLLER, 0],
-        [POLLER, 1],
-      ],
-    );
-    const fired = detections[0];
+    assert.deepEqual(detectionsOf(out), [
+      [POLLER, 0],
+      [POLLER, 1],
+    ]);
+    const fired = out.find((r) => r.eventName === EventName.DETECTION)!;
     assert.equal(fired.attributes[NoveltyAttr.LEARNING], false);
     assert.equal(
       eventTimeMs(fired),
