@@ -386,6 +386,8 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     const status: NoveltyStatusValue = allow !== undefined ? NoveltyStatus.ALLOWLISTED : sighting.status;
     this.stats.count(STATUS_COUNTERS[status]);
     if (!annotated) return { status, custom: result.custom };
+    // A record an earlier stage answered for keeps that answer (each attribute is written only when absent).
+    const answered = record.attributes[NoveltyAttr.STATUS] !== undefined;
     setIfAbsent(record, NoveltyAttr.STATUS, status);
     setIfAbsent(record, NoveltyAttr.IDENTITY, identity);
     setIfAbsent(record, NoveltyAttr.FIRST_SEEN, Math.floor(sighting.firstSeenMs));
@@ -399,8 +401,9 @@ export class NoveltyFilterProcessor extends BaseProcessor<NoveltyFilterState> {
     // Until the learning period ends, the rest of this answer holds for the window's later records when the custom
     // verdict read none of this machine's files (package database, directory modes, which can change): it rests on
     // the path, digest and deleted mark the window's records all carry alike, and on the inventory and allowlist,
-    // read once. A consumer of interim updates may decline them until then (`noteLearningEnd`).
-    if (sighting.learning && !local) {
+    // read once. A consumer of interim updates may decline them until then (`noteLearningEnd`). Not of an answer this
+    // filter did not write.
+    if (sighting.learning && !local && !answered) {
       const endMs = this.baseline.learningEndMs;
       if (endMs !== undefined) noteLearningEnd(record, endMs);
     }

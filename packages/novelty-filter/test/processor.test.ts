@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import {
   ConfigError,
   getErrorHandler,
+  learningEndOf,
   setErrorHandler,
   stderrErrorHandler,
   type Processor,
@@ -529,5 +530,35 @@ describe('a host whose clock is far ahead', () => {
     } finally {
       setErrorHandler(previous);
     }
+  });
+});
+
+describe('the end of learning noted beside a record', () => {
+  const poller = { [ProcessAttr.EXECUTABLE_PATH]: '/opt/vendor/bin/poller', [ProcessAttr.USER_ID]: 0 };
+
+  it('is noted for a learning record whose custom verdict read no local file, as the baseline’s first time plus the period', async () => {
+    const p = create({ check_local_files: false, learning_period_ms: DAY });
+    const first = flow(poller, T0 + 300_000);
+    assert.equal((await one(p, first))[NoveltyAttr.LEARNING], true);
+    // The baseline's first record was dated by its window's last instant.
+    assert.equal(learningEndOf(first), T0 + 300_000 - 1 + DAY);
+    const later = flow(poller, T0 + DAY + 600_000);
+    assert.equal((await one(p, later))[NoveltyAttr.LEARNING], false);
+    assert.equal(learningEndOf(later), undefined, 'not learning: nothing to note');
+  });
+
+  it('is not noted when the verdict read this machine’s files, nor for an answer an earlier stage wrote', async () => {
+    const local = create({ check_local_files: true, learning_period_ms: DAY });
+    const record = flow(poller, T0 + 300_000);
+    assert.equal((await one(local, record))[NoveltyAttr.LEARNING], true);
+    assert.equal(learningEndOf(record), undefined);
+
+    const answered = flow(poller, T0 + 300_000, {
+      [NoveltyAttr.STATUS]: 'known',
+      [NoveltyAttr.LEARNING]: false,
+    });
+    const attrs = await one(create({ check_local_files: false, learning_period_ms: DAY }), answered);
+    assert.equal(attrs[NoveltyAttr.STATUS], 'known', 'the earlier answer stands');
+    assert.equal(learningEndOf(answered), undefined);
   });
 });
