@@ -13,11 +13,12 @@ export interface Qualification {
   readonly status: string | undefined;
   readonly custom: boolean;
   readonly allowlisted: boolean;
-  /** It does not qualify because the baseline is still learning (and `during_learning` is off). */
-  readonly learning: boolean;
   /** Why, in a few words (`custom`, `status new`, `allowlisted`, `status known`, `no novelty status`). */
   readonly why: string;
 }
+
+/** The reason of a process that does not qualify because the baseline is still learning. */
+const LEARNING_PERIOD = 'learning period';
 
 /** Decides whether a flow's process qualifies for the rules. */
 export function qualify(
@@ -28,33 +29,18 @@ export function qualify(
   const custom = get(attrs, NoveltyAttr.CUSTOM) === true;
   const allowlisted = status === NoveltyStatus.ALLOWLISTED;
   // Allowlisted wins over custom: an operator who allowlisted a home-built agent has said what it is.
-  if (allowlisted)
-    return {
-      qualifies: config.allowlisted,
-      status,
-      custom,
-      allowlisted,
-      learning: false,
-      why: 'allowlisted',
-    };
+  if (allowlisted) return { qualifies: config.allowlisted, status, custom, allowlisted, why: 'allowlisted' };
   // A custom executable the baseline has established (seen over its maturity span) is the site's own software: the
   // user process baseline, AN0145's tuning knob, has accepted it. Elastic's "suspicious executable" rules likewise
   // judge only what is unusual by new-terms history.
   if (custom && config.custom && (status !== NoveltyStatus.KNOWN || config.custom_known))
-    return { qualifies: true, status, custom, allowlisted, learning: false, why: 'custom' };
+    return { qualifies: true, status, custom, allowlisted, why: 'custom' };
   if (status === undefined)
-    return {
-      qualifies: config.missing_status,
-      status,
-      custom,
-      allowlisted,
-      learning: false,
-      why: 'no novelty status',
-    };
+    return { qualifies: config.missing_status, status, custom, allowlisted, why: 'no novelty status' };
   // While the baseline learns, "rare" only means "not seen often yet": judging it would flag every program the
   // first day after installation.
   if (get(attrs, NoveltyAttr.LEARNING) === true && !config.during_learning) {
-    return { qualifies: false, status, custom, allowlisted, learning: true, why: 'learning period' };
+    return { qualifies: false, status, custom, allowlisted, why: LEARNING_PERIOD };
   }
   const listed = (config.statuses as readonly string[]).includes(status);
   return {
@@ -62,7 +48,6 @@ export function qualify(
     status,
     custom,
     allowlisted,
-    learning: false,
     why: STATUS_WHY.get(status) ?? `status ${status}`,
   };
 }
@@ -100,7 +85,7 @@ export function unqualifiedUntil(
   learningEndMs: number | undefined,
 ): number | undefined {
   if (staysUnqualified(q, config)) return Number.POSITIVE_INFINITY;
-  return q.learning ? learningEndMs : undefined;
+  return q.why === LEARNING_PERIOD ? learningEndMs : undefined;
 }
 
 /** `status <status>` of the novelty filter's statuses, named once rather than at every flow. */
