@@ -44,12 +44,12 @@ export function declineInterims(record: ReadonlyPipelineRecord, untilMs = Number
 }
 
 /**
- * Notes, beside a flow record marked as within the learning period, the event time (ms) the period ends, when the
- * rest of the noting stage's answer for the record's process (its custom verdict, its allowlisting) cannot change
- * for the updates of the same window before then. The first note stands, as the first annotation does.
+ * Notes, beside a flow record the noting stage marked as within the learning period, the event time (ms) the period
+ * ends, when the rest of that stage's answer for the record's process (its custom verdict, its allowlisting) cannot
+ * change for the updates of the same window before then. Only the stage that wrote the record's answer notes it.
  */
 export function noteLearningEnd(record: ReadonlyPipelineRecord, endMs: number): void {
-  if (!learningEnds.has(record)) learningEnds.set(record, endMs);
+  learningEnds.set(record, endMs);
 }
 
 /** The learning period's end noted beside `record` ({@link noteLearningEnd}), or `undefined`. */
