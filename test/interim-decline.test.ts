@@ -118,6 +118,21 @@ async function runApart(makeJudges: () => ReturnType<typeof judges>, records = r
   return { out, made, judged };
 }
 
+/**
+ * `records` through the aggregator and the judges in one pipeline, a batch each, so that the detector can decline;
+ * conservation is checked on every stage. What left it, and the stages' counters.
+ */
+async function runTogether(stages: ReturnType<typeof judges>, label: string, records = requests()) {
+  const chain = Pipeline.of([aggregator(), ...stages]);
+  const out = await feed(
+    (b) => chain.process(b),
+    () => chain.shutdown(),
+    records,
+  );
+  assertRecordsConserved(chain, label);
+  return { out, counters: chain.counters() };
+}
+
 /** What leaves the chain, comparable between runs: event names and attributes, in order. */
 const comparable = (records: PipelineRecord[]) => records.map((r) => [r.eventName, r.attributes]);
 
@@ -137,13 +152,7 @@ describe('interim updates declined by their consumer', () => {
     // The poller qualifies (its baseline is learning, and the detector judges during learning): it fires at its
     // tenth connection. The updater is allowlisted: no update of it can fire.
     const qualify = { during_learning: true };
-    const chain = Pipeline.of([aggregator(), ...judges(qualify)]);
-    const out = await feed(
-      (b) => chain.process(b),
-      () => chain.shutdown(),
-    );
-    assertRecordsConserved(chain, 'chain');
-    const counters = chain.counters();
+    const { out, counters } = await runTogether(judges(qualify), 'chain');
     assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 1, 'the updater’s window');
     assert.equal(
       counters['http_flow_aggregator#0'].events.interim_updates,
@@ -184,14 +193,7 @@ describe('interim updates declined by their consumer', () => {
       ...requests(),
       ...Array.from({ length: CONNECTIONS }, (_, i) => httpRequest(IMPLANT, T0 + i * 5_000 + 2_000)),
     ].sort((a, b) => a.hrTime[0] - b.hrTime[0] || a.hrTime[1] - b.hrTime[1]);
-    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', novelty)]);
-    const out = await feed(
-      (b) => chain.process(b),
-      () => chain.shutdown(),
-      records,
-    );
-    assertRecordsConserved(chain, 'after learning');
-    const counters = chain.counters();
+    const { out, counters } = await runTogether(judges({}, 'consume', novelty), 'after learning', records);
     assert.equal(
       counters['ratio_detector#2'].events.interim_windows_declined,
       2,
@@ -239,13 +241,7 @@ describe('interim updates declined by their consumer', () => {
   it('declines a learning process’s updates until learning ends, and nothing while updates are passed on', async () => {
     // Default qualification: nothing but custom executables is judged while the baseline learns (a day, by default),
     // and the poller is not custom, which its path alone decides here (no local files are read).
-    const learning = Pipeline.of([aggregator(), ...judges({})]);
-    const out = await feed(
-      (b) => learning.process(b),
-      () => learning.shutdown(),
-    );
-    assertRecordsConserved(learning, 'learning');
-    const counters = learning.counters();
+    const { out, counters } = await runTogether(judges({}), 'learning');
     assert.equal(counters['ratio_detector#2'].events.not_qualified_learning_period, 1, 'the poller');
     assert.equal(
       counters['ratio_detector#2'].events.interim_windows_declined,
@@ -258,13 +254,8 @@ describe('interim updates declined by their consumer', () => {
     assert.deepEqual(comparable(out), comparable(apart), 'the same records leave either way');
 
     // Passed on, every update reaches the output, the updater's included.
-    const passing = Pipeline.of([aggregator(), ...judges({}, 'pass')]);
-    const passed = await feed(
-      (b) => passing.process(b),
-      () => passing.shutdown(),
-    );
-    assertRecordsConserved(passing, 'passing');
-    assert.equal(passing.counters()['ratio_detector#2'].events.interim_windows_declined, undefined);
+    const { out: passed, counters: passing } = await runTogether(judges({}, 'pass'), 'passing');
+    assert.equal(passing['ratio_detector#2'].events.interim_windows_declined, undefined);
     assert.equal(updatesOf(passed, UPDATER), UPDATES);
     assert.equal(updatesOf(passed, POLLER), UPDATES);
     const updaterFlows = passed.filter(
@@ -279,13 +270,7 @@ describe('interim updates declined by their consumer', () => {
     // connection (T0 + 46 s) are declined until then, and its 21st (T0 + 101 s) makes an update again, no longer
     // learning, rare: it fires on it, as it does when every update is made.
     const novelty = { learning_period_ms: 100_000 };
-    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', novelty)]);
-    const out = await feed(
-      (b) => chain.process(b),
-      () => chain.shutdown(),
-    );
-    assertRecordsConserved(chain, 'learning ends');
-    const counters = chain.counters();
+    const { out, counters } = await runTogether(judges({}, 'consume', novelty), 'learning ends');
     assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 2);
     // The updater's first; the poller's 10th connection's, then one for each connection from its 21st on.
     assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + 1 + (CONNECTIONS - 20));
@@ -306,13 +291,7 @@ describe('interim updates declined by their consumer', () => {
   });
 
   it('declines no learning updates when the custom verdict reads this machine’s files, which can change', async () => {
-    const chain = Pipeline.of([aggregator(), ...judges({}, 'consume', { check_local_files: true })]);
-    await feed(
-      (b) => chain.process(b),
-      () => chain.shutdown(),
-    );
-    assertRecordsConserved(chain, 'local files');
-    const counters = chain.counters();
+    const { counters } = await runTogether(judges({}, 'consume', { check_local_files: true }), 'local files');
     assert.equal(counters['ratio_detector#2'].events.interim_windows_declined, 1, 'the updater alone');
     assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 1 + UPDATES);
   });
