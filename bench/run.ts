@@ -26,7 +26,7 @@
  *    heap profiler over passes of its own, after the timed ones.
  *
  *   npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N] [--durability-lines N]
- *                 [--sdk-lines N] [--cpu-prof] [--alloc-sites]
+ *                 [--sdk-lines N] [--cpu-prof] [--alloc-sites] [--help]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -46,23 +46,43 @@ import type { SdkCaseResult } from './sdk-case.ts';
 const ROOT = dirname(import.meta.dirname);
 const BENCH = import.meta.dirname;
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    records: { type: 'string', default: String(GENERATE_DEFAULTS.records) },
-    seed: { type: 'string', default: String(GENERATE_DEFAULTS.seed) },
-    'root-only': { type: 'boolean', default: false },
-    'bench-ms': { type: 'string', default: '1000' },
-    'batch-lines': { type: 'string', default: '50' },
-    'durability-lines': { type: 'string', default: '30' },
-    'cpu-prof': { type: 'boolean', default: false },
-    'alloc-sites': { type: 'boolean', default: false },
-    'sdk-lines': { type: 'string', default: '50' },
-  },
-});
+const USAGE =
+  'usage: npm run bench [-- --records N] [--seed N] [--root-only] [--bench-ms MS] [--batch-lines N]\n' +
+  '                     [--durability-lines N] [--sdk-lines N] [--cpu-prof] [--alloc-sites] [--help]';
+
+/** A mistake in the command line: said with the usage, exit code 2, no stack trace. */
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+const options = {
+  help: { type: 'boolean', default: false },
+  records: { type: 'string', default: String(GENERATE_DEFAULTS.records) },
+  seed: { type: 'string', default: String(GENERATE_DEFAULTS.seed) },
+  'root-only': { type: 'boolean', default: false },
+  'bench-ms': { type: 'string', default: '1000' },
+  'batch-lines': { type: 'string', default: '50' },
+  'durability-lines': { type: 'string', default: '30' },
+  'cpu-prof': { type: 'boolean', default: false },
+  'alloc-sites': { type: 'boolean', default: false },
+  'sdk-lines': { type: 'string', default: '50' },
+} as const;
+let parsed: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+try {
+  parsed = parseArgs({ args: process.argv.slice(2), options });
+} catch (error) {
+  // An unknown option or a missing value.
+  usageError((error as Error).message);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const positive = (name: string, text: string): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1) usageError(`--${name} must be a positive integer, got "${text}"`);
   return n;
 };
 const RECORDS = positive('records', values.records);
