@@ -7,38 +7,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 
 import { DetectionAttr } from '@egressguard/schema';
 
-import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '../../src/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
+import { replayWithDefaults } from '../support/replay.ts';
 
 const FLOOD = join(REPO_ROOT, 'test', 'scenarios', 'flood');
 const scratch = mkdtempSync(join(tmpdir(), 'replay-gzip-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function replayFiles(inputs: string[], format = 'auto', maxLineBytes?: number) {
-  const registry = createProcessorRegistry();
-  const config = parseConfigText(defaultConfigYaml({}), { registry, env: {}, requireEnds: false });
-  const lines: string[] = [];
-  const result = await replay({
-    config,
-    inputs,
-    format,
-    host: 'vm',
-    ...(maxLineBytes !== undefined ? { maxLineBytes } : {}),
-    output: new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        lines.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  });
-  return { result, text: lines.join('') };
-}
 
 function gzipCopy(source: string, name: string): string {
   const path = join(scratch, name);
@@ -48,8 +27,8 @@ function gzipCopy(source: string, name: string): string {
 
 describe('replay of gzip-compressed inputs', () => {
   it('reads compressed sensor files as their text, by magic bytes, not by name', async () => {
-    const plain = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
-    const packed = await replayFiles([
+    const plain = await replayWithDefaults([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const packed = await replayWithDefaults([
       gzipCopy(join(FLOOD, 'auditd-exec.log'), 'auditd-exec.log.gz'),
       // No .gz in the name: the magic bytes decide.
       gzipCopy(join(FLOOD, 'tcplife.csv'), 'tcplife.bin'),
@@ -64,18 +43,18 @@ describe('replay of gzip-compressed inputs', () => {
   });
 
   it('reads compressed OTLP JSON lines', async () => {
-    const first = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const first = await replayWithDefaults([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
     const otlp = join(scratch, 'out.jsonl');
     writeFileSync(otlp, first.text);
-    const plain = await replayFiles([otlp], 'otlp-json');
-    const packed = await replayFiles([gzipCopy(otlp, 'out.jsonl.gz')], 'otlp-json');
+    const plain = await replayWithDefaults([otlp], 'otlp-json');
+    const packed = await replayWithDefaults([gzipCopy(otlp, 'out.jsonl.gz')], 'otlp-json');
     assert.ok(plain.result.recordsIn > 0);
     assert.equal(packed.result.recordsIn, plain.result.recordsIn);
     assert.equal(packed.result.recordsOut, plain.result.recordsOut);
   });
 
   it('bounds OTLP JSON lines as they decompress: a line past maxLineBytes is skipped, the others read', async () => {
-    const first = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
+    const first = await replayWithDefaults([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')]);
     const lines = first.text.split('\n').filter((l) => l.length > 0);
     const longest = Math.max(...lines.map((l) => Buffer.byteLength(l)));
     const shorter = lines.filter((l) => Buffer.byteLength(l) < longest);
@@ -83,14 +62,14 @@ describe('replay of gzip-compressed inputs', () => {
     const otlp = join(scratch, 'bounded.jsonl');
     writeFileSync(otlp, `${lines.join('\n')}\n`);
     const packed = gzipCopy(otlp, 'bounded.jsonl.gz');
-    const bounded = await replayFiles([packed], 'otlp-json', longest - 1);
+    const bounded = await replayWithDefaults([packed], 'otlp-json', longest - 1);
     const skipped = lines.length - shorter.length;
     assert.deepEqual(bounded.result.rejected, { line_too_long: skipped });
     assert.match(
       bounded.result.problems[0].detail,
       new RegExp(`line of ${longest} bytes is longer than ${longest - 1}`),
     );
-    const whole = await replayFiles([packed], 'otlp-json', longest);
+    const whole = await replayWithDefaults([packed], 'otlp-json', longest);
     assert.deepEqual(whole.result.rejected, {}, 'a line of exactly the bound is read');
     assert.ok(bounded.result.recordsIn < whole.result.recordsIn);
   });
@@ -98,7 +77,7 @@ describe('replay of gzip-compressed inputs', () => {
   it('refuses a maxLineBytes that is not a positive integer, naming it', async () => {
     for (const bad of [0, -1, 1.5, Number.NaN])
       await assert.rejects(
-        replayFiles([join(FLOOD, 'tcplife.csv')], 'auto', bad),
+        replayWithDefaults([join(FLOOD, 'tcplife.csv')], 'auto', bad),
         /maxLineBytes must be a positive integer/,
       );
   });
@@ -107,7 +86,7 @@ describe('replay of gzip-compressed inputs', () => {
     const whole = gzipSync(readFileSync(join(FLOOD, 'tcplife.csv')));
     const truncated = join(scratch, 'truncated.csv.gz');
     writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
-    await assert.rejects(replayFiles([truncated]), (error: Error) => {
+    await assert.rejects(replayWithDefaults([truncated]), (error: Error) => {
       assert.match(error.message, /gzip input .*truncated\.csv\.gz: unexpected end of file/);
       return true;
     });

@@ -6,49 +6,28 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 
-import { createProcessorRegistry, defaultConfigYaml, parseConfigText, replay } from '../../src/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
+import { replayWithDefaults } from '../support/replay.ts';
 
 const FLOOD = join(REPO_ROOT, 'test', 'scenarios', 'flood');
 const scratch = mkdtempSync(join(tmpdir(), 'replay-timings-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function replayFiles(inputs: string[], format: string) {
-  const config = parseConfigText(defaultConfigYaml({}), {
-    registry: createProcessorRegistry(),
-    env: {},
-    requireEnds: false,
-  });
-  const chunks: string[] = [];
-  const start = performance.now();
-  const result = await replay({
-    config,
-    inputs,
-    format,
-    host: 'vm',
-    output: new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        chunks.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  });
-  return { result, text: chunks.join(''), wallMs: performance.now() - start };
-}
-
 describe('replay timings', () => {
   it('times the codec apart from the stages: decoding OTLP JSON lines, encoding every output line', async () => {
-    const sensors = await replayFiles([join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')], 'auto');
+    const sensors = await replayWithDefaults(
+      [join(FLOOD, 'auditd-exec.log'), join(FLOOD, 'tcplife.csv')],
+      'auto',
+    );
     // Sensor input is parsed by normalize's readers: nothing is decoded as OTLP JSON, every output line is encoded.
     assert.equal(sensors.result.codecTimings.decodeMs, 0);
     assert.ok(sensors.result.codecTimings.encodeMs > 0);
 
     const otlp = join(scratch, 'flood.jsonl');
     writeFileSync(otlp, sensors.text);
-    const replayed = await replayFiles([otlp], 'otlp-json');
+    const replayed = await replayWithDefaults([otlp], 'otlp-json');
     const { decodeMs, encodeMs } = replayed.result.codecTimings;
     assert.ok(replayed.result.recordsIn > 400, `records read: ${replayed.result.recordsIn}`);
     assert.ok(decodeMs > 0, `decodeMs ${decodeMs}`);
