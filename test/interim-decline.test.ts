@@ -119,16 +119,23 @@ async function runApart(makeJudges: () => ReturnType<typeof judges>, records = r
 }
 
 /**
- * `records` through the aggregator and the judges in one pipeline, a batch each, so that the detector can decline;
- * conservation is checked on every stage. What left it, and the stages' counters.
+ * `records` through the aggregator and the judges in one pipeline, a batch each (or all in one batch), so that the
+ * detector can decline; conservation is checked on every stage. What left it, and the stages' counters.
  */
-async function runTogether(stages: ReturnType<typeof judges>, label: string, records = requests()) {
+async function runTogether(
+  stages: ReturnType<typeof judges>,
+  label: string,
+  records = requests(),
+  oneBatch = false,
+) {
   const chain = Pipeline.of([aggregator(), ...stages]);
-  const out = await feed(
-    (b) => chain.process(b),
-    () => chain.shutdown(),
-    records,
-  );
+  const out = oneBatch
+    ? [...(await chain.process(records)), ...(await chain.shutdown())]
+    : await feed(
+        (b) => chain.process(b),
+        () => chain.shutdown(),
+        records,
+      );
   assertRecordsConserved(chain, label);
   return { out, counters: chain.counters() };
 }
@@ -218,11 +225,13 @@ describe('interim updates declined by their consumer', () => {
   });
 
   it('declines a window once: updates made in the same batch before the decline are consumed as before', async () => {
-    const chain = Pipeline.of([aggregator(), ...judges({ during_learning: true })]);
     // Every request in one batch: the aggregator makes all its updates before the detector sees the first.
-    const out = [...(await chain.process(requests())), ...(await chain.shutdown())];
-    assertRecordsConserved(chain, 'one batch');
-    const counters = chain.counters();
+    const { out, counters } = await runTogether(
+      judges({ during_learning: true }),
+      'one batch',
+      requests(),
+      true,
+    );
     assert.equal(counters['http_flow_aggregator#0'].events.interim_updates, 2 * UPDATES);
     assert.equal(
       counters['ratio_detector#2'].events.interim_windows_declined,
@@ -231,9 +240,7 @@ describe('interim updates declined by their consumer', () => {
     );
     assert.equal(counters['ratio_detector#2'].dropped.interim_flow, 2 * UPDATES, 'every update consumed');
     assert.deepEqual(
-      out
-        .filter((r) => r.eventName === EventName.DETECTION)
-        .map((d) => d.attributes[ProcessAttr.EXECUTABLE_PATH]),
+      detectionsOf(out).map(([path]) => path),
       [POLLER, POLLER],
     );
   });
